@@ -1,0 +1,4 @@
+/**
+ * Kafka topic names and the versioned record types that producers and consumers share.
+ */
+package dev.anneal.events;

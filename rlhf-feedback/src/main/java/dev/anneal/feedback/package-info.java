@@ -1,0 +1,4 @@
+/**
+ * The Kafka pipeline that ingests human preference feedback and exports preference datasets.
+ */
+package dev.anneal.feedback;
