@@ -1,0 +1,36 @@
+package dev.anneal.api.admin;
+
+import dev.anneal.store.apikey.ApiKeyRepository;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Administrator route that revokes a key. */
+@Path("/v1/admin/api_keys")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Administration")
+public class ApiKeysResource {
+
+    /** Answer to a revocation. */
+    public record Revoked(String id, String object, boolean deleted) {}
+
+    private final ApiKeyRepository apiKeys;
+
+    @Inject
+    ApiKeysResource(ApiKeyRepository apiKeys) {
+        this.apiKeys = apiKeys;
+    }
+
+    @DELETE
+    @Path("/{api_key_id}")
+    @Operation(summary = "Revoke an API key at once")
+    public Revoked revoke(@PathParam("api_key_id") String id) {
+        apiKeys.revoke(id);
+        return new Revoked(id, "api_key", true);
+    }
+}

@@ -1,0 +1,4 @@
+package dev.anneal.api.admin;
+
+/** Body of {@code POST /v1/admin/tenants}. */
+public record CreateTenantRequest(String name) {}

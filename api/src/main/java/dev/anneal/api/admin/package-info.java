@@ -1,0 +1,2 @@
+/** Administrator routes: tenants and their API keys. */
+package dev.anneal.api.admin;

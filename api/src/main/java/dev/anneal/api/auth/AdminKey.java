@@ -1,0 +1,66 @@
+package dev.anneal.api.auth;
+
+import dev.anneal.store.Ids;
+import dev.anneal.store.crypto.PrivateFiles;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The administrator key, which creates tenants and their keys: {@code ANNEAL_ADMIN_KEY} when
+ * set, otherwise a key generated on first start and kept in {@code <data dir>/admin.key},
+ * readable by its owner only.
+ */
+@ApplicationScoped
+public class AdminKey {
+
+    public static final String FILE_NAME = "admin.key";
+
+    private final byte[] digest;
+    private final Optional<Path> file;
+
+    @Inject
+    AdminKey(
+            @ConfigProperty(name = "anneal.admin-key") Optional<String> configured,
+            @ConfigProperty(name = "anneal.data-dir") Path dataDir) {
+        String secret;
+        if (configured.isPresent() && !configured.get().isBlank()) {
+            secret = configured.get().strip();
+            file = Optional.empty();
+        } else {
+            Path path = dataDir.resolve(FILE_NAME);
+            try {
+                secret = PrivateFiles.readOrCreateSecret(path, () -> "sk-admin-" + Ids.randomToken(40));
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not read or create " + path, e);
+            }
+            file = Optional.of(path.toAbsolutePath());
+        }
+        digest = sha256(secret);
+    }
+
+    /** Whether {@code candidate} is the administrator key, in constant time. */
+    public boolean matches(String candidate) {
+        return MessageDigest.isEqual(digest, sha256(candidate));
+    }
+
+    /** Where the generated key is kept, or empty when it comes from the environment. */
+    public Optional<Path> file() {
+        return file;
+    }
+
+    private static byte[] sha256(String value) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

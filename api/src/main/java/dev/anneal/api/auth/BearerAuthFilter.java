@@ -1,0 +1,83 @@
+package dev.anneal.api.auth;
+
+import dev.anneal.api.error.ApiException;
+import dev.anneal.api.error.ErrorType;
+import dev.anneal.store.apikey.ApiKey;
+import dev.anneal.store.apikey.ApiKeyRepository;
+import dev.anneal.store.tenant.CurrentTenant;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.HttpHeaders;
+import java.util.Optional;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/**
+ * Authenticates every API request by its {@code Authorization: Bearer <key>} header and
+ * decides the tenant it acts for: the one place where a tenant is resolved. Routes under
+ * {@code /v1/admin} take the administrator key; every other route a tenant's key, whose
+ * tenant then scopes all data access of the request.
+ *
+ * <p>Keys are checked against the database on every request, so a revoked key stops working
+ * at once.
+ */
+public class BearerAuthFilter {
+
+    private static final String ADMIN_PREFIX = "v1/admin";
+
+    private final AdminKey adminKey;
+    private final ApiKeyRepository apiKeys;
+    private final CurrentTenant currentTenant;
+
+    @Inject
+    BearerAuthFilter(AdminKey adminKey, ApiKeyRepository apiKeys, CurrentTenant currentTenant) {
+        this.adminKey = adminKey;
+        this.apiKeys = apiKeys;
+        this.currentTenant = currentTenant;
+    }
+
+    @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
+    public void authenticate(ContainerRequestContext request) {
+        String path = request.getUriInfo().getPath().replaceFirst("^/", "");
+        if (!path.startsWith("v1/")) {
+            return;
+        }
+        String secret = bearerToken(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        boolean adminRoute = path.equals(ADMIN_PREFIX) || path.startsWith(ADMIN_PREFIX + "/");
+        if (adminKey.matches(secret)) {
+            if (!adminRoute) {
+                throw forbidden(
+                        "The administrator key manages tenants; use a tenant's API key here.");
+            }
+            return;
+        }
+        Optional<ApiKey> key = apiKeys.findActive(secret);
+        if (key.isEmpty()) {
+            throw unauthorized("Incorrect API key provided.");
+        }
+        if (adminRoute) {
+            throw forbidden("This route needs the administrator key.");
+        }
+        currentTenant.set(key.get().tenantId());
+    }
+
+    private static String bearerToken(String header) {
+        if (header == null || header.isBlank()) {
+            throw unauthorized(
+                    "No API key provided: send it as the header 'Authorization: Bearer <key>'.");
+        }
+        String[] parts = header.strip().split("\\s+", 2);
+        if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer") || parts[1].isBlank()) {
+            throw unauthorized("The Authorization header must be 'Bearer <key>'.");
+        }
+        return parts[1].strip();
+    }
+
+    private static ApiException unauthorized(String message) {
+        return new ApiException(401, ErrorType.AUTHENTICATION, message, null, "invalid_api_key");
+    }
+
+    private static ApiException forbidden(String message) {
+        return new ApiException(403, ErrorType.PERMISSION, message, null, "forbidden");
+    }
+}

@@ -1,0 +1,162 @@
+package dev.anneal.api.error;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.anneal.store.ConflictException;
+import dev.anneal.store.DomainException;
+import dev.anneal.store.NotFoundException;
+import dev.anneal.store.file.FileTooLargeException;
+import dev.anneal.store.file.InvalidFileException;
+import dev.anneal.store.file.format.ValidationResult;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * The single place where exceptions become HTTP responses, all in {@link ErrorResponse}'s
+ * shape. Nothing internal reaches the client: unexpected failures are logged with an id and
+ * answered with that id only.
+ */
+public class ApiExceptionMappers {
+
+    private static final Logger LOG = Logger.getLogger(ApiExceptionMappers.class);
+
+    @ServerExceptionMapper
+    public Response mapApi(ApiException e) {
+        return respond(e.status(), e.toResponse());
+    }
+
+    @ServerExceptionMapper
+    public Response mapDomain(DomainException e) {
+        int status;
+        String type;
+        if (e instanceof NotFoundException) {
+            status = 404;
+            type = ErrorType.NOT_FOUND;
+        } else if (e instanceof ConflictException) {
+            status = 409;
+            type = ErrorType.CONFLICT;
+        } else if (e instanceof FileTooLargeException) {
+            status = 413;
+            type = ErrorType.INVALID_REQUEST;
+        } else {
+            status = 400;
+            type = ErrorType.INVALID_REQUEST;
+        }
+        if (e instanceof InvalidFileException invalid) {
+            ValidationResult result = invalid.result();
+            return respond(
+                    400,
+                    new ErrorResponse(
+                            new ErrorResponse.Error(
+                                    e.getMessage(),
+                                    type,
+                                    e.param(),
+                                    e.code(),
+                                    result.errors().stream()
+                                            .map(
+                                                    l ->
+                                                            new ErrorResponse.LineDetail(
+                                                                    l.line(), l.field(), l.reason()))
+                                            .collect(Collectors.toList()),
+                                    result.moreErrors())));
+        }
+        return respond(status, ErrorResponse.of(e.getMessage(), type, e.param(), e.code()));
+    }
+
+    @ServerExceptionMapper
+    public Response mapUnknownField(UnrecognizedPropertyException e) {
+        return respond(
+                400,
+                ErrorResponse.of(
+                        "Unknown parameter '" + e.getPropertyName() + "'.",
+                        ErrorType.INVALID_REQUEST,
+                        e.getPropertyName(),
+                        "unknown_parameter"));
+    }
+
+    @ServerExceptionMapper
+    public Response mapMismatchedInput(MismatchedInputException e) {
+        return mapJson(e);
+    }
+
+    @ServerExceptionMapper
+    public Response mapJson(JsonProcessingException e) {
+        String param = null;
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            param =
+                    mapping.getPath().stream()
+                            .map(
+                                    r ->
+                                            r.getFieldName() != null
+                                                    ? r.getFieldName()
+                                                    : "[" + r.getIndex() + "]")
+                            .collect(Collectors.joining("."))
+                            .replace(".[", "[");
+        }
+        String message =
+                param != null
+                        ? "Invalid value for '" + param + "': " + e.getOriginalMessage() + "."
+                        : "The request body is not valid JSON: " + e.getOriginalMessage() + ".";
+        return respond(
+                400, ErrorResponse.of(message, ErrorType.INVALID_REQUEST, param, "invalid_json"));
+    }
+
+    @ServerExceptionMapper
+    public Response mapWebApplication(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        String message;
+        String code;
+        if (status == 404) {
+            message = "Unknown route: /" + uri.getPath().replaceFirst("^/", "") + ".";
+            code = "unknown_route";
+        } else if (e instanceof NotAllowedException) {
+            message = "Method not allowed on /" + uri.getPath().replaceFirst("^/", "") + ".";
+            code = "method_not_allowed";
+        } else if (e instanceof NotSupportedException) {
+            message = "Unsupported media type; this route expects another Content-Type.";
+            code = "unsupported_media_type";
+        } else if (status == 413) {
+            message = "The request body is too large.";
+            code = "request_too_large";
+        } else if (status >= 500) {
+            return mapUnexpected(e);
+        } else {
+            message = e.getMessage();
+            code = null;
+        }
+        Response.ResponseBuilder builder =
+                Response.status(status)
+                        .type(MediaType.APPLICATION_JSON)
+                        .entity(ErrorResponse.of(message, ErrorType.INVALID_REQUEST, null, code));
+        if (e instanceof NotAllowedException) {
+            builder.allow(e.getResponse().getAllowedMethods());
+        }
+        return builder.build();
+    }
+
+    @ServerExceptionMapper
+    public Response mapUnexpected(Throwable e) {
+        String incident = java.util.UUID.randomUUID().toString();
+        LOG.errorf(e, "Unexpected failure, incident %s", incident);
+        return respond(
+                500,
+                ErrorResponse.of(
+                        "The server failed to handle the request (incident " + incident + ").",
+                        ErrorType.SERVER,
+                        null,
+                        "internal_error"));
+    }
+
+    static Response respond(int status, ErrorResponse body) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build();
+    }
+}

@@ -1,0 +1,14 @@
+package dev.anneal.api.error;
+
+/** OpenAI's error types, the {@code type} field of an error. */
+public final class ErrorType {
+
+    public static final String INVALID_REQUEST = "invalid_request_error";
+    public static final String AUTHENTICATION = "authentication_error";
+    public static final String PERMISSION = "permission_error";
+    public static final String NOT_FOUND = "not_found_error";
+    public static final String CONFLICT = "conflict_error";
+    public static final String SERVER = "server_error";
+
+    private ErrorType() {}
+}

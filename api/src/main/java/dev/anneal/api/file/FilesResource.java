@@ -1,0 +1,172 @@
+package dev.anneal.api.file;
+
+import dev.anneal.api.ListResponse;
+import dev.anneal.store.InvalidRequestException;
+import dev.anneal.store.PageRequest;
+import dev.anneal.store.Page;
+import dev.anneal.store.file.FilePurpose;
+import dev.anneal.store.file.FileRepository;
+import dev.anneal.store.file.FileService;
+import dev.anneal.store.file.FileUpload;
+import dev.anneal.store.file.StoredFile;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * OpenAI's Files API for the calling tenant. Uploads are read straight off the wire: the
+ * multipart body is parsed as it arrives and each chunk is validated and encrypted before the
+ * next is read, so no upload is ever buffered whole, in memory or on disk.
+ */
+@Path("/v1/files")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Files")
+public class FilesResource {
+
+    private static final int CHUNK_SIZE = 64 * 1024;
+    private static final int MAX_FIELD_BYTES = 1024;
+
+    private final FileService files;
+    private final FileRepository repository;
+
+    @Inject
+    FilesResource(FileService files, FileRepository repository) {
+        this.files = files;
+        this.repository = repository;
+    }
+
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Operation(summary = "Upload a JSONL dataset (multipart fields 'file' and 'purpose')")
+    public FileObject upload(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, InputStream body)
+            throws IOException {
+        MultipartReader reader = new MultipartReader(body, MultipartReader.boundaryOf(contentType));
+        FilePurpose purpose = null;
+        FileUpload upload = null;
+        try {
+            for (MultipartReader.Part part = reader.next(); part != null; part = reader.next()) {
+                String name = part.name() == null ? "" : part.name();
+                switch (name) {
+                    case "purpose" -> purpose = FilePurpose.fromWireName(readField(part));
+                    case "file" -> {
+                        if (upload != null) {
+                            throw new InvalidRequestException(
+                                    "Send exactly one 'file' part.", "file");
+                        }
+                        upload = files.begin(part.filename());
+                        transfer(part.content(), upload);
+                    }
+                    default -> {
+                        if (!name.startsWith("expires_after")) {
+                            throw new InvalidRequestException(
+                                    "Unknown form field '" + name + "'; expected 'file' and 'purpose'.",
+                                    name);
+                        }
+                    }
+                }
+            }
+            if (upload == null) {
+                throw new InvalidRequestException("The form field 'file' is required.", "file");
+            }
+            if (purpose == null) {
+                throw new InvalidRequestException(
+                        "The form field 'purpose' is required; use 'fine-tune'.", "purpose");
+            }
+            return FileObject.of(upload.complete(purpose));
+        } finally {
+            if (upload != null) {
+                upload.close();
+            }
+        }
+    }
+
+    @GET
+    @Operation(summary = "List files, newest first")
+    public ListResponse<FileObject> list(
+            @QueryParam("purpose") String purpose,
+            @QueryParam("after") String after,
+            @QueryParam("limit") @DefaultValue("10000") int limit,
+            @QueryParam("order") String order) {
+        Page<StoredFile> page =
+                repository.list(
+                        purpose == null ? null : FilePurpose.fromWireName(purpose),
+                        new PageRequest(after, limit, PageRequest.newestFirst(order)));
+        return ListResponse.of(
+                page.data().stream().map(FileObject::of).toList(),
+                page.hasMore(),
+                FileObject::id);
+    }
+
+    @GET
+    @Path("/{file_id}")
+    @Operation(summary = "Retrieve a file's metadata")
+    public FileObject get(@PathParam("file_id") String id) {
+        return FileObject.of(files.get(id));
+    }
+
+    @GET
+    @Path("/{file_id}/content")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    @Operation(summary = "Download the exact bytes uploaded")
+    public Response content(@PathParam("file_id") String id) {
+        StoredFile file = files.get(id);
+        InputStream content = files.openContent(id);
+        StreamingOutput output =
+                out -> {
+                    try (InputStream in = content) {
+                        in.transferTo(out);
+                    }
+                };
+        return Response.ok(output, MediaType.APPLICATION_OCTET_STREAM)
+                .header(HttpHeaders.CONTENT_LENGTH, file.bytes())
+                .header(
+                        "Content-Disposition",
+                        "attachment; filename=\"" + file.filename().replace("\"", "") + "\"")
+                .build();
+    }
+
+    /** Answer to a deletion, OpenAI's shape. */
+    public record Deleted(String id, String object, boolean deleted) {}
+
+    @DELETE
+    @Path("/{file_id}")
+    @Operation(summary = "Delete a file and its stored bytes")
+    public Deleted delete(@PathParam("file_id") String id) {
+        files.delete(id);
+        return new Deleted(id, "file", true);
+    }
+
+    private static void transfer(InputStream content, FileUpload upload) throws IOException {
+        byte[] buffer = new byte[CHUNK_SIZE];
+        int n;
+        while ((n = content.read(buffer)) >= 0) {
+            upload.write(buffer, 0, n);
+        }
+    }
+
+    private static String readField(MultipartReader.Part part) throws IOException {
+        byte[] value = part.content().readNBytes(MAX_FIELD_BYTES + 1);
+        if (value.length > MAX_FIELD_BYTES) {
+            throw new InvalidRequestException(
+                    "The form field '" + part.name() + "' is too long.", part.name());
+        }
+        return new String(value, StandardCharsets.UTF_8).strip();
+    }
+}

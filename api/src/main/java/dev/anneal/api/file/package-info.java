@@ -1,0 +1,2 @@
+/** OpenAI's Files API: streaming, validated uploads and downloads of a tenant's files. */
+package dev.anneal.api.file;

@@ -1,0 +1,81 @@
+package dev.anneal.server.kafka;
+
+import dev.anneal.events.Topics;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.jboss.logging.Logger;
+
+/**
+ * The platform's view of Kafka as a whole: creates the topics it needs at start when they
+ * are missing, and tells readiness whether the cluster answers.
+ */
+@Startup
+@ApplicationScoped
+public class KafkaTopics {
+
+    private static final Logger LOG = Logger.getLogger(KafkaTopics.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final KafkaSettings settings;
+    private Admin admin;
+
+    @Inject
+    KafkaTopics(KafkaSettings settings) {
+        this.settings = settings;
+    }
+
+    @PostConstruct
+    void createMissingTopics() throws InterruptedException {
+        admin = Admin.create(settings.clientProperties());
+        try {
+            Set<String> existing =
+                    admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            List<NewTopic> missing =
+                    Topics.ALL.stream()
+                            .filter(t -> !existing.contains(t))
+                            .map(
+                                    t ->
+                                            new NewTopic(
+                                                    t,
+                                                    settings.partitions(),
+                                                    settings.replicationFactor()))
+                            .toList();
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                LOG.infof("Created Kafka topics %s", missing.stream().map(NewTopic::name).toList());
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            // Not fatal: readiness reports Kafka down until it answers.
+            LOG.warnf("Could not check or create Kafka topics at %s: %s",
+                    settings.bootstrapServers(), e.getMessage());
+        }
+    }
+
+    /** Whether the cluster answers within {@code timeout}; its node count if it does. */
+    public int liveBrokers(Duration timeout) throws Exception {
+        return admin
+                .describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
+                .nodes()
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .size();
+    }
+
+    @PreDestroy
+    void close() {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(2));
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.anneal.server.standalone;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.utils.Time;
+import org.jboss.logging.Logger;
+
+/**
+ * A real Apache Kafka broker in this JVM: one KRaft node that is broker and controller at once,
+ * keeping its log in a directory of ours so topics and records survive a restart.
+ *
+ * <p>The PLAINTEXT listener binds {@code host:port} and advertises the same address, so clients
+ * on this machine reach it through {@link #bootstrapServers()}; {@code host} must therefore be a
+ * name or address clients can use (not {@code 0.0.0.0}). The controller listens on 127.0.0.1 at
+ * its own port. The single controller is a static voter ({@code controller.quorum.voters}), which
+ * keeps the controller's address out of the log, so its port may change between starts.
+ *
+ * <p>Single-node settings: replication factor 1 for the internal topics, topics created
+ * automatically on first use (one partition), no initial rebalance delay for consumer groups, and
+ * a 2 MiB log-cleaner dedupe buffer instead of 128 MiB, which a small heap cannot hold. Logging of
+ * the broker is lowered to WARN (see {@link BrokerLogLevels}).
+ *
+ * <p>Lifecycle: {@link #start} blocks until the broker is registered and serves clients; {@link
+ * #close()} shuts it down in order and waits for it, is idempotent, and may be called from any
+ * thread. Kafka halts the JVM on a fatal metadata fault, as a standalone broker would exit.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(EmbeddedKafkaBroker.class);
+    private static final String CONTROLLER_HOST = "127.0.0.1";
+    private static final int NODE_ID = 1;
+    private static final String INTERNAL_TOPIC_PARTITIONS = "5";
+
+    private final KafkaRaftServer server;
+    private final Path logDir;
+    private final String bootstrapServers;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, String bootstrapServers) {
+        this.server = server;
+        this.logDir = logDir;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /**
+     * Starts the broker on {@code logDir}, formatting the directory first when it is new.
+     *
+     * @param logDir the log directory; created when missing
+     * @param host the address the client listener binds and advertises, e.g. {@code localhost}
+     * @param port the client port, or 0 for a free one
+     * @param controllerPort the controller's port on 127.0.0.1, or 0 for a free one
+     */
+    public static EmbeddedKafkaBroker start(Path logDir, String host, int port, int controllerPort)
+            throws IOException {
+        Path dir = logDir.toAbsolutePath().normalize();
+        long startedAt = System.nanoTime();
+        int clientPort = FreePorts.resolve(host, port);
+        int quorumPort = FreePorts.resolve(CONTROLLER_HOST, controllerPort);
+        BrokerLogLevels.quietUnlessConfigured();
+        Files.createDirectories(dir);
+        Properties properties = brokerProperties(dir, host, clientPort, quorumPort);
+        boolean formatted = KraftStorage.formatIfNeeded(dir, properties);
+        KafkaRaftServer server =
+                new KafkaRaftServer(KafkaConfig.fromProps(properties, false), Time.SYSTEM);
+        try {
+            server.startup();
+        } catch (RuntimeException e) {
+            shutDown(server);
+            throw e;
+        }
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dir, host + ":" + clientPort);
+        LOG.infof(
+                "Kafka broker started on %s (controller %s:%d) with log in %s in %d ms%s",
+                broker.bootstrapServers,
+                CONTROLLER_HOST,
+                quorumPort,
+                dir,
+                (System.nanoTime() - startedAt) / 1_000_000,
+                formatted ? " (formatted)" : "");
+        return broker;
+    }
+
+    /** The {@code bootstrap.servers} value for clients: {@code host:port}. */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** The log directory, absolute. */
+    public Path logDir() {
+        return logDir;
+    }
+
+    /** Shuts the broker and its controller down and waits until they stopped. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long stoppingAt = System.nanoTime();
+        shutDown(server);
+        LOG.infof(
+                "Kafka broker on %s stopped in %d ms",
+                bootstrapServers, (System.nanoTime() - stoppingAt) / 1_000_000);
+    }
+
+    private static void shutDown(KafkaRaftServer server) {
+        server.shutdown();
+        server.awaitShutdown();
+    }
+
+    static Properties brokerProperties(Path logDir, String host, int port, int controllerPort) {
+        Properties properties = new Properties();
+        properties.setProperty("process.roles", "broker,controller");
+        properties.setProperty("node.id", Integer.toString(NODE_ID));
+        properties.setProperty(
+                "controller.quorum.voters", NODE_ID + "@" + CONTROLLER_HOST + ":" + controllerPort);
+        properties.setProperty(
+                "listeners",
+                "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + CONTROLLER_HOST + ":"
+                        + controllerPort);
+        properties.setProperty("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
+        properties.setProperty(
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        properties.setProperty("controller.listener.names", "CONTROLLER");
+        properties.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        properties.setProperty("log.dirs", logDir.toString());
+
+        properties.setProperty("auto.create.topics.enable", "true");
+        properties.setProperty("num.partitions", "1");
+        properties.setProperty("default.replication.factor", "1");
+        properties.setProperty("min.insync.replicas", "1");
+        properties.setProperty("offsets.topic.replication.factor", "1");
+        properties.setProperty("offsets.topic.num.partitions", INTERNAL_TOPIC_PARTITIONS);
+        properties.setProperty("transaction.state.log.replication.factor", "1");
+        properties.setProperty("transaction.state.log.min.isr", "1");
+        properties.setProperty("transaction.state.log.num.partitions", INTERNAL_TOPIC_PARTITIONS);
+        properties.setProperty("share.coordinator.state.topic.replication.factor", "1");
+        properties.setProperty("share.coordinator.state.topic.min.isr", "1");
+        properties.setProperty("group.initial.rebalance.delay.ms", "0");
+        // Kafka requires more than 1 MiB per cleaner thread (strictly), and its default is 128 MiB
+        properties.setProperty(
+                "log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
+        return properties;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.anneal.server;
+
+import static io.restassured.RestAssured.given;
+
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/** Short-hands for the API calls the tests make again and again. */
+public final class TestApi {
+
+    private TestApi() {}
+
+    public static RequestSpecification asAdmin() {
+        return given().header("Authorization", "Bearer " + AnnealTestResources.ADMIN_KEY);
+    }
+
+    public static RequestSpecification as(String key) {
+        return given().header("Authorization", "Bearer " + key);
+    }
+
+    /** A new tenant with a unique name; returns its id. */
+    public static String newTenant() {
+        return asAdmin()
+                .contentType("application/json")
+                .body("{\"name\":\"tenant " + UUID.randomUUID() + "\"}")
+                .post("/v1/admin/tenants")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
+    }
+
+    /** A new key of {@code tenantId}; returns its secret. */
+    public static String newKey(String tenantId) {
+        return asAdmin()
+                .post("/v1/admin/tenants/" + tenantId + "/api_keys")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("key");
+    }
+
+    /** A fresh tenant's key. */
+    public static String newTenantKey() {
+        return newKey(newTenant());
+    }
+
+    public static Response upload(String key, String filename, byte[] content) {
+        return as(key)
+                .multiPart("purpose", "fine-tune")
+                .multiPart("file", filename, content, "application/jsonl")
+                .post("/v1/files");
+    }
+
+    public static Response upload(String key, String filename, String content) {
+        return upload(key, filename, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Uploads a small valid chat file; returns the file id. */
+    public static String uploadChat(String key) {
+        return upload(key, "chat.jsonl", chatLine("hello") + "\n" + chatLine("again") + "\n")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("id");
+    }
+
+    public static String chatLine(String text) {
+        return "{\"messages\":[{\"role\":\"user\",\"content\":\""
+                + text
+                + "\"},{\"role\":\"assistant\",\"content\":\"Answer to "
+                + text
+                + "\"}]}";
+    }
+}

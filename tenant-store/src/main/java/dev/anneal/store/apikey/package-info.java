@@ -1,0 +1,2 @@
+/** API keys: tenants' credentials, stored as hashes. */
+package dev.anneal.store.apikey;

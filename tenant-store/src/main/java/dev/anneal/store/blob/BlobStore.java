@@ -1,0 +1,48 @@
+package dev.anneal.store.blob;
+
+import dev.anneal.store.crypto.DataKey;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Stores tenants' blobs encrypted with the tenant's {@link DataKey}; plaintext never reaches
+ * storage. A blob is written once through a {@link PendingBlob} and becomes visible, whole, at its
+ * commit; it is never modified afterwards, only deleted.
+ *
+ * <p>Implementations are thread-safe. Each blob's ciphertext is bound to its {@link BlobKey}, so
+ * bytes copied to another key do not decrypt.
+ */
+public interface BlobStore {
+
+    /**
+     * Starts writing the blob {@code key}, encrypted with {@code dataKey}. Nothing is visible under
+     * {@code key} until {@link PendingBlob#commit()}.
+     */
+    PendingBlob create(BlobKey key, DataKey dataKey) throws IOException;
+
+    /**
+     * Opens a committed blob for reading; the stream decrypts and authenticates as it goes and
+     * throws {@link dev.anneal.store.crypto.BlobIntegrityException} if the bytes were changed or
+     * {@code dataKey} is not the one they were written with.
+     *
+     * @throws NoSuchBlobException if there is no committed blob {@code key}
+     */
+    InputStream open(BlobKey key, DataKey dataKey) throws IOException;
+
+    /** Whether a committed blob {@code key} exists. */
+    boolean exists(BlobKey key);
+
+    /**
+     * Deletes the blob {@code key}; readers that already opened it may finish reading.
+     *
+     * @return whether there was such a blob
+     */
+    boolean delete(BlobKey key) throws IOException;
+
+    /**
+     * Deletes every blob of a tenant, pending ones included. Writers of that tenant must have
+     * stopped; forgetting the tenant's wrapped data key makes any copy unreadable anyway.
+     */
+    void deleteTenant(String tenantId) throws IOException;
+}

@@ -1,0 +1,99 @@
+package dev.anneal.store.file;
+
+import dev.anneal.store.Ids;
+import dev.anneal.store.NotFoundException;
+import dev.anneal.store.blob.BlobKey;
+import dev.anneal.store.blob.BlobStore;
+import dev.anneal.store.file.format.JsonlLimits;
+import dev.anneal.store.tenant.CurrentTenant;
+import dev.anneal.store.tenant.TenantKeyRing;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import org.jboss.logging.Logger;
+
+/**
+ * The current tenant's files: uploads validated and encrypted as they stream in, downloads
+ * decrypted as they stream out, and deletion of record and blob together.
+ */
+@ApplicationScoped
+public class FileService {
+
+    private static final Logger LOG = Logger.getLogger(FileService.class);
+
+    private final FileRepository repository;
+    private final BlobStore blobs;
+    private final TenantKeyRing keyRing;
+    private final CurrentTenant currentTenant;
+    private final FileLimits limits;
+
+    @Inject
+    FileService(
+            FileRepository repository,
+            BlobStore blobs,
+            TenantKeyRing keyRing,
+            CurrentTenant currentTenant,
+            FileLimits limits) {
+        this.repository = repository;
+        this.blobs = blobs;
+        this.keyRing = keyRing;
+        this.currentTenant = currentTenant;
+        this.limits = limits;
+    }
+
+    /**
+     * Starts an upload for the current tenant. The caller writes the bytes as they arrive,
+     * then completes it; closing it uncompleted discards everything.
+     */
+    public FileUpload begin(String filename) {
+        String tenantId = currentTenant.require();
+        String id = Ids.newId("file");
+        BlobKey blobKey = new BlobKey(tenantId, id);
+        try {
+            return new FileUpload(
+                    id,
+                    FileUpload.cleanFilename(filename),
+                    blobs,
+                    blobKey,
+                    blobs.create(blobKey, keyRing.dataKeyOf(tenantId)),
+                    new JsonlLimits(
+                            Math.toIntExact(limits.maxLineBytes().asLongValue()),
+                            limits.maxLines()),
+                    limits.maxBytes().asLongValue(),
+                    repository);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not open a blob for the upload", e);
+        }
+    }
+
+    public StoredFile get(String id) {
+        return repository.get(id, "file_id");
+    }
+
+    /** The exact bytes uploaded, decrypted as they are read. The caller closes the stream. */
+    public InputStream openContent(String id) {
+        StoredFile file = get(id);
+        String tenantId = currentTenant.require();
+        try {
+            return blobs.open(new BlobKey(tenantId, file.id()), keyRing.dataKeyOf(tenantId));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not open the content of " + id, e);
+        }
+    }
+
+    /** Deletes the record, then the blob; the file is gone for the caller either way. */
+    public void delete(String id) {
+        if (!repository.delete(id)) {
+            throw new NotFoundException("file", id, "file_id");
+        }
+        String tenantId = currentTenant.require();
+        try {
+            blobs.delete(new BlobKey(tenantId, id));
+        } catch (IOException e) {
+            // The record is gone, so nothing can reach the blob; it stays encrypted.
+            LOG.errorf(e, "Could not delete the blob of file %s of tenant %s", id, tenantId);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.anneal.store.file;
+
+import dev.anneal.store.file.format.DatasetFormat;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import org.hibernate.annotations.TenantId;
+
+/**
+ * A tenant's uploaded file: its metadata here, its bytes as an encrypted blob named after
+ * its id. Only files that passed validation are ever stored.
+ */
+@Entity
+@Table(name = "stored_file")
+public class StoredFile {
+
+    @Id private String id;
+
+    @TenantId
+    @Column(name = "tenant_id", nullable = false, updatable = false)
+    private String tenantId;
+
+    /** Insertion order, for stable newest-first paging; assigned by the database. */
+    @Column(insertable = false, updatable = false)
+    private Long seq;
+
+    @Column(nullable = false)
+    private String filename;
+
+    @Column(nullable = false)
+    private String purpose;
+
+    @Column(nullable = false)
+    private long bytes;
+
+    @Column(nullable = false)
+    private String format;
+
+    @Column(name = "line_count", nullable = false)
+    private long lineCount;
+
+    @Column(nullable = false)
+    private String status;
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    protected StoredFile() {}
+
+    StoredFile(
+            String id,
+            String filename,
+            FilePurpose purpose,
+            long bytes,
+            DatasetFormat format,
+            long lineCount,
+            Instant createdAt) {
+        this.id = id;
+        this.filename = filename;
+        this.purpose = purpose.wireName();
+        this.bytes = bytes;
+        this.format = format.wireName();
+        this.lineCount = lineCount;
+        this.status = "processed";
+        this.createdAt = createdAt;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String tenantId() {
+        return tenantId;
+    }
+
+    public String filename() {
+        return filename;
+    }
+
+    public FilePurpose purpose() {
+        return FilePurpose.fromWireName(purpose);
+    }
+
+    public long bytes() {
+        return bytes;
+    }
+
+    public DatasetFormat format() {
+        return DatasetFormat.fromWireName(format);
+    }
+
+    public long lineCount() {
+        return lineCount;
+    }
+
+    /** OpenAI's file status; a stored file has always been validated: {@code processed}. */
+    public String status() {
+        return status;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+}

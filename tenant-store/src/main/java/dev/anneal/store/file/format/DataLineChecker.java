@@ -1,0 +1,55 @@
+package dev.anneal.store.file.format;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Checks the content of one data line: UTF-8, JSON, format detection and the format's rules.
+ * Remembers the file's format, set by the first line whose format could be detected. Not
+ * thread-safe.
+ */
+final class DataLineChecker {
+
+    static final String INVALID_UTF8 = "invalid UTF-8";
+
+    private DatasetFormat fileFormat;
+    private long formatLine;
+
+    /** The file's format so far, or {@code null}. */
+    DatasetFormat format() {
+        return fileFormat;
+    }
+
+    /**
+     * The first problem of the line {@code b[off, off+len)}, line ending excluded, or {@code null}
+     * when it is fine.
+     */
+    LineViolation check(byte[] b, int off, int len, long lineNumber) {
+        try {
+            if (!ByteScan.isValidUtf8(b, off, len)) {
+                return new LineViolation(null, INVALID_UTF8);
+            }
+            ObjectNode line = JsonLineParser.parseObject(b, off, len);
+            DatasetFormat format = LineSchema.detect(line, fileFormat);
+            if (format == null) {
+                return new LineViolation(null, LineSchema.NO_FORMAT);
+            }
+            if (fileFormat == null) {
+                fileFormat = format;
+                formatLine = lineNumber;
+            } else if (format != fileFormat) {
+                return new LineViolation(
+                        null,
+                        "format differs from line "
+                                + formatLine
+                                + " ("
+                                + fileFormat.wireName()
+                                + "): this line is "
+                                + format.wireName());
+            }
+            LineSchema.check(line, format);
+            return null;
+        } catch (LineViolation violation) {
+            return violation;
+        }
+    }
+}

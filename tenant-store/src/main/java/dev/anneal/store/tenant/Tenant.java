@@ -1,0 +1,52 @@
+package dev.anneal.store.tenant;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/**
+ * A customer of the platform. Everything a tenant owns is scoped to it; its data key,
+ * wrapped by the operator's master key, encrypts its blobs.
+ */
+@Entity
+@Table(name = "tenant")
+public class Tenant {
+
+    @Id private String id;
+
+    @Column(nullable = false)
+    private String name;
+
+    @Column(name = "wrapped_data_key", nullable = false)
+    private byte[] wrappedDataKey;
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    protected Tenant() {}
+
+    public Tenant(String id, String name, byte[] wrappedDataKey, Instant createdAt) {
+        this.id = id;
+        this.name = name;
+        this.wrappedDataKey = wrappedDataKey.clone();
+        this.createdAt = createdAt;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public byte[] wrappedDataKey() {
+        return wrappedDataKey.clone();
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.anneal.store.tenant;
+
+import dev.anneal.store.ConflictException;
+import dev.anneal.store.Ids;
+import dev.anneal.store.InvalidRequestException;
+import dev.anneal.store.NotFoundException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+
+/** Creates and finds tenants. Administrator operations: they see every tenant. */
+@ApplicationScoped
+public class TenantRepository {
+
+    static final int MAX_NAME_LENGTH = 200;
+
+    private final EntityManager em;
+    private final TenantKeyRing keyRing;
+
+    @Inject
+    TenantRepository(EntityManager em, TenantKeyRing keyRing) {
+        this.em = em;
+        this.keyRing = keyRing;
+    }
+
+    /** Creates a tenant with a new data key; names are unique. */
+    @Transactional
+    public Tenant create(String name) {
+        String trimmed = name == null ? "" : name.strip();
+        if (trimmed.isEmpty()) {
+            throw new InvalidRequestException("'name' is required and must not be blank.", "name");
+        }
+        if (trimmed.length() > MAX_NAME_LENGTH) {
+            throw new InvalidRequestException(
+                    "'name' must be at most " + MAX_NAME_LENGTH + " characters.", "name");
+        }
+        if (findByName(trimmed).isPresent()) {
+            throw new ConflictException("A tenant named '" + trimmed + "' exists already.", "name");
+        }
+        String id = Ids.newId("tenant");
+        Tenant tenant =
+                new Tenant(
+                        id,
+                        trimmed,
+                        keyRing.newWrappedKey(id),
+                        Instant.now().truncatedTo(ChronoUnit.MICROS));
+        em.persist(tenant);
+        return tenant;
+    }
+
+    public Optional<Tenant> find(String id) {
+        return Optional.ofNullable(em.find(Tenant.class, id));
+    }
+
+    public Tenant get(String id) {
+        return find(id).orElseThrow(() -> new NotFoundException("tenant", id, "tenant_id"));
+    }
+
+    public Optional<Tenant> findByName(String name) {
+        return em.createQuery("from Tenant t where t.name = :name", Tenant.class)
+                .setParameter("name", name)
+                .getResultStream()
+                .findFirst();
+    }
+
+    /** All tenants, oldest first. */
+    public List<Tenant> list() {
+        return em.createQuery("from Tenant t order by t.createdAt, t.id", Tenant.class)
+                .getResultList();
+    }
+}
