@@ -76,22 +76,25 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      */
     public static EmbeddedPostgresServer start(Path dataDir, int port) throws IOException {
         Path dir = dataDir.toAbsolutePath().normalize();
-        int resolvedPort = FreePorts.resolve(HOST, port);
         long startedAt = System.nanoTime();
         boolean fresh = isMissingOrEmpty(dir);
         PostgresCredentials credentials;
-        EmbeddedPostgres.Builder builder = baseBuilder(dir, resolvedPort);
-        Path passwordFile = null;
         if (fresh) {
             credentials = PostgresCredentials.generate();
-            passwordFile = credentials.writeSuperuserPasswordFile();
-            configureInitdb(builder, credentials, passwordFile);
         } else {
             requireDataDirectory(dir);
             credentials = PostgresCredentials.load(dir);
+            // before the port check: a leftover still listens on the port of the last run
             clearLeftovers(dir);
         }
+        int resolvedPort = FreePorts.resolve(HOST, port);
+        EmbeddedPostgres.Builder builder = baseBuilder(dir, resolvedPort);
         builder.setConnectConfig("password", credentials.superuserPassword());
+        Path passwordFile = null;
+        if (fresh) {
+            passwordFile = credentials.writeSuperuserPasswordFile();
+            configureInitdb(builder, credentials, passwordFile);
+        }
         EmbeddedPostgres postgres;
         try {
             postgres = builder.start();

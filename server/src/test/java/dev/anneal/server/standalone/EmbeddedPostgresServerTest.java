@@ -124,7 +124,8 @@ class EmbeddedPostgresServerTest {
     @Test
     void shouldStopLeftoverPostgresWhenPreviousOwnerWasKilled() throws Exception {
         dataDir = root.resolve("pg");
-        Process owner = startOwnerProcess(dataDir);
+        int port = FreePorts.resolve("127.0.0.1", 0);
+        Process owner = startOwnerProcess(dataDir, port);
         List<ProcessHandle> leftovers;
         try {
             awaitReady(owner);
@@ -134,13 +135,13 @@ class EmbeddedPostgresServerTest {
         leftovers = LeftoverPostgres.runningIn(dataDir);
         assertThat(leftovers).as("PostgreSQL outlives the JVM killed with -9").isNotEmpty();
 
-        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(dataDir, 0)) {
+        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(dataDir, port)) {
             assertThat(queryName(server, 7)).isEqualTo("written-before-kill");
         }
         assertThat(leftovers).noneMatch(ProcessHandle::isAlive);
     }
 
-    private static Process startOwnerProcess(Path dataDir) throws IOException {
+    private static Process startOwnerProcess(Path dataDir, int port) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder =
                 new ProcessBuilder(
@@ -149,7 +150,8 @@ class EmbeddedPostgresServerTest {
                                 "-cp",
                                 System.getProperty("java.class.path"),
                                 PostgresOwnerProcess.class.getName(),
-                                dataDir.toString())
+                                dataDir.toString(),
+                                Integer.toString(port))
                         .redirectErrorStream(true);
         return builder.start();
     }
