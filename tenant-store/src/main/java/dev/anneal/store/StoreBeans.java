@@ -3,11 +3,14 @@ package dev.anneal.store;
 import dev.anneal.store.blob.BlobStore;
 import dev.anneal.store.blob.LocalBlobStore;
 import dev.anneal.store.crypto.MasterKey;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -21,6 +24,9 @@ public class StoreBeans {
     /** File in the data folder that holds a generated master key, readable by its owner only. */
     public static final String MASTER_KEY_FILE = "master.key";
 
+    /** Pending blobs older than this at start belong to no running upload. */
+    private static final Duration ABANDONED_AFTER = Duration.ofHours(1);
+
     @ConfigProperty(name = "anneal.data-dir")
     Path dataDir;
 
@@ -33,7 +39,8 @@ public class StoreBeans {
      * that folder reads the key with it.
      */
     @Produces
-    @ApplicationScoped
+    @Singleton
+    @Startup
     MasterKey masterKey() {
         if (masterKey.isPresent()) {
             return MasterKey.fromBase64(masterKey.get().strip());
@@ -47,9 +54,16 @@ public class StoreBeans {
         }
     }
 
+    /** The blob store under the data folder, cleared of uploads a crash left unfinished. */
     @Produces
-    @ApplicationScoped
-    BlobStore blobStore() {
-        return new LocalBlobStore(dataDir.resolve("blobs"));
+    @Singleton
+    @Startup
+    BlobStore blobStore() throws IOException {
+        LocalBlobStore store = new LocalBlobStore(dataDir.resolve("blobs"));
+        int swept = store.sweepPending(ABANDONED_AFTER);
+        if (swept > 0) {
+            LOG.infof("Removed %d unfinished uploads left by an earlier run", swept);
+        }
+        return store;
     }
 }

@@ -2,6 +2,7 @@ package dev.anneal.api.auth;
 
 import dev.anneal.store.Ids;
 import dev.anneal.store.crypto.PrivateFiles;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * set, otherwise a key generated on first start and kept in {@code <data dir>/admin.key},
  * readable by its owner only.
  */
+@Startup
 @ApplicationScoped
 public class AdminKey {
 

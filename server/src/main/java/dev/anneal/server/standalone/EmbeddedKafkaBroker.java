@@ -14,15 +14,15 @@ import org.jboss.logging.Logger;
  * A real Apache Kafka broker in this JVM: one KRaft node that is broker and controller at once,
  * keeping its log in a directory of ours so topics and records survive a restart.
  *
- * <p>The PLAINTEXT listener binds {@code host:port} and advertises the same address, so clients
- * on this machine reach it through {@link #bootstrapServers()}; {@code host} must therefore be a
- * name or address clients can use (not {@code 0.0.0.0}). The controller listens on 127.0.0.1 at
- * its own port. The single controller is a static voter ({@code controller.quorum.voters}), which
- * keeps the controller's address out of the log, so its port may change between starts.
+ * <p>The PLAINTEXT listener binds {@code host:port} and advertises the same address, so clients on
+ * this machine reach it through {@link #bootstrapServers()}; {@code host} must therefore be a name
+ * or address clients can use (not {@code 0.0.0.0}). The controller listens on 127.0.0.1 at its own
+ * port. The single controller is a static voter ({@code controller.quorum.voters}), which keeps the
+ * controller's address out of the log, so its port may change between starts.
  *
  * <p>Single-node settings: replication factor 1 for the internal topics, topics created
- * automatically on first use (one partition), no initial rebalance delay for consumer groups, and
- * a 2 MiB log-cleaner dedupe buffer instead of 128 MiB, which a small heap cannot hold. Logging of
+ * automatically on first use (one partition), no initial rebalance delay for consumer groups, and a
+ * 2 MiB log-cleaner dedupe buffer instead of 128 MiB, which a small heap cannot hold. Logging of
  * the broker is lowered to WARN (see {@link BrokerLogLevels}).
  *
  * <p>Lifecycle: {@link #start} blocks until the broker is registered and serves clients; {@link
@@ -121,7 +121,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 "controller.quorum.voters", NODE_ID + "@" + CONTROLLER_HOST + ":" + controllerPort);
         properties.setProperty(
                 "listeners",
-                "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + CONTROLLER_HOST + ":"
+                "PLAINTEXT://"
+                        + host
+                        + ":"
+                        + port
+                        + ",CONTROLLER://"
+                        + CONTROLLER_HOST
+                        + ":"
                         + controllerPort);
         properties.setProperty("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
         properties.setProperty(
@@ -143,8 +149,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         properties.setProperty("share.coordinator.state.topic.min.isr", "1");
         properties.setProperty("group.initial.rebalance.delay.ms", "0");
         // Kafka requires more than 1 MiB per cleaner thread (strictly), and its default is 128 MiB
-        properties.setProperty(
-                "log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
+        properties.setProperty("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
         return properties;
     }
 }

@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
@@ -32,9 +33,9 @@ import org.postgresql.ds.PGSimpleDataSource;
  * programs as the user that runs PostgreSQL. Durability is PostgreSQL's default ({@code fsync} and
  * {@code synchronous_commit} on), not zonky's test settings.
  *
- * <p>A PostgreSQL left running by a process that was killed is stopped before the start (see
- * {@link LeftoverPostgres}). No shutdown hook is registered: the owner calls {@link #close()}
- * after the application stopped, so the database is not stopped under a draining application.
+ * <p>A PostgreSQL left running by a process that was killed is stopped before the start (see {@link
+ * LeftoverPostgres}). No shutdown hook is registered: the owner calls {@link #close()} after the
+ * application stopped, so the database is not stopped under a draining application.
  *
  * <p>Lifecycle: {@link #start} blocks until the server accepts connections; {@link #close()} is
  * idempotent and may be called from any thread.
@@ -53,6 +54,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final String ZONKY_LOCK_FILE = "epg-lock";
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
     private static final Duration LEFTOVER_STOP_WAIT = Duration.ofSeconds(10);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(10);
 
     private final EmbeddedPostgres postgres;
     private final Path dataDir;
@@ -152,14 +154,27 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             return;
         }
         long stoppingAt = System.nanoTime();
+        List<ProcessHandle> processes = processesOrNone();
         try {
             postgres.close();
         } catch (IOException e) {
             throw new UncheckedIOException("Could not stop PostgreSQL in " + dataDir, e);
         }
+        // pg_ctl returns once postmaster.pid is gone, a moment before the postmaster has exited
+        if (!LeftoverPostgres.awaitExit(processes, STOP_WAIT)) {
+            LOG.warnf("PostgreSQL in %s still runs %s after being stopped", dataDir, STOP_WAIT);
+        }
         LOG.infof(
                 "PostgreSQL in %s stopped in %d ms",
                 dataDir, (System.nanoTime() - stoppingAt) / 1_000_000);
+    }
+
+    private List<ProcessHandle> processesOrNone() {
+        try {
+            return LeftoverPostgres.runningIn(dataDir);
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     private static EmbeddedPostgres.Builder baseBuilder(Path dir, int port) {
@@ -180,8 +195,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     /**
-     * zonky runs {@code initdb -A trust -U postgres} and appends its "locale" settings as
-     * {@code --key=value}; the later options win, so every connection needs a password.
+     * zonky runs {@code initdb -A trust -U postgres} and appends its "locale" settings as {@code
+     * --key=value}; the later options win, so every connection needs a password.
      */
     private static void configureInitdb(
             EmbeddedPostgres.Builder builder, PostgresCredentials credentials, Path passwordFile)

@@ -7,32 +7,34 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
  * Clears what a PostgreSQL of a killed process left in a data directory, so the next start works.
  *
- * <p>The postmaster runs detached from the JVM that started it: when that JVM is killed with
- * {@code -9}, PostgreSQL keeps running on the data directory and the next start fails. When the
- * postmaster itself was killed, its {@code postmaster.pid} stays behind; PostgreSQL removes such a
- * file itself unless the recorded pid now belongs to another live process (pids repeat after a
- * container restarts), and then it refuses to start.
+ * <p>The postmaster runs detached from the JVM that started it: when that JVM is killed with {@code
+ * -9}, PostgreSQL keeps running on the data directory, holding its port, and the next start fails.
+ * When the postmaster itself was killed, its {@code postmaster.pid} stays behind; PostgreSQL
+ * ignores such a file unless the recorded pid now belongs to another live process of the same user
+ * (pids repeat after a container restarts), and then it refuses to start.
  *
  * <p>A leftover is a process running the {@code postgres} binary whose working directory is the
- * data directory (every PostgreSQL process changes into its data directory). Callers must hold
- * the data directory's lock first, which proves that the process that started them is gone.
- * Linux only: other systems have no {@code /proc} and nothing is found.
+ * data directory (every PostgreSQL process changes into its data directory). Callers must hold the
+ * data directory's lock first, which proves that the process that started them is gone. Linux only:
+ * other systems have no {@code /proc} and nothing is found.
  */
 final class LeftoverPostgres {
 
     private static final Logger LOG = Logger.getLogger(LeftoverPostgres.class);
     private static final String PID_FILE = "postmaster.pid";
+    private static final long EXIT_POLL_MILLIS = 20;
 
     private LeftoverPostgres() {}
 
-    /** PostgreSQL processes, postmaster and children, whose working directory is {@code dataDir}. */
+    /**
+     * PostgreSQL processes, postmaster and children, whose working directory is {@code dataDir}.
+     */
     static List<ProcessHandle> runningIn(Path dataDir) throws IOException {
         Path realDataDir = dataDir.toRealPath();
         try (var processes = ProcessHandle.allProcesses()) {
@@ -98,10 +100,7 @@ final class LeftoverPostgres {
     }
 
     private static boolean runsPostgres(ProcessHandle process) {
-        return process.info()
-                .command()
-                .map(command -> command.endsWith("/postgres"))
-                .orElse(false);
+        return process.info().command().map(command -> command.endsWith("/postgres")).orElse(false);
     }
 
     private static boolean workingDirectoryIs(ProcessHandle process, Path realDataDir) {
@@ -116,17 +115,22 @@ final class LeftoverPostgres {
         }
     }
 
-    private static boolean awaitExit(List<ProcessHandle> processes, Duration timeout) {
+    /**
+     * Waits until all {@code processes} exited; returns false when some still run after it. Polls,
+     * since {@link ProcessHandle#onExit()} notices the end of a process that is not our child only
+     * after seconds.
+     */
+    static boolean awaitExit(List<ProcessHandle> processes, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (ProcessHandle process : processes) {
-            long left = deadline - System.nanoTime();
+        while (processes.stream().anyMatch(ProcessHandle::isAlive)) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
             try {
-                process.onExit().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+                Thread.sleep(EXIT_POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
-            } catch (Exception e) {
-                return processes.stream().noneMatch(ProcessHandle::isAlive);
             }
         }
         return true;

@@ -19,8 +19,8 @@ import java.util.Properties;
  * start and bootstrap the server, and one for the application's {@code anneal} role.
  *
  * <p>Generated on the first start and kept in a file readable by the owner only, inside the data
- * directory, so the same passwords work after a restart. The passwords are URL-safe Base64, so
- * they can be written into SQL literals and initdb's password file as they are.
+ * directory, so the same passwords work after a restart. The passwords are URL-safe Base64, so they
+ * can be written into SQL literals and initdb's password file as they are.
  */
 record PostgresCredentials(String superuserPassword, String applicationPassword) {
 

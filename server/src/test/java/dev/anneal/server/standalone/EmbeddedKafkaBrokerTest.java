@@ -117,7 +117,8 @@ class EmbeddedKafkaBrokerTest {
 
     private static Properties clientConfig(EmbeddedKafkaBroker broker) {
         Properties config = new Properties();
-        config.putAll(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+        config.putAll(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
         return config;
     }
 

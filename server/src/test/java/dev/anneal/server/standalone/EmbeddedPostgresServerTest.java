@@ -63,8 +63,7 @@ class EmbeddedPostgresServerTest {
             assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl(), "anneal", "x"))
                     .isInstanceOf(SQLException.class)
                     .hasMessageContaining("password authentication failed");
-            assertThatThrownBy(
-                            () -> DriverManager.getConnection(server.jdbcUrl(), "postgres", ""))
+            assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl(), "postgres", ""))
                     .isInstanceOf(SQLException.class);
         }
         Path credentials = dataDir.resolve(PostgresCredentials.FILE_NAME);
@@ -197,7 +196,6 @@ class EmbeddedPostgresServerTest {
     }
 
     private static Connection connect(EmbeddedPostgresServer server) throws SQLException {
-        return DriverManager.getConnection(
-                server.jdbcUrl(), server.username(), server.password());
+        return DriverManager.getConnection(server.jdbcUrl(), server.username(), server.password());
     }
 }

@@ -3,8 +3,8 @@ package dev.anneal.server.standalone;
 import java.nio.file.Path;
 
 /**
- * A JVM that starts PostgreSQL on a data directory and port (its arguments), writes a row and
- * waits to be killed, for the crash test of {@link EmbeddedPostgresServerTest}.
+ * A JVM that starts PostgreSQL on a data directory and port (its arguments), writes a row and waits
+ * to be killed, for the crash test of {@link EmbeddedPostgresServerTest}.
  */
 final class PostgresOwnerProcess {
 
@@ -13,7 +13,8 @@ final class PostgresOwnerProcess {
     private PostgresOwnerProcess() {}
 
     public static void main(String[] args) throws Exception {
-        EmbeddedPostgresServer server = EmbeddedPostgresServer.start(Path.of(args[0]), Integer.parseInt(args[1]));
+        EmbeddedPostgresServer server =
+                EmbeddedPostgresServer.start(Path.of(args[0]), Integer.parseInt(args[1]));
         EmbeddedPostgresServerTest.execute(
                 server, "CREATE TABLE job (id INT PRIMARY KEY, name TEXT)");
         EmbeddedPostgresServerTest.execute(

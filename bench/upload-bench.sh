@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# Upload throughput benchmark for Anneal's Files API.
+#
+# Measures how fast one JSONL upload goes through the whole server path -- curl multipart upload
+# -> streaming multipart parse -> JSONL validation -> AES-256-GCM encryption -> blob storage in
+# the data dir -- against a plain `cp` of the same file on the same disk (the reference for what
+# the disk can do). Both are timed including a `sync` afterwards, so neither wins by leaving dirty
+# pages behind. Runs alternate the order (cp first, then upload first, ...) to even out cache and
+# noise effects; the table shows medians. The server runs standalone (embedded PostgreSQL and
+# Kafka) with the given heap limit (-Xmx), which shows that uploads stream rather than buffer:
+# a 1 GiB upload succeeds with a 256 MiB heap. The server's peak RSS (VmHWM, reset after
+# start-up) and peak heap used (from its GC log) during the uploads are reported too.
+#
+# Run (from anywhere):
+#   bench/upload-bench.sh [--size 256M] [--heap 256m] [--runs 3]
+#   e.g. bench/upload-bench.sh --size 1G --heap 256m --runs 1
+# Temp files (dataset, copy, server data dir) go to a fresh folder under $BENCH_DIR (default
+# /tmp) and are removed on exit, as is the server, also on Ctrl-C.
+# Needs only bash, coreutils, curl and java (JDK 17+); builds the server if its jar is missing.
+
+set -euo pipefail
+
+SIZE=256M
+HEAP=256m
+RUNS=3
+
+usage() {
+    echo "usage: $0 [--size 256M] [--heap 256m] [--runs 3]   (temp files under \$BENCH_DIR, default /tmp)" >&2
+    exit 2
+}
+
+while (($#)); do
+    case "$1" in
+        --size) [[ $# -ge 2 ]] || usage; SIZE=$2; shift 2 ;;
+        --heap) [[ $# -ge 2 ]] || usage; HEAP=$2; shift 2 ;;
+        --runs) [[ $# -ge 2 ]] || usage; RUNS=$2; shift 2 ;;
+        -h|--help) usage ;;
+        *) echo "unknown argument: $1" >&2; usage ;;
+    esac
+done
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "--runs must be a positive integer" >&2; exit 2; }
+[[ $HEAP =~ ^[0-9]+[kKmMgG]?$ ]] || { echo "--heap must look like 256m or 1g" >&2; exit 2; }
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+JAR=$ROOT/server/target/quarkus-app/quarkus-run.jar
+BASE=${BENCH_DIR:-/tmp}
+mkdir -p "$BASE"
+WORK=$(mktemp -d "$BASE/anneal-upload-bench.XXXXXX")
+DATA=$WORK/data
+FILE=$WORK/train.jsonl
+COPY=$WORK/copy.jsonl
+LOG=$WORK/server.log
+GCLOG=$WORK/gc.log
+SERVER_PID=""
+FAILED=1
+
+log() { echo "[bench] $*" >&2; }
+
+# Stops the server (SIGTERM, as an operator would), checks that no PostgreSQL of our data dir is
+# left, removes the temp folder.
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    set +e
+    if ((FAILED)) && [[ -f $LOG ]]; then
+        log "failed; last lines of the server log:"
+        tail -n 40 "$LOG" >&2
+    fi
+    if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        log "stopping server (pid $SERVER_PID)"
+        kill -TERM "$SERVER_PID" 2>/dev/null
+        local i
+        for ((i = 0; i < 600; i++)); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            log "WARNING: server did not stop within 60 s of SIGTERM; killing it"
+            kill -KILL "$SERVER_PID" 2>/dev/null
+        fi
+        wait "$SERVER_PID" 2>/dev/null
+        log "server exited with status $?"
+    fi
+    local leftovers
+    leftovers=$(processes_using "$DATA")
+    if [[ -n $leftovers ]]; then
+        log "WARNING: processes still using $DATA after the server stopped (not stopped by the server):"
+        local pid
+        for pid in $leftovers; do
+            log "  $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+        done
+        log "stopping them (SIGINT = PostgreSQL fast shutdown)"
+        kill -INT $leftovers 2>/dev/null
+        sleep 3
+        leftovers=$(processes_using "$DATA")
+        [[ -z $leftovers ]] || kill -KILL $leftovers 2>/dev/null
+    fi
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# PIDs whose command line mentions the given path (e.g. postgres -D <data dir>/...).
+processes_using() {
+    local dir=$1 p cmd
+    for p in /proc/[0-9]*; do
+        [[ ${p#/proc/} == "$$" || ${p#/proc/} == "$BASHPID" ]] && continue
+        cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+        [[ $cmd == *"$dir"* ]] && echo "${p#/proc/}"
+    done
+    return 0
+}
+
+# A TCP port nobody listens on (from /proc/net/tcp*), not in the arguments.
+free_port() {
+    local used=" $* " line local_addr state port
+    for f in /proc/net/tcp /proc/net/tcp6; do
+        [[ -r $f ]] || continue
+        while read -r _ local_addr _ state _; do
+            [[ $state == 0A ]] || continue
+            used+=" $((16#${local_addr##*:})) "
+        done <"$f"
+    done
+    while :; do
+        port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        [[ $used == *" $port "* ]] || { echo "$port"; return; }
+    done
+}
+
+now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
+
+# hundredths of MB/s (MB = 10^6 bytes) for $1 bytes in $2 microseconds
+rate_centi() { echo $(($1 * 100 / $2)); }
+fmt_centi() { printf '%d.%02d' $(($1 / 100)) $(($1 % 100)); }
+fmt_secs() { printf '%d.%03d' $(($1 / 1000000)) $(($1 / 1000 % 1000)); }
+
+median() {
+    local sorted n
+    mapfile -t sorted < <(printf '%s\n' "$@" | sort -n)
+    n=${#sorted[@]}
+    if ((n % 2)); then
+        echo "${sorted[n / 2]}"
+    else
+        echo $(((sorted[n / 2 - 1] + sorted[n / 2]) / 2))
+    fi
+}
+
+json_field() { # $1 = field name, $2 = JSON text; first string value of the field
+    local re="\"$1\"[[:space:]]*:[[:space:]]*\"([^\"]*)\""
+    [[ $2 =~ $re ]] && echo "${BASH_REMATCH[1]}"
+}
+
+# Largest heap occupancy seen by the GC ("before" of "123M->45M(256M)") after line $1 of the log.
+peak_heap_mb() {
+    local skip=$1 line max=0 n=0 v unit re='([0-9]+)([KMG])->[0-9]+[KMG]\([0-9]+[KMG]\)'
+    [[ -r $GCLOG ]] || { echo "?"; return; }
+    while IFS= read -r line; do
+        n=$((n + 1))
+        ((n > skip)) || continue
+        [[ $line =~ $re ]] || continue
+        v=${BASH_REMATCH[1]}
+        unit=${BASH_REMATCH[2]}
+        case $unit in K) v=$((v / 1024)) ;; G) v=$((v * 1024)) ;; esac
+        ((v > max)) && max=$v
+    done <"$GCLOG"
+    echo "$max"
+}
+
+vm_hwm_kb() {
+    local key value rest
+    while read -r key value rest; do
+        [[ $key == VmHWM: ]] && { echo "$value"; return; }
+    done <"/proc/$SERVER_PID/status"
+    echo 0
+}
+
+# --- build -------------------------------------------------------------------------------------
+if [[ ! -f $JAR ]]; then
+    log "server jar missing; building it"
+    for attempt in 1 2 3; do
+        if (cd "$ROOT" && ./mvnw -B -q -o -DskipTests -pl server -am package); then
+            break
+        fi
+        ((attempt < 3)) || { log "build failed"; exit 1; }
+        log "build failed (maybe a concurrent build); retrying in 60 s"
+        sleep 60
+    done
+fi
+
+# --- dataset -----------------------------------------------------------------------------------
+log "generating $SIZE of chat JSONL in $WORK"
+java "$ROOT/bench/GenerateChatJsonl.java" "$SIZE" "$FILE"
+BYTES=$(stat -c %s "$FILE")
+SHA=$(sha256sum "$FILE")
+SHA=${SHA%% *}
+log "dataset: $BYTES bytes, sha256 $SHA"
+
+# --- server ------------------------------------------------------------------------------------
+HTTP_PORT=$(free_port)
+KAFKA_PORT=$(free_port "$HTTP_PORT")
+ADMIN=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+URL=http://127.0.0.1:$HTTP_PORT
+MAX_BYTES=$((BYTES > 1073741824 ? BYTES * 2 : 2147483648))
+
+log "starting server: -Xmx$HEAP, http $HTTP_PORT, kafka $KAFKA_PORT, data $DATA"
+set -m # own process group: Ctrl-C reaches only this script, which then stops the server cleanly
+ANNEAL_DATA_DIR=$DATA \
+    QUARKUS_HTTP_PORT=$HTTP_PORT \
+    ANNEAL_KAFKA_PORT=$KAFKA_PORT \
+    ANNEAL_ADMIN_KEY=$ADMIN \
+    ANNEAL_FILES_MAX_BYTES=$MAX_BYTES \
+    java "-Xmx$HEAP" "-Xlog:gc:file=$GCLOG" -jar "$JAR" >"$LOG" 2>&1 &
+SERVER_PID=$!
+set +m
+
+started=$(now_us)
+until [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/q/health/ready" || true) == 200 ]]; do
+    kill -0 "$SERVER_PID" 2>/dev/null || { log "server exited during start-up"; exit 1; }
+    (($(now_us) - started < 180000000)) || { log "server not ready after 180 s"; exit 1; }
+    sleep 0.5
+done
+log "server ready in $(fmt_secs $(($(now_us) - started))) s"
+
+tenant=$(curl -sS -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d '{"name":"bench"}' "$URL/v1/admin/tenants")
+TENANT_ID=$(json_field id "$tenant") || { log "tenant creation failed: $tenant"; exit 1; }
+keyjson=$(curl -sS -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d '{}' "$URL/v1/admin/tenants/$TENANT_ID/api_keys")
+KEY=$(json_field key "$keyjson") || { log "key creation failed: $keyjson"; exit 1; }
+
+STARTUP_HWM_KB=$(vm_hwm_kb)
+# Reset the peak RSS so that the figure covers the uploads, not start-up (5 = reset VmHWM).
+RESET_HWM=0
+if echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null; then RESET_HWM=1; fi
+GC_SKIP=0
+[[ -r $GCLOG ]] && GC_SKIP=$(wc -l <"$GCLOG")
+GC_NAME=""
+[[ -r $GCLOG ]] && { gcline=$(head -n 1 "$GCLOG"); [[ $gcline =~ Using\ (.*)$ ]] && GC_NAME=${BASH_REMATCH[1]}; }
+
+# --- runs --------------------------------------------------------------------------------------
+time_cp() {
+    sync
+    local t0 t1
+    t0=$(now_us)
+    cp "$FILE" "$COPY"
+    sync
+    t1=$(now_us)
+    rm -f "$COPY"
+    sync
+    CP_US=$((t1 - t0))
+}
+
+CHECKED=0
+time_upload() {
+    sync
+    local t0 t1 t2 code body id
+    t0=$(now_us)
+    code=$(curl -sS -o "$WORK/upload.json" -w '%{http_code}' -H "Authorization: Bearer $KEY" \
+        -F purpose=fine-tune -F "file=@$FILE" "$URL/v1/files")
+    t1=$(now_us)
+    sync
+    t2=$(now_us)
+    body=$(head -c 2000 "$WORK/upload.json")
+    [[ $code == 200 ]] || { log "upload answered HTTP $code: $body"; exit 1; }
+    id=$(json_field id "$body") || { log "no file id in the answer: $body"; exit 1; }
+    UP_US=$((t2 - t0))
+    UP_NOSYNC_US=$((t1 - t0))
+    if ((!CHECKED)); then
+        local got
+        got=$(curl -sS -H "Authorization: Bearer $KEY" "$URL/v1/files/$id/content" | sha256sum)
+        got=${got%% *}
+        [[ $got == "$SHA" ]] || { log "checksum MISMATCH: uploaded $SHA, downloaded $got"; exit 1; }
+        echo "checksum ok ($id, sha256 $SHA)"
+        CHECKED=1
+    fi
+    # keep the data dir from growing between runs (not timed)
+    curl -sS -o /dev/null -X DELETE -H "Authorization: Bearer $KEY" "$URL/v1/files/$id"
+}
+
+cp_rates=()
+up_rates=()
+for ((run = 1; run <= RUNS; run++)); do
+    if ((run % 2)); then
+        time_cp
+        time_upload
+    else
+        time_upload
+        time_cp
+    fi
+    cp_rates+=("$(rate_centi "$BYTES" "$CP_US")")
+    up_rates+=("$(rate_centi "$BYTES" "$UP_US")")
+    log "run $run/$RUNS: cp+sync $(fmt_secs "$CP_US") s ($(fmt_centi "${cp_rates[-1]}") MB/s)," \
+        "upload+sync $(fmt_secs "$UP_US") s ($(fmt_centi "${up_rates[-1]}") MB/s;" \
+        "upload alone $(fmt_secs "$UP_NOSYNC_US") s)"
+done
+
+HWM_KB=$(vm_hwm_kb)
+PEAK_HEAP=$(peak_heap_mb "$GC_SKIP")
+CP_MED=$(median "${cp_rates[@]}")
+UP_MED=$(median "${up_rates[@]}")
+RATIO=$((UP_MED * 1000 / CP_MED))
+
+rss_label="$((HWM_KB / 1024)) MiB"
+((RESET_HWM)) || rss_label+=" (incl. start-up)"
+heap_label="-Xmx$HEAP"
+[[ -n $GC_NAME ]] && heap_label+=" ($GC_NAME)"
+
+echo
+echo "| size | runs | cp MB/s (median) | upload MB/s (median) | upload/cp | server heap limit | server peak RSS | server peak heap used |"
+echo "|---|---|---|---|---|---|---|---|"
+echo "| $SIZE ($BYTES B) | $RUNS | $(fmt_centi "$CP_MED") | $(fmt_centi "$UP_MED") | $((RATIO / 1000)).$(printf '%03d' $((RATIO % 1000))) | $heap_label | $rss_label | $PEAK_HEAP MiB |"
+echo
+echo "MB = 10^6 bytes; both timings include a sync. Peak RSS and heap cover the uploads only" \
+    "(start-up peak RSS: $((STARTUP_HWM_KB / 1024)) MiB); heap from the GC log (occupancy before each GC)."
+FAILED=0

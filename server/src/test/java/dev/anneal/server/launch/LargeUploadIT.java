@@ -1,0 +1,135 @@
+package dev.anneal.server.launch;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Memory does not grow with the file: a 1 GiB upload succeeds, byte for byte, through a
+ * server whose heap is limited to 256 MiB (embedded Kafka broker included).
+ */
+class LargeUploadIT {
+
+    private static final long TARGET_BYTES = 1L << 30;
+    private static final String BOUNDARY = "anneal-large-upload-boundary";
+
+    @TempDir Path dataDir;
+
+    @Test
+    void shouldAcceptOneGibibyteUploadWhenHeapIsLimitedTo256MiB() throws Exception {
+        try (ServerProcess server =
+                ServerProcess.start(dataDir, "256m", Map.of("ANNEAL_FILES_MAX_BYTES", "2G"))) {
+            server.awaitReady(Duration.ofSeconds(120));
+            String key = tenantKey(server);
+
+            byte[] line = chatLine();
+            long lines = TARGET_BYTES / line.length + 1;
+            MessageDigest sent = MessageDigest.getInstance("SHA-256");
+            byte[] head =
+                    ("--" + BOUNDARY + "\r\n"
+                                    + "Content-Disposition: form-data; name=\"purpose\"\r\n\r\n"
+                                    + "fine-tune\r\n"
+                                    + "--" + BOUNDARY + "\r\n"
+                                    + "Content-Disposition: form-data; name=\"file\"; filename=\"large.jsonl\"\r\n"
+                                    + "Content-Type: application/jsonl\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII);
+            byte[] tail = ("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.US_ASCII);
+
+            HttpURLConnection upload = open(server, "/v1/files", key);
+            upload.setRequestMethod("POST");
+            upload.setDoOutput(true);
+            upload.setRequestProperty("Content-Type", "multipart/form-data; boundary=" + BOUNDARY);
+            upload.setFixedLengthStreamingMode(head.length + lines * line.length + tail.length);
+            try (OutputStream out = upload.getOutputStream()) {
+                out.write(head);
+                for (long i = 0; i < lines; i++) {
+                    out.write(line);
+                    sent.update(line);
+                }
+                out.write(tail);
+            }
+            String response = new String(read(upload), StandardCharsets.UTF_8);
+            assertThat(upload.getResponseCode()).as(response).isEqualTo(200);
+            assertThat(response).contains("\"line_count\":" + lines);
+            String id = response.replaceAll(".*\"id\":\"(file-[A-Za-z0-9]+)\".*", "$1");
+
+            HttpURLConnection download = open(server, "/v1/files/" + id + "/content", key);
+            MessageDigest received = MessageDigest.getInstance("SHA-256");
+            long bytes = 0;
+            try (InputStream in = download.getInputStream()) {
+                byte[] buffer = new byte[1 << 16];
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    received.update(buffer, 0, n);
+                    bytes += n;
+                }
+            }
+            assertThat(bytes).isEqualTo(lines * line.length);
+            assertThat(HexFormat.of().formatHex(received.digest()))
+                    .isEqualTo(HexFormat.of().formatHex(sent.digest()));
+            assertThat(server.output()).doesNotContain("OutOfMemoryError");
+            server.stop("TERM");
+        }
+    }
+
+    private static byte[] chatLine() {
+        String words = "the quick brown fox jumps over the lazy dog ".repeat(10);
+        return ("{\"messages\":[{\"role\":\"system\",\"content\":\"You are terse.\"},"
+                        + "{\"role\":\"user\",\"content\":\"Summarise: " + words + "\"},"
+                        + "{\"role\":\"assistant\",\"content\":\"A fox jumps over a dog. " + words + "\"}]}\n")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String tenantKey(ServerProcess server) throws Exception {
+        String admin = Files.readString(server.dataDirFile("admin.key")).strip();
+        String tenant =
+                given().baseUri(server.baseUri())
+                        .header("Authorization", "Bearer " + admin)
+                        .contentType("application/json")
+                        .body("{\"name\":\"large\"}")
+                        .post("/v1/admin/tenants")
+                        .then()
+                        .statusCode(201)
+                        .extract()
+                        .path("id");
+        return given().baseUri(server.baseUri())
+                .header("Authorization", "Bearer " + admin)
+                .post("/v1/admin/tenants/" + tenant + "/api_keys")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("key");
+    }
+
+    private static HttpURLConnection open(ServerProcess server, String path, String key)
+            throws Exception {
+        HttpURLConnection connection =
+                (HttpURLConnection) URI.create(server.baseUri() + path).toURL().openConnection();
+        connection.setRequestProperty("Authorization", "Bearer " + key);
+        connection.setReadTimeout(300_000);
+        return connection;
+    }
+
+    private static byte[] read(HttpURLConnection connection) throws Exception {
+        InputStream in =
+                connection.getResponseCode() < 400
+                        ? connection.getInputStream()
+                        : connection.getErrorStream();
+        try (in) {
+            return in.readAllBytes();
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.anneal.server.launch;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The packaged server run as a separate process, as {@code ./anneal start} runs it: for tests
+ * of what only a real process shows (start-up, signals, heap limits, leftover processes).
+ */
+final class ServerProcess implements AutoCloseable {
+
+    static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+
+    private final Process process;
+    private final Path log;
+    private final Path dataDir;
+    final int httpPort;
+
+    private ServerProcess(Process process, Path log, Path dataDir, int httpPort) {
+        this.process = process;
+        this.log = log;
+        this.dataDir = dataDir;
+        this.httpPort = httpPort;
+    }
+
+    /** A file in the server's data folder. */
+    Path dataDirFile(String name) {
+        return dataDir.resolve(name);
+    }
+
+    static ServerProcess start(Path dataDir, String maxHeap, Map<String, String> env)
+            throws IOException {
+        int httpPort = freePort();
+        Path log = Files.createTempFile("anneal-server-", ".log");
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx" + maxHeap);
+        command.add("-jar");
+        command.add(JAR.toAbsolutePath().toString());
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("ANNEAL_DATA_DIR", dataDir.toString());
+        builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
+        builder.environment().put("ANNEAL_KAFKA_PORT", String.valueOf(freePort()));
+        builder.environment().putAll(env);
+        builder.redirectErrorStream(true).redirectOutput(log.toFile());
+        return new ServerProcess(builder.start(), log, dataDir, httpPort);
+    }
+
+    String baseUri() {
+        return "http://localhost:" + httpPort;
+    }
+
+    /** Waits until readiness answers 200; fails with the server's output if it never does. */
+    Duration awaitReady(Duration timeout) throws Exception {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Server exited early:\n" + output());
+            }
+            try {
+                HttpURLConnection connection =
+                        (HttpURLConnection)
+                                URI.create(baseUri() + "/q/health/ready").toURL().openConnection();
+                connection.setConnectTimeout(1000);
+                connection.setReadTimeout(5000);
+                if (connection.getResponseCode() == 200) {
+                    return Duration.ofNanos(System.nanoTime() - start);
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("Server not ready within " + timeout + ":\n" + output());
+    }
+
+    String output() throws IOException {
+        return Files.readString(log);
+    }
+
+    /** Sends {@code signal} (e.g. "INT" as Ctrl-C does, "TERM") and waits for the exit code. */
+    int stop(String signal) throws Exception {
+        new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).start().waitFor();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("Server did not stop on SIG" + signal);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+        Files.deleteIfExists(log);
+    }
+
+    /** Command lines of live processes that mention {@code path}, e.g. a PostgreSQL on it. */
+    static List<String> processesMentioning(Path path) throws IOException {
+        String needle = path.toAbsolutePath().toString();
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String cmdline =
+                            new String(Files.readAllBytes(proc.resolve("cmdline"))).replace('\0', ' ');
+                    if (cmdline.contains(needle)) {
+                        found.add(proc.getFileName() + ": " + cmdline);
+                    }
+                } catch (IOException gone) {
+                    // exited meanwhile
+                }
+            }
+        }
+        return found;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
