@@ -27,7 +27,8 @@ import org.jboss.logging.Logger;
  *
  * <p>Lifecycle: {@link #start} blocks until the broker is registered and serves clients; {@link
  * #close()} shuts it down in order and waits for it, is idempotent, and may be called from any
- * thread. Kafka halts the JVM on a fatal metadata fault, as a standalone broker would exit.
+ * thread. As in a standalone broker, a fatal metadata fault ends the JVM (Kafka's {@code
+ * Exit.halt}).
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 

@@ -122,7 +122,7 @@ final class LeftoverPostgres {
      */
     static boolean awaitExit(List<ProcessHandle> processes, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (processes.stream().anyMatch(ProcessHandle::isAlive)) {
+        while (processes.stream().anyMatch(LeftoverPostgres::isRunning)) {
             if (System.nanoTime() - deadline >= 0) {
                 return false;
             }
@@ -134,6 +134,27 @@ final class LeftoverPostgres {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether {@code process} still runs. Unlike {@link ProcessHandle#isAlive()}, a zombie counts
+     * as ended: it holds no port, memory or file any more, and a detached postmaster stays one
+     * until the init process gets round to reaping it (about a second on some machines).
+     */
+    static boolean isRunning(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            // pid (command) state ...: the command may itself hold spaces and parentheses
+            int afterCommand = stat.lastIndexOf(')') + 2;
+            return afterCommand >= stat.length() || stat.charAt(afterCommand) != 'Z';
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     private static List<Long> pids(List<ProcessHandle> processes) {

@@ -137,7 +137,7 @@ class EmbeddedPostgresServerTest {
         try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(dataDir, port)) {
             assertThat(queryName(server, 7)).isEqualTo("written-before-kill");
         }
-        assertThat(leftovers).noneMatch(ProcessHandle::isAlive);
+        assertThat(leftovers).noneMatch(LeftoverPostgres::isRunning);
     }
 
     private static Process startOwnerProcess(Path dataDir, int port) throws IOException {
