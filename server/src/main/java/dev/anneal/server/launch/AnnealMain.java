@@ -5,7 +5,7 @@ import io.quarkus.arc.Arc;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
-import java.util.concurrent.atomic.AtomicReference;
+import java.time.Duration;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
@@ -17,17 +17,28 @@ import org.eclipse.microprofile.config.ConfigProvider;
 @QuarkusMain
 public class AnnealMain {
 
-    private static final AtomicReference<EmbeddedInfrastructure> INFRASTRUCTURE =
-            new AtomicReference<>();
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(20);
 
     public static void main(String... args) throws Exception {
         EmbeddedInfrastructure infrastructure =
                 EmbeddedInfrastructure.start(LaunchSettings.fromEnvironment());
-        INFRASTRUCTURE.set(infrastructure);
         infrastructure.configuration().forEach(System::setProperty);
-        // Runs after the application has stopped on a signal; close() is idempotent.
+        // On a signal, Quarkus' own hook stops the application while this one waits for the
+        // main thread (which stops the servers once the application is down), so that the
+        // database and the broker outlive every request; close() is idempotent.
+        Thread main = Thread.currentThread();
         Runtime.getRuntime()
-                .addShutdownHook(new Thread(infrastructure::close, "anneal-embedded-shutdown"));
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    try {
+                                        main.join(SHUTDOWN_GRACE.toMillis());
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
+                                    infrastructure.close();
+                                },
+                                "anneal-embedded-shutdown"));
         try {
             Quarkus.run(Application.class, args);
         } finally {
