@@ -16,7 +16,8 @@
 #   bench/upload-bench.sh [--size 256M] [--heap 256m] [--runs 3]
 #   e.g. bench/upload-bench.sh --size 1G --heap 256m --runs 1
 # Temp files (dataset, copy, server data dir) go to a fresh folder under $BENCH_DIR (default
-# /tmp) and are removed on exit, as is the server, also on Ctrl-C.
+# /tmp) and are removed on exit, as is the server, also on Ctrl-C. Set BENCH_LOGS=<dir> to keep
+# the server log and GC log there.
 # Needs only bash, coreutils, curl and java (JDK 17+); builds the server if its jar is missing.
 
 set -euo pipefail
@@ -99,6 +100,10 @@ cleanup() {
         sleep 3
         leftovers=$(processes_using "$DATA")
         [[ -z $leftovers ]] || kill -KILL $leftovers 2>/dev/null
+    fi
+    if [[ -n ${BENCH_LOGS:-} ]]; then
+        mkdir -p "$BENCH_LOGS" && cp -f "$LOG" "$GCLOG" "$BENCH_LOGS"/ 2>/dev/null &&
+            log "server and GC logs copied to $BENCH_LOGS"
     fi
     rm -rf "$WORK"
     exit "$status"
