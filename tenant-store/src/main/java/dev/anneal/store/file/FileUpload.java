@@ -3,6 +3,7 @@ package dev.anneal.store.file;
 import dev.anneal.store.blob.BlobKey;
 import dev.anneal.store.blob.BlobStore;
 import dev.anneal.store.blob.PendingBlob;
+import dev.anneal.store.blob.PipelinedOutputStream;
 import dev.anneal.store.file.format.JsonlLimits;
 import dev.anneal.store.file.format.JsonlValidator;
 import dev.anneal.store.file.format.ValidationResult;
@@ -27,6 +28,8 @@ public final class FileUpload implements AutoCloseable {
     private final BlobStore blobs;
     private final BlobKey blobKey;
     private final PendingBlob blob;
+    /** Encryption and disk writes run beside validation, on another core. */
+    private final PipelinedOutputStream blobOutput;
     private final JsonlValidator validator;
     private final long maxBytes;
     private final FileRepository repository;
@@ -48,6 +51,7 @@ public final class FileUpload implements AutoCloseable {
         this.blobs = blobs;
         this.blobKey = blobKey;
         this.blob = blob;
+        this.blobOutput = new PipelinedOutputStream(blob.output(), "upload-" + id);
         this.validator = new JsonlValidator(limits);
         this.maxBytes = maxBytes;
         this.repository = repository;
@@ -72,7 +76,7 @@ public final class FileUpload implements AutoCloseable {
             return;
         }
         try {
-            blob.output().write(buffer, offset, length);
+            blobOutput.write(buffer, offset, length);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not write the upload", e);
         }
@@ -95,6 +99,7 @@ public final class FileUpload implements AutoCloseable {
             throw new InvalidFileException(result);
         }
         try {
+            blobOutput.close();
             blob.commit();
             blobOpen = false;
         } catch (IOException e) {
@@ -130,6 +135,7 @@ public final class FileUpload implements AutoCloseable {
     private void discardBlob() {
         if (blobOpen) {
             blobOpen = false;
+            blobOutput.abort();
             blob.close();
         }
     }
