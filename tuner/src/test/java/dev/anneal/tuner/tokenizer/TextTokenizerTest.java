@@ -1,0 +1,129 @@
+package dev.anneal.tuner.tokenizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.anneal.tuner.Stories260K;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.stream.IntStream;
+
+class TextTokenizerTest {
+
+    private final TextTokenizer tokenizer = Stories260K.tokenizer();
+
+    @Test
+    void shouldPutBosFirstWhenEncodingOnceUponATime() {
+        assertThat(tokenizer.encode("Once upon a time")).containsExactly(1, 403, 407, 261, 378);
+        assertThat(tokenizer.bosTokenId()).isEqualTo(OptionalLong.of(1));
+    }
+
+    @Test
+    void shouldLeaveBosOutWhenSpecialTokensAreNotAdded() {
+        assertThat(tokenizer.encode("Once upon a time", false)).containsExactly(403, 407, 261, 378);
+    }
+
+    @Test
+    void shouldGiveLlama2cTextWhenDecodingReferenceIds() throws Exception {
+        assertThat(tokenizer.decode(Stories260K.expectedGreedyIds()))
+                .isEqualTo(Stories260K.expectedGreedyText());
+    }
+
+    @Test
+    void shouldNotTruncateWhenTextIsLongerThanModelMaxLength() {
+        String longText = String.join(" ", Collections.nCopies(300, "Once upon a time"));
+
+        assertThat(tokenizer.encode(longText)).hasSize(1 + 4 * 300);
+    }
+
+    @Test
+    void shouldUseDefaultChatMlTemplateAfterBosWhenModelHasNone() {
+        List<ChatMessage> chat =
+                List.of(
+                        ChatMessage.system("Be brief."),
+                        ChatMessage.user("Hello"),
+                        ChatMessage.assistant("Hi there"));
+
+        ChatTemplate template = tokenizer.chatTemplate();
+
+        assertThat(template.isDefault()).isTrue();
+        assertThat(template.render(chat, false).text())
+                .isEqualTo(
+                        "<s><|im_start|>system\n"
+                                + "Be brief.<|im_end|>\n"
+                                + "<|im_start|>user\n"
+                                + "Hello<|im_end|>\n"
+                                + "<|im_start|>assistant\n"
+                                + "Hi there<|im_end|>\n");
+        assertThat(tokenizer.encodeChat(chat, false).ids()[0]).isEqualTo(1);
+    }
+
+    @Test
+    void shouldMaskExactlyTheAssistantTurnsWhenEncodingChat() {
+        List<ChatMessage> chat =
+                List.of(
+                        ChatMessage.user("Hello"),
+                        ChatMessage.assistant("Hi there"),
+                        ChatMessage.user("Tell me a story"),
+                        ChatMessage.assistant("Once upon a time"));
+
+        EncodedChat encoded = tokenizer.encodeChat(chat, false);
+
+        assertThat(tokenizer.decode(masked(encoded, true), false))
+                .isEqualTo("Hi there<|im_end|>Once upon a time<|im_end|>");
+        assertThat(tokenizer.decode(masked(encoded, false), false))
+                .doesNotContain("Hi", "Once")
+                .contains("Hello", "Tell me a story");
+    }
+
+    @Test
+    void shouldMaskAssistantTokensWhenTextHasCharactersOutsideTheBasicPlane() {
+        List<ChatMessage> chat =
+                List.of(ChatMessage.user("😀 café"), ChatMessage.assistant("ok 🙂 done"));
+
+        EncodedChat encoded = tokenizer.encodeChat(chat, false);
+
+        assertThat(tokenizer.decode(masked(encoded, true), false))
+                .isEqualTo("ok 🙂 done<|im_end|>");
+    }
+
+    @Test
+    void shouldEndWithAssistantHeaderWhenGenerationPromptIsAdded() {
+        EncodedChat encoded = tokenizer.encodeChat(List.of(ChatMessage.user("Hello")), true);
+
+        assertThat(tokenizer.decode(encoded.ids(), false)).endsWith("<|im_start|>assistant\n");
+        assertThat(encoded.assistantMask()).containsOnly(false);
+    }
+
+    private static long[] masked(EncodedChat encoded, boolean assistant) {
+        return IntStream.range(0, encoded.length())
+                .filter(i -> encoded.assistantMask()[i] == assistant)
+                .mapToLong(i -> encoded.ids()[i])
+                .toArray();
+    }
+
+    @Test
+    void shouldEncodeEachTokenOnceWhenMaskIsBuilt() {
+        EncodedChat encoded =
+                tokenizer.encodeChat(
+                        List.of(ChatMessage.user("a"), ChatMessage.assistant("b")), false);
+
+        assertThat(encoded.ids())
+                .containsExactly(
+                        tokenizer.encode(
+                                tokenizer
+                                        .chatTemplate()
+                                        .render(
+                                                List.of(
+                                                        ChatMessage.user("a"),
+                                                        ChatMessage.assistant("b")),
+                                                false)
+                                        .text(),
+                                false));
+        assertThat(Arrays.copyOf(encoded.assistantMask(), 1)).containsExactly(false);
+    }
+}
