@@ -1,16 +1,15 @@
 package dev.anneal.api.auth;
 
 import dev.anneal.store.Ids;
+import dev.anneal.store.apikey.KeyDigest;
 import dev.anneal.store.crypto.PrivateFiles;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -45,24 +44,16 @@ public class AdminKey {
             }
             file = Optional.of(path.toAbsolutePath());
         }
-        digest = sha256(secret);
+        digest = KeyDigest.of(secret);
     }
 
     /** Whether {@code candidate} is the administrator key, in constant time. */
     public boolean matches(String candidate) {
-        return MessageDigest.isEqual(digest, sha256(candidate));
+        return MessageDigest.isEqual(digest, KeyDigest.of(candidate));
     }
 
     /** Where the generated key is kept, or empty when it comes from the environment. */
     public Optional<Path> file() {
         return file;
-    }
-
-    private static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
     }
 }

@@ -7,9 +7,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
@@ -46,7 +43,7 @@ public class ApiKeyRepository {
                 new ApiKey(
                         Ids.newId("key"),
                         tenantId,
-                        digest(secret),
+                        KeyDigest.of(secret),
                         secret.substring(0, SECRET_PREFIX.length() + 4),
                         now);
         em.persist(key);
@@ -59,7 +56,7 @@ public class ApiKeyRepository {
         return em.createQuery(
                         "from ApiKey k where k.keyHash = :hash and k.revokedAt is null",
                         ApiKey.class)
-                .setParameter("hash", digest(secret))
+                .setParameter("hash", KeyDigest.of(secret))
                 .getResultStream()
                 .findFirst();
     }
@@ -72,14 +69,5 @@ public class ApiKeyRepository {
             throw new NotFoundException("API key", keyId, "api_key_id");
         }
         key.revoke(Instant.now().truncatedTo(ChronoUnit.MICROS));
-    }
-
-    static byte[] digest(String secret) {
-        try {
-            return MessageDigest.getInstance("SHA-256")
-                    .digest(secret.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
     }
 }
