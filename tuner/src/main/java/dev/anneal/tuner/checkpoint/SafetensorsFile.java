@@ -15,7 +15,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.Iterator;
@@ -28,7 +30,8 @@ import java.util.Map;
  *
  * <p>Every tensor is converted to float32 in Java before DJL sees it, whatever its stored type
  * (F32, F16 or BF16): DJL 0.36 aborts the JVM on bfloat16 arrays (see DJL-FACTS), and the engine
- * computes in float32 on CPU anyway.
+ * computes in float32 on CPU anyway. I64 tensors (token ids) are read as Java longs with {@link
+ * #readLongs}. {@link #write} writes F32 and I64 tensors (training checkpoints, adapters).
  */
 public final class SafetensorsFile {
 
@@ -154,6 +157,117 @@ public final class SafetensorsFile {
                 joined.attach(manager);
                 return joined;
             }
+        }
+    }
+
+    /**
+     * Reads an I64 tensor, such as a batch of token ids.
+     *
+     * @param name the tensor's name
+     * @return its elements in row-major order
+     * @throws CheckpointException if the tensor is absent or not I64
+     * @throws IOException if the file cannot be read
+     */
+    public long[] readLongs(String name) throws IOException {
+        TensorInfo info = tensors.get(name);
+        if (info == null) {
+            throw new CheckpointException("Tensor '" + name + "' not found in " + path);
+        }
+        if (!"I64".equals(info.dtype())) {
+            throw new CheckpointException(
+                    "Tensor '"
+                            + name
+                            + "' in "
+                            + path
+                            + " has dtype "
+                            + info.dtype()
+                            + ", not I64");
+        }
+        long count = info.shape().size();
+        ByteBuffer raw =
+                ByteBuffer.allocate(Math.toIntExact(count * Long.BYTES))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            readFully(channel, raw, dataStart + info.begin(), path);
+        }
+        long[] values = new long[(int) count];
+        raw.flip().asLongBuffer().get(values);
+        return values;
+    }
+
+    /**
+     * Writes float32 and int64 arrays to a safetensors file, in the map's order. The file is
+     * written next to its final path and moved into place, so a reader never sees half a file.
+     *
+     * @param path the file to create or replace
+     * @param tensors the arrays by name, float32 (stored F32) or int64 (stored I64)
+     * @param metadata the header's {@code __metadata__} strings, possibly empty
+     * @throws IllegalArgumentException if an array has another data type
+     * @throws IOException if the file cannot be written
+     */
+    public static void write(Path path, Map<String, NDArray> tensors, Map<String, String> metadata)
+            throws IOException {
+        Map<String, Object> header = new LinkedHashMap<>();
+        if (!metadata.isEmpty()) {
+            header.put("__metadata__", metadata);
+        }
+        long offset = 0;
+        for (Map.Entry<String, NDArray> entry : tensors.entrySet()) {
+            NDArray array = entry.getValue();
+            String dtype = storedType(entry.getKey(), array.getDataType());
+            long bytes = array.size() * (dtype.equals("F32") ? Float.BYTES : Long.BYTES);
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("dtype", dtype);
+            info.put("shape", array.getShape().getShape());
+            info.put("data_offsets", new long[] {offset, offset + bytes});
+            header.put(entry.getKey(), info);
+            offset += bytes;
+        }
+        byte[] json = JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        Path partial = path.resolveSibling(path.getFileName() + ".partial");
+        try (FileChannel channel =
+                FileChannel.open(
+                        partial,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE)) {
+            writeFully(channel, head.flip());
+            for (NDArray array : tensors.values()) {
+                writeFully(channel, array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
+            }
+        }
+        Files.move(
+                partial, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static String storedType(String name, DataType type) {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IllegalStateException("Writing safetensors needs a little-endian machine");
+        }
+        switch (type) {
+            case FLOAT32:
+                return "F32";
+            case INT64:
+                return "I64";
+            default:
+                throw new IllegalArgumentException(
+                        "Tensor '"
+                                + name
+                                + "' is "
+                                + type
+                                + "; only float32 and int64 are written");
+        }
+    }
+
+    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
         }
     }
 

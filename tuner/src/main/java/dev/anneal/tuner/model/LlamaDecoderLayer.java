@@ -69,8 +69,8 @@ public final class LlamaDecoderLayer extends AbstractBlock {
      * @param ps where parameter values come from
      * @param x the residual stream {@code [batch, seq, hidden]}
      * @param angles the rotary angles of the {@code seq} positions
-     * @param mask additive causal mask {@code [seq, past + seq]}, or {@code null} when {@code seq}
-     *     is 1
+     * @param mask additive mask, causal {@code [seq, past + seq]} or per sequence {@code [batch, 1,
+     *     1, seq, seq]} (packed examples), or {@code null} when {@code seq} is 1
      * @param cache the cache to read and extend, or {@code null}
      * @param training whether autograd records the pass
      * @return the residual stream {@code [batch, seq, hidden]}
@@ -174,7 +174,8 @@ public final class LlamaDecoderLayer extends AbstractBlock {
          * Attends.
          *
          * @param x normalised input {@code [batch, seq, hidden]}
-         * @param mask additive mask {@code [seq, past + seq]} or {@code null}
+         * @param mask additive mask {@code [seq, past + seq]} or {@code [batch, 1, 1, seq, seq]},
+         *     or {@code null}
          * @return {@code [batch, seq, hidden]}
          */
         NDArray forward(

@@ -28,11 +28,13 @@ import java.util.Objects;
  * Face tensor names ({@code model.embed_tokens.weight}, {@code
  * model.layers.N.self_attn.q_proj.weight}, {@code lm_head.weight}, ...).
  *
- * <p>Two entry points: the DJL {@link #forward(ParameterStore, NDList, boolean) forward} for
- * training ({@code [batch, seq]} ids to {@code [batch, seq, vocab]} logits, positions from 0), and
- * {@link CausalLm} for inference with a {@link KvCache}. All computation is float32; every
- * intermediate belongs to the manager of the input ids, constants are long-lived arrays used as
- * second operands (see DJL-FACTS: memory scope, scalar use-after-free).
+ * <p>Entry points: the DJL {@link #forward(ParameterStore, NDList, boolean) forward} ({@code
+ * [batch, seq]} ids to {@code [batch, seq, vocab]} logits, positions from 0); {@link
+ * #forward(ParameterStore, NDArray, NDArray, NDArray, boolean)} for training batches of packed
+ * examples (per-token positions, block-diagonal causal mask); and {@link CausalLm} for inference
+ * with a {@link KvCache}. All computation is float32; every intermediate belongs to the manager of
+ * the input ids, constants are long-lived arrays used as second operands (see DJL-FACTS: memory
+ * scope, scalar use-after-free).
  */
 public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
 
@@ -153,32 +155,90 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
         }
         long seq = inputIds.getShape().get(1);
         long past = cache == null ? 0 : cache.length();
-        if (config.slidingWindow() > 0 && past + seq > config.slidingWindow()) {
-            throw new IllegalArgumentException(
-                    (past + seq)
-                            + " tokens exceed sliding_window "
-                            + config.slidingWindow()
-                            + ", which this implementation does not support");
-        }
+        requireWithinSlidingWindow(past + seq);
         NDManager manager = inputIds.getManager();
         RotaryEmbedding.Angles angles = rope.angles(manager, past, seq);
         NDArray mask = seq > 1 ? causalMask(manager, past, seq, maskFill) : null;
-        NDArray h = embedTokens.forward(ps, inputIds, training);
-        for (LlamaDecoderLayer layer : layers) {
-            h = layer.forward(ps, h, angles, mask, cache, training);
-        }
+        NDArray h = decode(ps, inputIds, angles, mask, cache, training);
         if (cache != null) {
             cache.advance(seq);
         }
         if (lastOnly) {
             h = h.get(manager, new NDIndex(":, {}", seq - 1));
         }
+        return head(ps, h, training);
+    }
+
+    /**
+     * Runs the decoder over a training batch whose rows may each hold several packed examples.
+     *
+     * <p>With {@code segmentIds}, a token attends only to itself and the earlier tokens of its own
+     * segment (a block-diagonal causal mask), so packed examples do not see each other; with {@code
+     * positionIds}, rotary positions restart for each example. Both {@code null} is the plain
+     * causal forward, positions {@code 0..seq-1}.
+     *
+     * @param ps where parameter values come from
+     * @param inputIds {@code [batch, seq]} int64
+     * @param positionIds {@code [batch, seq]} int64, each token's position within its example, or
+     *     {@code null} for {@code 0..seq-1}
+     * @param segmentIds {@code [batch, seq]} int64, the example each token belongs to, or {@code
+     *     null} when each row is one example
+     * @param training whether autograd records the pass
+     * @return {@code [batch, seq, vocab]}
+     */
+    public NDArray forward(
+            ParameterStore ps,
+            NDArray inputIds,
+            NDArray positionIds,
+            NDArray segmentIds,
+            boolean training) {
+        long seq = inputIds.getShape().get(1);
+        requireWithinSlidingWindow(seq);
+        NDManager manager = inputIds.getManager();
+        RotaryEmbedding.Angles angles =
+                positionIds == null ? rope.angles(manager, 0, seq) : rope.angles(positionIds);
+        NDArray mask;
+        if (segmentIds != null) {
+            mask = packedCausalMask(segmentIds, maskFill);
+        } else {
+            mask = seq > 1 ? causalMask(manager, 0, seq, maskFill) : null;
+        }
+        return head(ps, decode(ps, inputIds, angles, mask, null, training), training);
+    }
+
+    /** Embeddings and decoder layers: ids {@code [batch, seq]} to {@code [batch, seq, hidden]}. */
+    private NDArray decode(
+            ParameterStore ps,
+            NDArray inputIds,
+            RotaryEmbedding.Angles angles,
+            NDArray mask,
+            KvCache cache,
+            boolean training) {
+        NDArray h = embedTokens.forward(ps, inputIds, training);
+        for (LlamaDecoderLayer layer : layers) {
+            h = layer.forward(ps, h, angles, mask, cache, training);
+        }
+        return h;
+    }
+
+    /** Final norm and output head: {@code [..., hidden]} to {@code [..., vocab]}. */
+    private NDArray head(ParameterStore ps, NDArray h, boolean training) {
         h = norm.forward(ps, h, training);
         if (lmHead == null) {
             NDArray table = ps.getValue(embedTokens.weight(), h.getDevice(), training);
             return Linear.linear(h, table).singletonOrThrow();
         }
         return LlamaDecoderLayer.project(lmHead, ps, h, training);
+    }
+
+    private void requireWithinSlidingWindow(long tokens) {
+        if (config.slidingWindow() > 0 && tokens > config.slidingWindow()) {
+            throw new IllegalArgumentException(
+                    tokens
+                            + " tokens exceed sliding_window "
+                            + config.slidingWindow()
+                            + ", which this implementation does not support");
+        }
     }
 
     @Override
@@ -214,6 +274,26 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
         return fill == null
                 ? future.mul(manager.create(new float[] {-Float.MAX_VALUE}))
                 : future.mul(fill);
+    }
+
+    /**
+     * Builds the additive mask of packed rows: a query may attend to a key only when both belong to
+     * the same segment and the key is not in its future.
+     *
+     * @param segmentIds {@code [batch, seq]} int64
+     * @param fill a {@code [1]} array holding the masking value
+     * @return {@code [batch, 1, 1, seq, seq]}, broadcast over key/value groups and their queries
+     */
+    static NDArray packedCausalMask(NDArray segmentIds, NDArray fill) {
+        NDManager manager = segmentIds.getManager();
+        long batch = segmentIds.getShape().get(0);
+        long seq = segmentIds.getShape().get(1);
+        NDArray positions = manager.arange((int) seq);
+        NDArray future = positions.reshape(1, seq).gt(positions.reshape(seq, 1));
+        NDArray otherSegment =
+                segmentIds.reshape(batch, seq, 1).neq(segmentIds.reshape(batch, 1, seq));
+        NDArray blocked = otherSegment.logicalOr(future);
+        return blocked.toType(DataType.FLOAT32, false).mul(fill).reshape(batch, 1, 1, seq, seq);
     }
 
     @Override

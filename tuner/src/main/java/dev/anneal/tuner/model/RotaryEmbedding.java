@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 
 /**
  * Rotary position embeddings (<a href="https://arxiv.org/abs/2104.09864">Su et al., 2021</a>) in
@@ -22,11 +23,11 @@ import ai.djl.ndarray.types.Shape;
 public final class RotaryEmbedding {
 
     /**
-     * The rotation of a run of consecutive positions, sliced once per forward pass and shared by
-     * every layer.
+     * The rotation of the positions of one forward pass, computed once and shared by every layer.
      *
-     * @param cos {@code [seq, head_dim]}
-     * @param sin {@code [seq, head_dim]}, the first half negated
+     * @param cos {@code [seq, head_dim]} for a run of consecutive positions, or {@code [batch, 1,
+     *     seq, head_dim]} for per-token positions
+     * @param sin same shape as {@code cos}, the first half negated
      */
     public record Angles(NDArray cos, NDArray sin) {}
 
@@ -89,10 +90,31 @@ public final class RotaryEmbedding {
     }
 
     /**
+     * Looks up the tables for per-token positions, such as those of packed examples whose positions
+     * restart at 0.
+     *
+     * @param positionIds {@code [batch, seq]} int64, each below {@code max_position_embeddings};
+     *     the result belongs to its manager
+     * @return the angles, each {@code [batch, 1, seq, head_dim]} (broadcast over heads)
+     */
+    public Angles angles(NDArray positionIds) {
+        return new Angles(lookUp(positionIds, cos), lookUp(positionIds, signedSin));
+    }
+
+    private static NDArray lookUp(NDArray positionIds, NDArray table) {
+        return positionIds
+                .getNDArrayInternal()
+                .embedding(positionIds, table, SparseFormat.DENSE)
+                .singletonOrThrow()
+                .expandDims(1);
+    }
+
+    /**
      * Rotates queries or keys.
      *
      * @param x {@code [batch, heads, seq, head_dim]}
-     * @param angles the angles of the {@code seq} positions
+     * @param angles the angles of the {@code seq} positions, {@code [seq, head_dim]} or {@code
+     *     [batch, 1, seq, head_dim]}
      * @return {@code [batch, heads, seq, head_dim]}
      */
     public static NDArray rotate(NDArray x, Angles angles) {

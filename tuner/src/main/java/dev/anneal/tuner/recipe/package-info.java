@@ -1,0 +1,9 @@
+/**
+ * Training recipes, one class per method with its loop written out (torchtune's style, no
+ * inheritance between recipes): {@link dev.anneal.tuner.recipe.SftRecipe} for supervised
+ * fine-tuning on chat and prompt-completion data, {@link dev.anneal.tuner.recipe.PretrainRecipe}
+ * for continued pre-training on raw text, each full or LoRA. {@link
+ * dev.anneal.tuner.recipe.Recipe#of} picks the recipe a {@link
+ * dev.anneal.tuner.train.TrainingConfig} names. Imports nothing from Quarkus, Hibernate or Kafka.
+ */
+package dev.anneal.tuner.recipe;

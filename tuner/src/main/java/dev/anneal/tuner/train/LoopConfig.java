@@ -1,0 +1,47 @@
+package dev.anneal.tuner.train;
+
+/**
+ * The {@code training} section of a recipe: how many steps, how big, how often to evaluate and
+ * save.
+ *
+ * @param maxSteps {@code max_steps}: optimiser steps in the run (required)
+ * @param batchSize {@code batch_size}: rows per micro-batch (default 8)
+ * @param gradientAccumulationSteps {@code gradient_accumulation_steps}: micro-batches per optimiser
+ *     step (default 1)
+ * @param evalEvery {@code eval_every}: validate every this many steps and at the end; 0 for at the
+ *     end only (default 0)
+ * @param checkpointEvery {@code checkpoint_every}: save a checkpoint every this many steps and at
+ *     the end; 0 for at the end only (default 0)
+ */
+public record LoopConfig(
+        int maxSteps,
+        int batchSize,
+        int gradientAccumulationSteps,
+        int evalEvery,
+        int checkpointEvery) {
+
+    /** Validates the section; messages name the key. */
+    public LoopConfig {
+        if (maxSteps <= 0) {
+            throw new IllegalArgumentException(
+                    "training.max_steps must be positive, got " + maxSteps);
+        }
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException(
+                    "training.batch_size must be positive, got " + batchSize);
+        }
+        if (gradientAccumulationSteps <= 0) {
+            throw new IllegalArgumentException(
+                    "training.gradient_accumulation_steps must be positive, got "
+                            + gradientAccumulationSteps);
+        }
+        if (evalEvery < 0) {
+            throw new IllegalArgumentException(
+                    "training.eval_every must not be negative, got " + evalEvery);
+        }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException(
+                    "training.checkpoint_every must not be negative, got " + checkpointEvery);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.anneal.tuner.train;
+
+/**
+ * The {@code stability} section of a recipe: what to do when training goes wrong.
+ *
+ * <p>A step whose loss or gradient norm is NaN or infinite is skipped (no update). A step whose
+ * loss exceeds {@code spike_factor} times the mean of the last {@code spike_window} accepted losses
+ * (once {@code min_history} are known) is a spike: training is rolled back to the last good
+ * snapshot (taken in memory every {@code snapshot_every} steps), the learning rate is multiplied by
+ * {@code lr_backoff}, and the offending batch, with those read since the snapshot, is skipped.
+ *
+ * @param skipNonFinite {@code skip_non_finite} (default true)
+ * @param spikeFactor {@code spike_factor}: 0 turns spike detection off (default 3.0)
+ * @param spikeWindow {@code spike_window}: losses in the running mean (default 20)
+ * @param minHistory {@code min_history}: losses needed before spikes are detected (default 5)
+ * @param snapshotEvery {@code snapshot_every}: steps between in-memory snapshots (default 10)
+ * @param lrBackoff {@code lr_backoff}: learning-rate factor after a rollback, in (0, 1] (default
+ *     0.5)
+ * @param maxRollbacks {@code max_rollbacks}: rollbacks allowed before the run fails (default 5)
+ */
+public record StabilityConfig(
+        boolean skipNonFinite,
+        double spikeFactor,
+        int spikeWindow,
+        int minHistory,
+        int snapshotEvery,
+        double lrBackoff,
+        int maxRollbacks) {
+
+    /** The defaults. */
+    public static final StabilityConfig DEFAULT = new StabilityConfig(true, 3.0, 20, 5, 10, 0.5, 5);
+
+    /** Validates the section; messages name the key. */
+    public StabilityConfig {
+        if (spikeFactor != 0 && !(spikeFactor > 1)) {
+            throw new IllegalArgumentException(
+                    "stability.spike_factor must be above 1, or 0 to turn it off, got "
+                            + spikeFactor);
+        }
+        if (spikeWindow <= 0) {
+            throw new IllegalArgumentException(
+                    "stability.spike_window must be positive, got " + spikeWindow);
+        }
+        if (minHistory <= 0 || minHistory > spikeWindow) {
+            throw new IllegalArgumentException(
+                    "stability.min_history must be in [1, spike_window], got " + minHistory);
+        }
+        if (snapshotEvery <= 0) {
+            throw new IllegalArgumentException(
+                    "stability.snapshot_every must be positive, got " + snapshotEvery);
+        }
+        if (!(lrBackoff > 0 && lrBackoff <= 1)) {
+            throw new IllegalArgumentException(
+                    "stability.lr_backoff must be in (0, 1], got " + lrBackoff);
+        }
+        if (maxRollbacks < 0) {
+            throw new IllegalArgumentException(
+                    "stability.max_rollbacks must not be negative, got " + maxRollbacks);
+        }
+    }
+
+    /** Whether spikes are detected at all. */
+    public boolean detectsSpikes() {
+        return spikeFactor > 0;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.anneal.tuner.train;
+
+import dev.anneal.tuner.data.DataStats;
+
+import java.nio.file.Path;
+
+/**
+ * What a training run reports, as typed values. Steps count optimiser steps from 1; after a
+ * rollback, step numbers restart from the restored step.
+ */
+public sealed interface TrainingEvent {
+
+    /**
+     * The run is set up and about to train.
+     *
+     * @param method sft or pretrain
+     * @param lora whether LoRA adapters are trained (otherwise every weight is)
+     * @param trainableParameters elements trained
+     * @param totalParameters elements in the model, adapters included
+     * @param trainData what data preparation did to the training set
+     * @param validationData the same for the validation set, or {@code null} without one
+     * @param startStep the step the run starts after (0, or the checkpoint's when resuming)
+     * @param maxSteps the step the run ends at
+     */
+    record TrainingStarted(
+            String method,
+            boolean lora,
+            long trainableParameters,
+            long totalParameters,
+            DataStats trainData,
+            DataStats validationData,
+            int startStep,
+            int maxSteps)
+            implements TrainingEvent {}
+
+    /**
+     * One optimiser step done.
+     *
+     * @param step the step
+     * @param trainLoss mean cross-entropy over the step's counted tokens (nats)
+     * @param learningRate the learning rate used
+     * @param gradNorm global gradient norm before clipping
+     * @param tokensPerSecond input positions (padding excluded) processed per second in this step
+     * @param tokens input positions in this step
+     */
+    record StepMetrics(
+            int step,
+            double trainLoss,
+            double learningRate,
+            double gradNorm,
+            double tokensPerSecond,
+            long tokens)
+            implements TrainingEvent {}
+
+    /**
+     * The validation set evaluated.
+     *
+     * @param step the step after which it was evaluated
+     * @param loss mean cross-entropy over its counted tokens
+     * @param tokenAccuracy the fraction of counted tokens the model ranks first
+     * @param tokens counted tokens
+     */
+    record ValidationMetrics(int step, double loss, double tokenAccuracy, long tokens)
+            implements TrainingEvent {}
+
+    /**
+     * A checkpoint written.
+     *
+     * @param step the step it holds
+     * @param directory its folder
+     */
+    record CheckpointSaved(int step, Path directory) implements TrainingEvent {}
+
+    /** Why a step made no update. */
+    enum SkipReason {
+        /** The loss was NaN or infinite. */
+        NON_FINITE_LOSS,
+        /** A gradient was NaN or infinite. */
+        NON_FINITE_GRADIENT
+    }
+
+    /**
+     * A step skipped: its batch was read, no weight changed.
+     *
+     * @param step the step
+     * @param reason why
+     * @param loss the step's loss
+     * @param gradNorm the step's gradient norm (NaN when not computed)
+     */
+    record StepSkipped(int step, SkipReason reason, double loss, double gradNorm)
+            implements TrainingEvent {}
+
+    /**
+     * A loss spike: training went back to a snapshot, with a lower learning rate; the batches read
+     * since, the offending one included, are not replayed.
+     *
+     * @param step the step whose loss spiked
+     * @param loss its loss
+     * @param runningMean the mean of the recent accepted losses it was compared with
+     * @param restoredStep the step of the snapshot restored
+     * @param learningRateScale the factor now applied to the schedule's learning rate
+     */
+    record RolledBack(
+            int step, double loss, double runningMean, int restoredStep, double learningRateScale)
+            implements TrainingEvent {}
+
+    /**
+     * The run ended.
+     *
+     * @param steps the last step
+     * @param validationLoss the final validation loss, NaN without a validation set
+     * @param checkpoint the final checkpoint's folder
+     */
+    record TrainingFinished(int steps, double validationLoss, Path checkpoint)
+            implements TrainingEvent {}
+}

@@ -1,0 +1,72 @@
+package dev.anneal.tuner.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+
+import dev.anneal.tuner.Stories260K;
+
+import org.junit.jupiter.api.Test;
+
+/** Packed rows: examples sharing a row must not see each other, and their positions restart. */
+class PackedForwardTest {
+
+    private static final long[] FIRST = {1, 403, 407, 261, 378};
+    private static final long[] SECOND = {1, 300, 301, 302};
+
+    @Test
+    void shouldGiveEachExampleItsOwnLogitsWhenPackedInOneRow() {
+        LlamaForCausalLM model = Stories260K.model();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ParameterStore ps = new ParameterStore(manager, false);
+            NDArray row = manager.create(concat(FIRST, SECOND), new Shape(1, 9));
+            NDArray positions =
+                    manager.create(new long[] {0, 1, 2, 3, 4, 0, 1, 2, 3}, new Shape(1, 9));
+            NDArray segments =
+                    manager.create(new long[] {0, 0, 0, 0, 0, 1, 1, 1, 1}, new Shape(1, 9));
+
+            NDArray packed = model.forward(ps, row, positions, segments, false);
+            NDArray first = model.logits(manager.create(FIRST, new Shape(1, 5)), null);
+            NDArray second = model.logits(manager.create(SECOND, new Shape(1, 4)), null);
+
+            assertThat(packed.get(new NDIndex(":, 0:5")).toFloatArray())
+                    .containsExactly(first.toFloatArray(), within(1e-4f));
+            assertThat(packed.get(new NDIndex(":, 5:9")).toFloatArray())
+                    .containsExactly(second.toFloatArray(), within(1e-4f));
+        }
+    }
+
+    @Test
+    void shouldLetSecondExampleSeeFirstWhenNoSegmentsAreGiven() {
+        LlamaForCausalLM model = Stories260K.model();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ParameterStore ps = new ParameterStore(manager, false);
+            NDArray row = manager.create(concat(FIRST, SECOND), new Shape(1, 9));
+
+            NDArray plain = model.forward(ps, row, null, null, false);
+            NDArray second = model.logits(manager.create(SECOND, new Shape(1, 4)), null);
+
+            float[] actual = plain.get(new NDIndex(":, 5:9")).toFloatArray();
+            float[] alone = second.toFloatArray();
+            double difference = 0;
+            for (int i = 0; i < actual.length; i++) {
+                difference = Math.max(difference, Math.abs(actual[i] - alone[i]));
+            }
+            assertThat(difference).isGreaterThan(1e-2);
+            assertThat(plain.toFloatArray())
+                    .containsExactly(model.logits(row, null).toFloatArray(), within(1e-5f));
+        }
+    }
+
+    private static long[] concat(long[] a, long[] b) {
+        long[] joined = new long[a.length + b.length];
+        System.arraycopy(a, 0, joined, 0, a.length);
+        System.arraycopy(b, 0, joined, a.length, b.length);
+        return joined;
+    }
+}
