@@ -3,6 +3,7 @@ package dev.anneal.tuner.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
@@ -112,7 +113,8 @@ public final class LoraLinear extends AbstractBlock {
     }
 
     /**
-     * Sets A and B explicitly (a loaded adapter, a reference test's initialisation).
+     * Sets A and B explicitly (a loaded adapter, a reference test's initialisation). Once they are
+     * set, later calls copy the values into the existing arrays, which the caller keeps.
      *
      * @param a {@code [r, in]}
      * @param b {@code [out, r]}
@@ -133,8 +135,17 @@ public final class LoraLinear extends AbstractBlock {
                             + " and "
                             + b.getShape());
         }
-        loraA.setArray(a);
-        loraB.setArray(b);
+        set(loraA, a);
+        set(loraB, b);
+    }
+
+    /** Sets a parameter's first value, or overwrites its value in place (a later adapter). */
+    private static void set(Parameter parameter, NDArray value) {
+        if (parameter.isInitialized()) {
+            parameter.getArray().set(new NDIndex("..."), value);
+        } else {
+            parameter.setArray(value);
+        }
     }
 
     /** The Hugging Face module path this adapter sits on. */

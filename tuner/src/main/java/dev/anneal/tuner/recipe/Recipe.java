@@ -9,6 +9,12 @@ import java.io.IOException;
 public interface Recipe {
 
     /**
+     * The folder under {@code output_dir} where a LoRA run that reaches {@code max_steps} leaves
+     * its adapter in PEFT's layout ({@link dev.anneal.tuner.export.PeftAdapter}).
+     */
+    String ADAPTER_DIR = "adapter";
+
+    /**
      * The recipe of the method a configuration names.
      *
      * @param config the validated configuration

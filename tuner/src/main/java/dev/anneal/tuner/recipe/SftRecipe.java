@@ -14,6 +14,7 @@ import dev.anneal.tuner.data.DataPosition;
 import dev.anneal.tuner.data.ExampleEncoder;
 import dev.anneal.tuner.data.SequencePacker;
 import dev.anneal.tuner.data.TokenizedExample;
+import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.loss.MaskedCrossEntropyLoss;
 import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.model.LlamaConfig;
@@ -309,6 +310,12 @@ public final class SftRecipe implements Recipe {
                                     step, optimizer, lrScale, loader.position(), spikes, rollbacks),
                             manager,
                             listener);
+            if (step == maxSteps && model.lora().isPresent()) {
+                PeftAdapter.save(
+                        config.outputDir().resolve(ADAPTER_DIR),
+                        model.lora().get(),
+                        config.modelDir().toAbsolutePath().normalize().toString());
+            }
             double validationLoss = evaluation == null ? Double.NaN : evaluation.loss();
             listener.onEvent(
                     new TrainingEvent.TrainingFinished(step, validationLoss, lastCheckpoint));
