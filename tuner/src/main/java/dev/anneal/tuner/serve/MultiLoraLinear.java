@@ -1,0 +1,108 @@
+package dev.anneal.tuner.serve;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * A base projection that applies, per forward pass, the LoRA update of whichever adapter the pass's
+ * {@link AdapterSelection} names: {@code y = x W^T + b + (alpha / r) x A^T B^T}, or just {@code x
+ * W^T + b} when no adapter is selected or the selected one does not target this module.
+ *
+ * <p>Its only parameters are the base {@code weight} {@code [out, in]} and optional {@code bias}
+ * {@code [out]}, so a Hugging Face checkpoint loads unchanged; adapter weights are not parameters
+ * and never enter the model's state dict. Inference only: there is no dropout and nothing here is
+ * trained. The update is computed with the same operations, in the same order, as {@link
+ * dev.anneal.tuner.lora.LoraLinear}, so both give the same logits.
+ */
+final class MultiLoraLinear extends AbstractBlock {
+
+    private final String modulePath;
+    private final long inFeatures;
+    private final long outFeatures;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    MultiLoraLinear(String modulePath, long inFeatures, long outFeatures, boolean bias) {
+        super((byte) 1);
+        this.modulePath = modulePath;
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        this.weight =
+                addParameter(
+                        Parameter.builder()
+                                .setName("weight")
+                                .setType(Parameter.Type.WEIGHT)
+                                .build());
+        this.bias =
+                bias
+                        ? addParameter(
+                                Parameter.builder()
+                                        .setName("bias")
+                                        .setType(Parameter.Type.BIAS)
+                                        .build())
+                        : null;
+    }
+
+    /**
+     * Projects.
+     *
+     * @param ps where base values come from; an {@link AdapterSelection} also names the adapter
+     * @param x {@code [..., in]}
+     * @param training whether autograd records the pass
+     * @return {@code [..., out]}
+     */
+    NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        NDArray w = ps.getValue(weight, x.getDevice(), training);
+        NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), training);
+        NDArray base = b == null ? Linear.linear(x, w).head() : Linear.linear(x, w, b).head();
+        LoraWeights lora =
+                ps instanceof AdapterSelection selection ? selection.weights(modulePath) : null;
+        if (lora == null) {
+            return base;
+        }
+        NDArray update = Linear.linear(Linear.linear(x, lora.a()).head(), lora.b()).head();
+        return base.add(update.mul(lora.scaling()));
+    }
+
+    /** The Hugging Face module path, e.g. {@code model.layers.0.self_attn.q_proj}. */
+    String modulePath() {
+        return modulePath;
+    }
+
+    /** The shape A must have for rank {@code r}: {@code [r, in]}. */
+    Shape loraAShape(int r) {
+        return new Shape(r, inFeatures);
+    }
+
+    /** The shape B must have for rank {@code r}: {@code [out, r]}. */
+    Shape loraBShape(int r) {
+        return new Shape(outFeatures, r);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {
+            inputShapes[0].slice(0, inputShapes[0].dimension() - 1).add(outFeatures)
+        };
+    }
+
+    @Override
+    protected void prepare(Shape[] inputShapes) {
+        weight.setShape(new Shape(outFeatures, inFeatures));
+        if (bias != null) {
+            bias.setShape(new Shape(outFeatures));
+        }
+    }
+}

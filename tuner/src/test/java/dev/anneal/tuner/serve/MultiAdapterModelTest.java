@@ -1,0 +1,298 @@
+package dev.anneal.tuner.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+
+import dev.anneal.tuner.Stories260K;
+import dev.anneal.tuner.checkpoint.CheckpointException;
+import dev.anneal.tuner.checkpoint.HfModelLoader;
+import dev.anneal.tuner.export.PeftAdapter;
+import dev.anneal.tuner.generate.GenerationConfig;
+import dev.anneal.tuner.generate.Generator;
+import dev.anneal.tuner.lora.LoraConfig;
+import dev.anneal.tuner.lora.LoraLinear;
+import dev.anneal.tuner.lora.LoraProjections;
+import dev.anneal.tuner.model.CausalLm;
+import dev.anneal.tuner.model.LlamaForCausalLM;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+class MultiAdapterModelTest {
+
+    /** Rank 4 on attention queries/values and the MLP's down projection. */
+    private static final LoraConfig FIRST = new LoraConfig(4, 8, 0, List.of("q", "v", "down"));
+
+    /** Rank 2 on other modules entirely, with a different alpha. */
+    private static final LoraConfig SECOND =
+            new LoraConfig(2, 3, 0, List.of("k", "o", "gate", "up"));
+
+    private static final long[] PROMPT = {1, 403, 407, 261, 378, 13};
+
+    private static final GenerationConfig GREEDY =
+            GenerationConfig.builder().optMaxNewTokens(24).build();
+
+    @TempDir static Path dirs;
+
+    private static NDManager manager;
+    private static Path first;
+    private static Path second;
+    private static MultiAdapterModel server;
+
+    @BeforeAll
+    static void saveAdaptersAndLoadServer() throws Exception {
+        manager = NDManager.newBaseManager();
+        first = saveRandomAdapter(FIRST, 11, "stories260K", dirs.resolve("first"));
+        second = saveRandomAdapter(SECOND, 12, Stories260K.DIR.toString(), dirs.resolve("second"));
+        server = MultiAdapterModel.load(Stories260K.DIR, manager);
+        server.register("first", first);
+        server.register("second", second);
+    }
+
+    @AfterAll
+    static void close() {
+        server.close();
+        manager.close();
+    }
+
+    /** Saves an adapter with non-zero random A and B, so that it changes the logits. */
+    private static Path saveRandomAdapter(LoraConfig config, long seed, String base, Path dir)
+            throws Exception {
+        try (NDManager scratch = NDManager.newBaseManager()) {
+            LoraProjections projections = new LoraProjections(config, scratch);
+            HfModelLoader.load(Stories260K.DIR, scratch, projections);
+            projections.initialise(seed);
+            Random random = new Random(seed);
+            for (LoraLinear adapter : projections.adapters()) {
+                Shape a = adapter.loraA().getArray().getShape();
+                Shape b = adapter.loraB().getArray().getShape();
+                adapter.setAdapterWeights(
+                        scratch.create(gaussian(random, a.size()), a),
+                        scratch.create(gaussian(random, b.size()), b));
+            }
+            PeftAdapter.save(dir, projections, base);
+        }
+        return dir;
+    }
+
+    private static float[] gaussian(Random random, long size) {
+        float[] values = new float[Math.toIntExact(size)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian() * 0.2f;
+        }
+        return values;
+    }
+
+    private static float[] logits(CausalLm model) {
+        try (NDManager step = NDManager.newBaseManager()) {
+            NDArray ids = step.create(PROMPT, new Shape(1, PROMPT.length));
+            return model.logits(ids, null).toFloatArray();
+        }
+    }
+
+    private static long[] generate(CausalLm model) {
+        return new Generator(model, Stories260K.tokenizer())
+                .generate("Once upon a time", GREEDY)
+                .generatedIds();
+    }
+
+    private static float[] singleAdapterLogits(Path adapterDir) throws Exception {
+        try (NDManager own = NDManager.newBaseManager()) {
+            return logits(PeftAdapter.loadModel(Stories260K.DIR, adapterDir, own));
+        }
+    }
+
+    private static long[] singleAdapterIds(Path adapterDir) throws Exception {
+        try (NDManager own = NDManager.newBaseManager()) {
+            return generate(PeftAdapter.loadModel(Stories260K.DIR, adapterDir, own));
+        }
+    }
+
+    private static float[] logitsOf(String id) {
+        try (AdapterView view = server.forAdapter(id)) {
+            return logits(view);
+        }
+    }
+
+    private static long[] idsOf(String id) {
+        try (AdapterView view = server.forAdapter(id)) {
+            return generate(view);
+        }
+    }
+
+    @Test
+    void shouldGiveSingleAdapterLogitsWhenServingAdaptersOfDifferentRanksAndTargets()
+            throws Exception {
+        float[] viaFirst = logitsOf("first");
+        float[] viaSecond = logitsOf("second");
+
+        assertThat(viaFirst).containsExactly(singleAdapterLogits(first), within(1e-5f));
+        assertThat(viaSecond).containsExactly(singleAdapterLogits(second), within(1e-5f));
+        assertThat(logits(server.base()))
+                .containsExactly(logits(Stories260K.model()), within(1e-5f));
+        assertThat(viaFirst).isNotEqualTo(viaSecond);
+        assertThat(viaFirst).isNotEqualTo(logits(server.base()));
+    }
+
+    @Test
+    void shouldGenerateAsSingleAdapterModelWhenSwitchingBackAndForth() throws Exception {
+        long[] expectedFirst = singleAdapterIds(first);
+        long[] expectedSecond = singleAdapterIds(second);
+        long[] expectedBase = generate(Stories260K.model());
+        assertThat(expectedFirst).isNotEqualTo(expectedSecond);
+
+        for (int round = 0; round < 2; round++) {
+            assertThat(idsOf("first")).containsExactly(expectedFirst);
+            assertThat(generate(server.base())).containsExactly(expectedBase);
+            assertThat(idsOf("second")).containsExactly(expectedSecond);
+            assertThat(idsOf("first")).containsExactly(expectedFirst);
+        }
+    }
+
+    @Test
+    void shouldGiveSequentialIdsWhenThreadsGenerateWithDifferentAdaptersConcurrently()
+            throws Exception {
+        List<String> ids = List.of("first", "second", "first", "second");
+        Map<String, long[]> sequential = Map.of("first", idsOf("first"), "second", idsOf("second"));
+        ExecutorService pool = Executors.newFixedThreadPool(ids.size());
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<List<long[]>>> results = new ArrayList<>();
+            for (String id : ids) {
+                Callable<List<long[]>> request =
+                        () -> {
+                            start.await();
+                            List<long[]> runs = new ArrayList<>();
+                            for (int i = 0; i < 3; i++) {
+                                runs.add(idsOf(id));
+                            }
+                            return runs;
+                        };
+                results.add(pool.submit(request));
+            }
+            start.countDown();
+            for (int i = 0; i < ids.size(); i++) {
+                for (long[] run : results.get(i).get(5, TimeUnit.MINUTES)) {
+                    assertThat(run).containsExactly(sequential.get(ids.get(i)));
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldNeverCopyOrReloadBaseWeightsWhenServingAdapters() throws Exception {
+        LlamaForCausalLM base = server.baseModel();
+        Map<String, Parameter> parameters = base.stateDict();
+        Map<NDArray, String> arrays = new IdentityHashMap<>();
+        parameters.forEach((name, parameter) -> arrays.put(parameter.getArray(), name));
+        float[] qBefore =
+                parameters.get("model.layers.0.self_attn.q_proj.weight").getArray().toFloatArray();
+
+        assertThat(parameters.keySet()).isEqualTo(base.baseParameterShapes().keySet());
+        server.register("third", first);
+        try (AdapterView view = server.forAdapter("third")) {
+            generate(view);
+            assertThat(view.adapter()).map(ServedAdapter::id).contains("third");
+        } finally {
+            server.remove("third");
+        }
+        generate(server.base());
+
+        assertThat(server.baseModel()).isSameAs(base);
+        Map<String, Parameter> after = base.stateDict();
+        assertThat(after.keySet()).isEqualTo(parameters.keySet());
+        after.forEach(
+                (name, parameter) ->
+                        assertThat(arrays.get(parameter.getArray())).as(name).isEqualTo(name));
+        assertThat(after.get("model.layers.0.self_attn.q_proj.weight").getArray().toFloatArray())
+                .containsExactly(qBefore);
+    }
+
+    @Test
+    void shouldKeepServingInFlightViewWhenAdapterIsRemovedAndAllowReRegistering() throws Exception {
+        server.register("temporary", second);
+        float[] expected = logitsOf("second");
+        AdapterView inFlight = server.forAdapter("temporary");
+
+        assertThat(server.remove("temporary")).isTrue();
+        assertThat(server.remove("temporary")).isFalse();
+        assertThat(server.adapterIds()).doesNotContain("temporary");
+        assertThatThrownBy(() -> server.forAdapter("temporary"))
+                .isInstanceOf(UnknownAdapterException.class)
+                .hasMessageContaining("temporary");
+        assertThat(logits(inFlight)).containsExactly(expected);
+        inFlight.close();
+        assertThatThrownBy(() -> logits(inFlight)).isInstanceOf(IllegalStateException.class);
+
+        server.register("temporary", first);
+        assertThat(logitsOf("temporary")).containsExactly(logitsOf("first"));
+        server.remove("temporary");
+    }
+
+    @Test
+    void shouldRejectDuplicateIdAndAdaptersThatDoNotFitBase() throws Exception {
+        assertThatThrownBy(() -> server.register("first", second))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("first");
+
+        Path otherBase =
+                saveRandomAdapter(FIRST, 13, "meta-llama/Llama-2-7b-hf", dirs.resolve("o"));
+        assertThatThrownBy(() -> server.register("other", otherBase))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("Llama-2-7b-hf");
+
+        try (NDManager scratch = NDManager.newBaseManager()) {
+            LoraConfig config = new LoraConfig(2, 2, 0, List.of("q"));
+            Map<String, NDArray> weights = new LinkedHashMap<>();
+            for (int layer = 0; layer < 5; layer++) {
+                String module = "model.layers." + layer + ".self_attn.q_proj";
+                weights.put(module + ".lora_A.weight", scratch.zeros(new Shape(2, 64)));
+                weights.put(module + ".lora_B.weight", scratch.zeros(new Shape(64, 2)));
+            }
+            String broken = "model.layers.3.self_attn.q_proj.lora_B.weight";
+            Path wrongShape = dirs.resolve("shape");
+            Map<String, NDArray> misshapen = new LinkedHashMap<>(weights);
+            misshapen.put(broken, scratch.zeros(new Shape(32, 2)));
+            new PeftAdapter(config, "stories260K", misshapen).save(wrongShape);
+            assertThatThrownBy(() -> server.register("shape", wrongShape))
+                    .isInstanceOf(CheckpointException.class)
+                    .hasMessageContaining(broken)
+                    .hasMessageContaining("(64, 2)");
+
+            Path extraModule = dirs.resolve("extra");
+            Map<String, NDArray> extra = new LinkedHashMap<>(weights);
+            extra.put(
+                    "model.layers.9.self_attn.q_proj.lora_A.weight",
+                    scratch.zeros(new Shape(2, 64)));
+            new PeftAdapter(config, "stories260K", extra).save(extraModule);
+            assertThatThrownBy(() -> server.register("extra", extraModule))
+                    .isInstanceOf(CheckpointException.class)
+                    .hasMessageContaining("model.layers.9");
+        }
+        assertThat(server.adapterIds()).doesNotContain("other", "shape", "extra");
+    }
+}
