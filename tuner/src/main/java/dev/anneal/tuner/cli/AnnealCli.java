@@ -24,7 +24,8 @@ public final class AnnealCli {
             Commands:
               generate --model DIR [--prompt TEXT] [options]
                                  continue a prompt and print the continuation
-              train RECIPE.yaml  train as a recipe says (arrives with the recipe engine)
+              train RECIPE.yaml [--resume CHECKPOINT_DIR]
+                                 train as a recipe says; progress on standard error
               help               this text
 
             Run 'anneal <command> --help' for the options of a command.
@@ -64,7 +65,7 @@ public final class AnnealCli {
                 case "generate":
                     return GenerateCommand.run(rest, out, err);
                 case "train":
-                    return TrainCommand.run(rest, out);
+                    return TrainCommand.run(rest, out, err);
                 case "help", "--help", "-h":
                     out.print(USAGE);
                     return 0;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
 import dev.anneal.tuner.checkpoint.HfModelLoader;
+import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.generate.GenerationConfig;
 import dev.anneal.tuner.generate.GenerationResult;
 import dev.anneal.tuner.generate.Generator;
@@ -33,7 +34,9 @@ final class GenerateCommand {
             output; nothing else goes there. Progress and errors go to standard error.
 
               --model DIR        the model folder (config.json, *.safetensors, tokenizer.json)
-              --adapter DIR      a LoRA adapter to apply on the model (not supported yet)
+              --adapter DIR      a LoRA adapter in PEFT's layout (adapter_config.json,
+                                 adapter_model.safetensors) to apply on the model, such as
+                                 the adapter folder a LoRA recipe leaves in its output_dir
               --prompt TEXT      the text to continue (default: none, start from the BOS token)
               --max-tokens N     the most new tokens (default: the model's max_new_tokens, else 128)
               --temperature T    0 for greedy decoding (default), otherwise sample at T
@@ -46,7 +49,7 @@ final class GenerateCommand {
               --help             this text
 
             Generation also stops at the model's EOS tokens (generation_config.json).
-            Exit codes: 0 done, 1 the model could not be loaded or run, 2 a usage error.
+            Exit codes: 0 done, 1 the model or adapter could not be loaded or run, 2 a usage error.
             """;
 
     private static final Set<String> VALUED =
@@ -81,21 +84,22 @@ final class GenerateCommand {
             return 0;
         }
         GenerateOptions options = GenerateOptions.from(parsed);
-        if (options.adapter().isPresent()) {
-            throw new UsageException(
-                    "adapters are not supported yet (--adapter "
-                            + options.adapter().get()
-                            + "); generate with the base model or a merged model folder");
-        }
         if (!Files.isDirectory(options.model())) {
             throw new UsageException("--model " + options.model() + " is not a folder");
+        }
+        if (options.adapter().isPresent() && !Files.isDirectory(options.adapter().get())) {
+            throw new UsageException("--adapter " + options.adapter().get() + " is not a folder");
         }
         options.threads().ifPresent(GenerateCommand::requestThreads);
 
         long start = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager();
                 TextTokenizer tokenizer = TextTokenizer.load(options.model())) {
-            LlamaForCausalLM model = HfModelLoader.load(options.model(), manager);
+            LlamaForCausalLM model =
+                    options.adapter().isPresent()
+                            ? PeftAdapter.loadModel(
+                                    options.model(), options.adapter().get(), manager)
+                            : HfModelLoader.load(options.model(), manager);
             options.threads().ifPresent(JniUtils::setNumThreads);
             long[] promptIds = tokenizer.encode(options.prompt());
             if (promptIds.length == 0) {
@@ -114,8 +118,9 @@ final class GenerateCommand {
             }
             err.printf(
                     Locale.ROOT,
-                    "anneal: loaded %s (%s parameters) in %.2f s%n",
+                    "anneal: loaded %s%s (%s parameters) in %.2f s%n",
                     options.model(),
+                    options.adapter().map(adapter -> " with adapter " + adapter).orElse(""),
                     humanCount(parameterCount(model)),
                     seconds(System.nanoTime() - start));
 
@@ -170,7 +175,8 @@ final class GenerateCommand {
                 .sum();
     }
 
-    private static String humanCount(long count) {
+    /** A count like {@code 1.23M}. */
+    static String humanCount(long count) {
         if (count >= 1_000_000_000L) {
             return String.format(Locale.ROOT, "%.2fB", count / 1e9);
         }
