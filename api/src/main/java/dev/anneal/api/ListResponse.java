@@ -3,9 +3,7 @@ package dev.anneal.api;
 import java.util.List;
 import java.util.function.Function;
 
-/**
- * OpenAI's list shape: {@code {"object": "list", "data", "has_more", "first_id", "last_id"}}.
- */
+/** OpenAI's list shape: {@code {"object": "list", "data", "has_more", "first_id", "last_id"}}. */
 public record ListResponse<T>(
         String object, List<T> data, boolean hasMore, String firstId, String lastId) {
 

@@ -1,4 +1,2 @@
-/**
- * Kafka topic names and the versioned record types that producers and consumers share.
- */
+/** Kafka topic names and the versioned record types that producers and consumers share. */
 package dev.anneal.events;

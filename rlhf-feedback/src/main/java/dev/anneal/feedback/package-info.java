@@ -1,4 +1,2 @@
-/**
- * The Kafka pipeline that ingests human preference feedback and exports preference datasets.
- */
+/** The Kafka pipeline that ingests human preference feedback and exports preference datasets. */
 package dev.anneal.feedback;

@@ -14,12 +14,13 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * A real PostgreSQL and a real Kafka broker for the tests, started once for the whole suite
- * with their state in a temporary data folder, exactly as standalone mode starts them.
+ * A real PostgreSQL and a real Kafka broker for the tests, started once for the whole suite with
+ * their state in a temporary data folder, exactly as standalone mode starts them.
  */
 public class AnnealTestResources implements QuarkusTestResourceLifecycleManager {
 
     public static final String ADMIN_KEY = "sk-admin-test-0123456789";
+
     /** Small, so that the size limit is cheap to cross in a test. */
     public static final long MAX_FILE_BYTES = 4 * 1024 * 1024;
 
@@ -33,7 +34,13 @@ public class AnnealTestResources implements QuarkusTestResourceLifecycleManager 
             infrastructure =
                     EmbeddedInfrastructure.start(
                             new LaunchSettings(
-                                    dataDir, Optional.empty(), 0, Optional.empty(), "localhost", 0, 0));
+                                    dataDir,
+                                    Optional.empty(),
+                                    0,
+                                    Optional.empty(),
+                                    "localhost",
+                                    0,
+                                    0));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

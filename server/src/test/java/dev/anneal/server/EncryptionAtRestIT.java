@@ -33,7 +33,8 @@ class EncryptionAtRestIT {
             content.append(TestApi.chatLine(marker + " " + i)).append('\n');
         }
         byte[] original = content.toString().getBytes(StandardCharsets.UTF_8);
-        String id = upload(key, "secret.jsonl", original).then().statusCode(200).extract().path("id");
+        String id =
+                upload(key, "secret.jsonl", original).then().statusCode(200).extract().path("id");
 
         byte[] downloaded = as(key).get("/v1/files/" + id + "/content").asByteArray();
         assertThat(sha256(downloaded)).isEqualTo(sha256(original));

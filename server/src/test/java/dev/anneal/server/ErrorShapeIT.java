@@ -46,10 +46,16 @@ class ErrorShapeIT {
     @Test
     void shouldAnswer400InErrorShapeWhenJsonIsMalformed() {
         assertErrorShape(
-                asAdmin().contentType("application/json").body("{\"name\":").post("/v1/admin/tenants"),
+                asAdmin()
+                        .contentType("application/json")
+                        .body("{\"name\":")
+                        .post("/v1/admin/tenants"),
                 400);
         assertErrorShape(
-                asAdmin().contentType("application/json").body("{\"name\":[1]}").post("/v1/admin/tenants"),
+                asAdmin()
+                        .contentType("application/json")
+                        .body("{\"name\":[1]}")
+                        .post("/v1/admin/tenants"),
                 400);
     }
 

@@ -115,7 +115,10 @@ class FilesResourceIT {
                 .then()
                 .statusCode(200)
                 .body("data.id", contains(first, second, third));
-        as(key).get("/v1/files?limit=0").then().statusCode(400).body("error.param", equalTo("limit"));
+        as(key).get("/v1/files?limit=0")
+                .then()
+                .statusCode(400)
+                .body("error.param", equalTo("limit"));
         as(key).get("/v1/files?purpose=vision")
                 .then()
                 .statusCode(400)
@@ -170,7 +173,8 @@ class FilesResourceIT {
     @Test
     void shouldAnswer413AndKeepNothingWhenFileIsOverTheLimit() throws IOException {
         String line = chatLine("x".repeat(1000)) + "\n";
-        String content = line.repeat((int) (AnnealTestResources.MAX_FILE_BYTES / line.length()) + 10);
+        String content =
+                line.repeat((int) (AnnealTestResources.MAX_FILE_BYTES / line.length()) + 10);
         upload(key, "big.jsonl", content)
                 .then()
                 .statusCode(413)
@@ -196,11 +200,7 @@ class FilesResourceIT {
                 .then()
                 .statusCode(400)
                 .body("error.param", equalTo("file"));
-        as(key).contentType("application/json")
-                .body("{}")
-                .post("/v1/files")
-                .then()
-                .statusCode(415);
+        as(key).contentType("application/json").body("{}").post("/v1/files").then().statusCode(415);
     }
 
     @Test

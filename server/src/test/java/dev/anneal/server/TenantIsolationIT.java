@@ -20,8 +20,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Another tenant's file is invisible on every route, indistinguishable from a file that does
- * not exist, and the persistence layer itself refuses to hand it out.
+ * Another tenant's file is invisible on every route, indistinguishable from a file that does not
+ * exist, and the persistence layer itself refuses to hand it out.
  */
 @QuarkusTest
 @WithTestResource(AnnealTestResources.class)

@@ -48,8 +48,7 @@ public final class TestApi {
     }
 
     public static Response upload(String key, String filename, byte[] content) {
-        return as(key)
-                .multiPart("purpose", "fine-tune")
+        return as(key).multiPart("purpose", "fine-tune")
                 .multiPart("file", filename, content, "application/jsonl")
                 .post("/v1/files");
     }

@@ -1,8 +1,8 @@
 package dev.anneal.store;
 
 /**
- * A request the domain refuses, with the request parameter at fault. The API maps each
- * subclass to one HTTP status in a single place; nothing here knows about HTTP.
+ * A request the domain refuses, with the request parameter at fault. The API maps each subclass to
+ * one HTTP status in a single place; nothing here knows about HTTP.
  */
 public abstract class DomainException extends RuntimeException {
 

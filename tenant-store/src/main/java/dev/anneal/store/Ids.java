@@ -3,10 +3,9 @@ package dev.anneal.store;
 import java.security.SecureRandom;
 
 /**
- * Makes the public identifiers of stored objects: a type prefix and 24 random base-62
- * characters (about 143 bits), e.g. {@code file-3kTMd92JxQ0pWbVa7LhZcE1u}, in the manner of
- * OpenAI's ids. Random ids reveal neither counts nor order, so one tenant cannot probe
- * another's.
+ * Makes the public identifiers of stored objects: a type prefix and 24 random base-62 characters
+ * (about 143 bits), e.g. {@code file-3kTMd92JxQ0pWbVa7LhZcE1u}, in the manner of OpenAI's ids.
+ * Random ids reveal neither counts nor order, so one tenant cannot probe another's.
  */
 public final class Ids {
 

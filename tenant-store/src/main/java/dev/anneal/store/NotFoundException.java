@@ -1,8 +1,8 @@
 package dev.anneal.store;
 
 /**
- * The object asked for does not exist for the caller. Thrown alike for an id that exists
- * nowhere and for an id that belongs to another tenant, so that the two cannot be told apart.
+ * The object asked for does not exist for the caller. Thrown alike for an id that exists nowhere
+ * and for an id that belongs to another tenant, so that the two cannot be told apart.
  */
 public class NotFoundException extends DomainException {
 

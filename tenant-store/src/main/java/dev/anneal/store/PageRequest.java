@@ -1,8 +1,8 @@
 package dev.anneal.store;
 
 /**
- * Cursor paging in OpenAI's manner: up to {@code limit} items after the item with id {@code
- * after} (exclusive), in the given order.
+ * Cursor paging in OpenAI's manner: up to {@code limit} items after the item with id {@code after}
+ * (exclusive), in the given order.
  *
  * @param after id of the last item of the previous page, or {@code null} for the first page
  * @param limit 1 to {@link #MAX_LIMIT}
@@ -15,8 +15,7 @@ public record PageRequest(String after, int limit, boolean newestFirst) {
     public PageRequest {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new InvalidRequestException(
-                    "'limit' must be between 1 and " + MAX_LIMIT + ", got " + limit + ".",
-                    "limit");
+                    "'limit' must be between 1 and " + MAX_LIMIT + ", got " + limit + ".", "limit");
         }
     }
 

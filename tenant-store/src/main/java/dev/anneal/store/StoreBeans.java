@@ -34,9 +34,9 @@ public class StoreBeans {
     Optional<String> masterKey;
 
     /**
-     * {@code ANNEAL_MASTER_KEY} (base64 of 32 bytes) when set; otherwise a key generated on
-     * first start and kept in the data folder, which suits standalone mode only: whoever reads
-     * that folder reads the key with it.
+     * {@code ANNEAL_MASTER_KEY} (base64 of 32 bytes) when set; otherwise a key generated on first
+     * start and kept in the data folder, which suits standalone mode only: whoever reads that
+     * folder reads the key with it.
      */
     @Produces
     @Singleton

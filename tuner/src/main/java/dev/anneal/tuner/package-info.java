@@ -1,4 +1,2 @@
-/**
- * The training engine on DJL and the worker that runs fine-tuning jobs.
- */
+/** The training engine on DJL and the worker that runs fine-tuning jobs. */
 package dev.anneal.tuner;

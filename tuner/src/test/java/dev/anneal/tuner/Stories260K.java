@@ -1,11 +1,9 @@
 package dev.anneal.tuner;
 
 import ai.djl.ndarray.NDManager;
-
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.model.LlamaForCausalLM;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -14,9 +14,9 @@ import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The administrator key, which creates tenants and their keys: {@code ANNEAL_ADMIN_KEY} when
- * set, otherwise a key generated on first start and kept in {@code <data dir>/admin.key},
- * readable by its owner only.
+ * The administrator key, which creates tenants and their keys: {@code ANNEAL_ADMIN_KEY} when set,
+ * otherwise a key generated on first start and kept in {@code <data dir>/admin.key}, readable by
+ * its owner only.
  */
 @Startup
 @ApplicationScoped
@@ -38,7 +38,9 @@ public class AdminKey {
         } else {
             Path path = dataDir.resolve(FILE_NAME);
             try {
-                secret = PrivateFiles.readOrCreateSecret(path, () -> "sk-admin-" + Ids.randomToken(40));
+                secret =
+                        PrivateFiles.readOrCreateSecret(
+                                path, () -> "sk-admin-" + Ids.randomToken(40));
             } catch (IOException e) {
                 throw new UncheckedIOException("Could not read or create " + path, e);
             }

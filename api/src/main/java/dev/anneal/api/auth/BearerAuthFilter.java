@@ -13,13 +13,13 @@ import java.util.Optional;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Authenticates every API request by its {@code Authorization: Bearer <key>} header and
- * decides the tenant it acts for: the one place where a tenant is resolved. Routes under
- * {@code /v1/admin} take the administrator key; every other route a tenant's key, whose
- * tenant then scopes all data access of the request.
+ * Authenticates every API request by its {@code Authorization: Bearer <key>} header and decides the
+ * tenant it acts for: the one place where a tenant is resolved. Routes under {@code /v1/admin} take
+ * the administrator key; every other route a tenant's key, whose tenant then scopes all data access
+ * of the request.
  *
- * <p>Keys are checked against the database on every request, so a revoked key stops working
- * at once.
+ * <p>Keys are checked against the database on every request, so a revoked key stops working at
+ * once.
  */
 public class BearerAuthFilter {
 

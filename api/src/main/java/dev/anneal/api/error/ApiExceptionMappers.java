@@ -21,9 +21,9 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
- * The single place where exceptions become HTTP responses, all in {@link ErrorResponse}'s
- * shape. Nothing internal reaches the client: unexpected failures are logged with an id and
- * answered with that id only.
+ * The single place where exceptions become HTTP responses, all in {@link ErrorResponse}'s shape.
+ * Nothing internal reaches the client: unexpected failures are logged with an id and answered with
+ * that id only.
  */
 public class ApiExceptionMappers {
 
@@ -65,7 +65,9 @@ public class ApiExceptionMappers {
                                             .map(
                                                     l ->
                                                             new ErrorResponse.LineDetail(
-                                                                    l.line(), l.field(), l.reason()))
+                                                                    l.line(),
+                                                                    l.field(),
+                                                                    l.reason()))
                                             .collect(Collectors.toList()),
                                     result.moreErrors())));
         }

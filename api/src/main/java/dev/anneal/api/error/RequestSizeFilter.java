@@ -7,10 +7,10 @@ import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Refuses bodies that announce a size beyond what their route accepts, before reading a byte
- * of them: uploads beyond {@code anneal.files.max-bytes} (plus room for the multipart
- * framing), other bodies beyond {@value #MAX_JSON_BYTES} bytes. Uploads without a length are
- * still cut off by the upload itself as soon as they pass the limit.
+ * Refuses bodies that announce a size beyond what their route accepts, before reading a byte of
+ * them: uploads beyond {@code anneal.files.max-bytes} (plus room for the multipart framing), other
+ * bodies beyond {@value #MAX_JSON_BYTES} bytes. Uploads without a length are still cut off by the
+ * upload itself as soon as they pass the limit.
  */
 public class RequestSizeFilter {
 

@@ -6,8 +6,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 /**
- * Answers requests that no route takes with a 404 in the API's error shape, instead of the
- * HTTP server's plain-text page.
+ * Answers requests that no route takes with a 404 in the API's error shape, instead of the HTTP
+ * server's plain-text page.
  */
 @ApplicationScoped
 public class UnknownRoutes {

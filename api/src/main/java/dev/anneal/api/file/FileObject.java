@@ -3,8 +3,8 @@ package dev.anneal.api.file;
 import dev.anneal.store.file.StoredFile;
 
 /**
- * OpenAI's file object, plus what validation learnt of the file: its dataset {@code format}
- * and its number of data lines.
+ * OpenAI's file object, plus what validation learnt of the file: its dataset {@code format} and its
+ * number of data lines.
  */
 public record FileObject(
         String id,

@@ -2,8 +2,8 @@ package dev.anneal.api.file;
 
 import dev.anneal.api.ListResponse;
 import dev.anneal.store.InvalidRequestException;
-import dev.anneal.store.PageRequest;
 import dev.anneal.store.Page;
+import dev.anneal.store.PageRequest;
 import dev.anneal.store.file.FilePurpose;
 import dev.anneal.store.file.FileRepository;
 import dev.anneal.store.file.FileService;
@@ -31,9 +31,9 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
- * OpenAI's Files API for the calling tenant. Uploads are read straight off the wire: the
- * multipart body is parsed as it arrives and each chunk is validated and encrypted before the
- * next is read, so no upload is ever buffered whole, in memory or on disk.
+ * OpenAI's Files API for the calling tenant. Uploads are read straight off the wire: the multipart
+ * body is parsed as it arrives and each chunk is validated and encrypted before the next is read,
+ * so no upload is ever buffered whole, in memory or on disk.
  */
 @Path("/v1/files")
 @Produces(MediaType.APPLICATION_JSON)
@@ -55,7 +55,8 @@ public class FilesResource {
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Upload a JSONL dataset (multipart fields 'file' and 'purpose')")
-    public FileObject upload(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, InputStream body)
+    public FileObject upload(
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, InputStream body)
             throws IOException {
         MultipartReader reader = new MultipartReader(body, MultipartReader.boundaryOf(contentType));
         FilePurpose purpose = null;
@@ -76,7 +77,9 @@ public class FilesResource {
                     default -> {
                         if (!name.startsWith("expires_after")) {
                             throw new InvalidRequestException(
-                                    "Unknown form field '" + name + "'; expected 'file' and 'purpose'.",
+                                    "Unknown form field '"
+                                            + name
+                                            + "'; expected 'file' and 'purpose'.",
                                     name);
                         }
                     }
@@ -109,9 +112,7 @@ public class FilesResource {
                         purpose == null ? null : FilePurpose.fromWireName(purpose),
                         new PageRequest(after, limit, PageRequest.newestFirst(order)));
         return ListResponse.of(
-                page.data().stream().map(FileObject::of).toList(),
-                page.hasMore(),
-                FileObject::id);
+                page.data().stream().map(FileObject::of).toList(), page.hasMore(), FileObject::id);
     }
 
     @GET

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Reads a {@code multipart/form-data} body (RFC 7578) part by part as it streams in, holding
- * no more than one buffer of it in memory whatever the size of the parts. Each part's content
- * is an {@link InputStream} that ends where the part ends.
+ * Reads a {@code multipart/form-data} body (RFC 7578) part by part as it streams in, holding no
+ * more than one buffer of it in memory whatever the size of the parts. Each part's content is an
+ * {@link InputStream} that ends where the part ends.
  *
  * <p>Not thread-safe. A part must be read (or is skipped) before the next one is asked for.
  */
@@ -25,6 +25,7 @@ final class MultipartReader {
     private static final int MAX_HEADER_BYTES = 16 * 1024;
 
     private final InputStream in;
+
     /** CRLF "--" boundary: what ends every part. */
     private final byte[] delimiter;
 
@@ -86,9 +87,7 @@ final class MultipartReader {
         for (String line : headers.split("\r\n")) {
             int colon = line.indexOf(':');
             if (colon > 0
-                    && line.substring(0, colon)
-                            .strip()
-                            .equalsIgnoreCase("content-disposition")) {
+                    && line.substring(0, colon).strip().equalsIgnoreCase("content-disposition")) {
                 disposition = line.substring(colon + 1).strip();
             }
         }
@@ -96,10 +95,7 @@ final class MultipartReader {
             throw malformed("a part has no Content-Disposition header");
         }
         current = new PartStream();
-        return new Part(
-                dispositionParam(disposition, "name"),
-                filenameOf(disposition),
-                current);
+        return new Part(dispositionParam(disposition, "name"), filenameOf(disposition), current);
     }
 
     /** Reads from the end of a delimiter up to and including the blank line after headers. */
@@ -115,7 +111,10 @@ final class MultipartReader {
                 return "";
             }
             for (int i = pos + scanned; i + 3 < limit; i++) {
-                if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
+                if (buf[i] == '\r'
+                        && buf[i + 1] == '\n'
+                        && buf[i + 2] == '\r'
+                        && buf[i + 3] == '\n') {
                     String headers = new String(buf, pos, i - pos, StandardCharsets.UTF_8);
                     pos = i + 4;
                     return headers;

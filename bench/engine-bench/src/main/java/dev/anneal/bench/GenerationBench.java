@@ -2,14 +2,12 @@ package dev.anneal.bench;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
-
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.generate.GenerationConfig;
 import dev.anneal.tuner.generate.Generator;
 import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.model.LlamaForCausalLM;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

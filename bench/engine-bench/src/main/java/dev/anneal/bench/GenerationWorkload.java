@@ -1,12 +1,10 @@
 package dev.anneal.bench;
 
 import ai.djl.ndarray.NDManager;
-
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.generate.GenerationConfig;
 import dev.anneal.tuner.generate.Generator;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
-
 import java.io.IOException;
 import java.nio.file.Path;
 

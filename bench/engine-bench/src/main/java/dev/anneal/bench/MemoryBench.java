@@ -1,10 +1,8 @@
 package dev.anneal.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
-
 import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.nio.file.Path;

@@ -18,8 +18,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.jboss.logging.Logger;
 
 /**
- * The platform's view of Kafka as a whole: creates the topics it needs at start when they
- * are missing, and tells readiness whether the cluster answers.
+ * The platform's view of Kafka as a whole: creates the topics it needs at start when they are
+ * missing, and tells readiness whether the cluster answers.
  */
 @Startup
 @ApplicationScoped
@@ -58,15 +58,16 @@ public class KafkaTopics {
             }
         } catch (ExecutionException | TimeoutException e) {
             // Not fatal: readiness reports Kafka down until it answers.
-            LOG.warnf("Could not check or create Kafka topics at %s: %s",
+            LOG.warnf(
+                    "Could not check or create Kafka topics at %s: %s",
                     settings.bootstrapServers(), e.getMessage());
         }
     }
 
     /** Whether the cluster answers within {@code timeout}; its node count if it does. */
     public int liveBrokers(Duration timeout) throws Exception {
-        return admin
-                .describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
+        return admin.describeCluster(
+                        new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
                 .nodes()
                 .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .size();

@@ -9,10 +9,10 @@ import java.time.Duration;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
- * The platform's entry point. In standalone mode it first starts an embedded PostgreSQL and
- * Kafka broker (unless external ones are configured), then the application with every role;
- * when the process is asked to stop (Ctrl-C, SIGTERM) it stops the application and then
- * everything it started.
+ * The platform's entry point. In standalone mode it first starts an embedded PostgreSQL and Kafka
+ * broker (unless external ones are configured), then the application with every role; when the
+ * process is asked to stop (Ctrl-C, SIGTERM) it stops the application and then everything it
+ * started.
  */
 @QuarkusMain
 public class AnnealMain {
@@ -58,8 +58,7 @@ public class AnnealMain {
             AdminKey adminKey = Arc.container().instance(AdminKey.class).get();
             System.out.println();
             System.out.println("Anneal is running at http://localhost:" + port);
-            System.out.println(
-                    "  API documentation: http://localhost:" + port + "/q/swagger-ui");
+            System.out.println("  API documentation: http://localhost:" + port + "/q/swagger-ui");
             System.out.println(
                     adminKey.file()
                             .map(f -> "  Administrator key: in " + f + " (readable by you only)")

@@ -8,9 +8,9 @@ import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
- * Standalone mode's servers: an embedded PostgreSQL and an embedded KRaft broker, each
- * started only when no external one is configured, with their state under the data folder.
- * {@link #configuration()} tells the application how to reach them.
+ * Standalone mode's servers: an embedded PostgreSQL and an embedded KRaft broker, each started only
+ * when no external one is configured, with their state under the data folder. {@link
+ * #configuration()} tells the application how to reach them.
  */
 public final class EmbeddedInfrastructure implements AutoCloseable {
 

@@ -5,9 +5,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What the launcher needs to know before the application starts: where state lives and
- * whether PostgreSQL and Kafka are external. Read from system properties ({@code
- * anneal.db.url}) or the environment ({@code ANNEAL_DB_URL}), as the application reads them.
+ * What the launcher needs to know before the application starts: where state lives and whether
+ * PostgreSQL and Kafka are external. Read from system properties ({@code anneal.db.url}) or the
+ * environment ({@code ANNEAL_DB_URL}), as the application reads them.
  */
 public record LaunchSettings(
         Path dataDir,

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Memory does not grow with the file: a 1 GiB upload succeeds, byte for byte, through a
- * server whose heap is limited to 256 MiB (embedded Kafka broker included).
+ * Memory does not grow with the file: a 1 GiB upload succeeds, byte for byte, through a server
+ * whose heap is limited to 256 MiB (embedded Kafka broker included).
  */
 class LargeUploadIT {
 
@@ -39,10 +39,14 @@ class LargeUploadIT {
             long lines = TARGET_BYTES / line.length + 1;
             MessageDigest sent = MessageDigest.getInstance("SHA-256");
             byte[] head =
-                    ("--" + BOUNDARY + "\r\n"
+                    ("--"
+                                    + BOUNDARY
+                                    + "\r\n"
                                     + "Content-Disposition: form-data; name=\"purpose\"\r\n\r\n"
                                     + "fine-tune\r\n"
-                                    + "--" + BOUNDARY + "\r\n"
+                                    + "--"
+                                    + BOUNDARY
+                                    + "\r\n"
                                     + "Content-Disposition: form-data; name=\"file\"; filename=\"large.jsonl\"\r\n"
                                     + "Content-Type: application/jsonl\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII);
@@ -88,8 +92,12 @@ class LargeUploadIT {
     private static byte[] chatLine() {
         String words = "the quick brown fox jumps over the lazy dog ".repeat(10);
         return ("{\"messages\":[{\"role\":\"system\",\"content\":\"You are terse.\"},"
-                        + "{\"role\":\"user\",\"content\":\"Summarise: " + words + "\"},"
-                        + "{\"role\":\"assistant\",\"content\":\"A fox jumps over a dog. " + words + "\"}]}\n")
+                        + "{\"role\":\"user\",\"content\":\"Summarise: "
+                        + words
+                        + "\"},"
+                        + "{\"role\":\"assistant\",\"content\":\"A fox jumps over a dog. "
+                        + words
+                        + "\"}]}\n")
                 .getBytes(StandardCharsets.UTF_8);
     }
 

@@ -40,7 +40,8 @@ class LaunchSettingsTest {
 
     @Test
     void shouldNameTheKeyWhenPortIsNotANumber() {
-        assertThatThrownBy(() -> LaunchSettings.from(Map.of("ANNEAL_KAFKA_PORT", "ninety"), Map.of()))
+        assertThatThrownBy(
+                        () -> LaunchSettings.from(Map.of("ANNEAL_KAFKA_PORT", "ninety"), Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("anneal.kafka.port");
     }

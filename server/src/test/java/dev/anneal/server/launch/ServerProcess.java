@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The packaged server run as a separate process, as {@code ./anneal start} runs it: for tests
- * of what only a real process shows (start-up, signals, heap limits, leftover processes).
+ * The packaged server run as a separate process, as {@code ./anneal start} runs it: for tests of
+ * what only a real process shows (start-up, signals, heap limits, leftover processes).
  */
 final class ServerProcess implements AutoCloseable {
 
@@ -112,10 +112,12 @@ final class ServerProcess implements AutoCloseable {
         String needle = path.toAbsolutePath().toString();
         List<String> found = new ArrayList<>();
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+            for (Path proc :
+                    procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
                 try {
                     String cmdline =
-                            new String(Files.readAllBytes(proc.resolve("cmdline"))).replace('\0', ' ');
+                            new String(Files.readAllBytes(proc.resolve("cmdline")))
+                                    .replace('\0', ' ');
                     if (cmdline.contains(needle)) {
                         found.add(proc.getFileName() + ": " + cmdline);
                     }

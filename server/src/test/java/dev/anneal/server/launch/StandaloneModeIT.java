@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The packaged platform in standalone mode, as {@code ./anneal start} runs it: embedded
- * PostgreSQL and Kafka, state under the data folder that survives a restart, generated keys
- * readable by the owner only, and nothing left running after Ctrl-C.
+ * The packaged platform in standalone mode, as {@code ./anneal start} runs it: embedded PostgreSQL
+ * and Kafka, state under the data folder that survives a restart, generated keys readable by the
+ * owner only, and nothing left running after Ctrl-C.
  */
 class StandaloneModeIT {
 
@@ -28,7 +28,8 @@ class StandaloneModeIT {
         String apiKey;
         try (ServerProcess server = ServerProcess.start(dataDir, "512m", Map.of())) {
             Duration ready = server.awaitReady(Duration.ofSeconds(120));
-            System.out.println("Standalone mode ready after " + ready.toMillis() + " ms (first start)");
+            System.out.println(
+                    "Standalone mode ready after " + ready.toMillis() + " ms (first start)");
 
             Path adminKeyFile = dataDir.resolve("admin.key");
             assertThat(server.output())

@@ -7,9 +7,9 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 
 /**
- * A tenant's API key. Only the SHA-256 of the secret is stored; the secret itself is shown
- * once, when the key is created. Keys are looked up before the tenant is known, so this
- * entity is deliberately not tenant-discriminated.
+ * A tenant's API key. Only the SHA-256 of the secret is stored; the secret itself is shown once,
+ * when the key is created. Keys are looked up before the tenant is known, so this entity is
+ * deliberately not tenant-discriminated.
  */
 @Entity
 @Table(name = "api_key")

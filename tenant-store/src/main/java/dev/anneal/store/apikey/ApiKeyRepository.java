@@ -12,9 +12,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 /**
- * Issues, looks up and revokes API keys. Secrets carry 238 bits of randomness, so a plain
- * SHA-256 is a safe digest for them (see docs/adr/0004-api-key-hashing.md); no secret is
- * ever stored.
+ * Issues, looks up and revokes API keys. Secrets carry 238 bits of randomness, so a plain SHA-256
+ * is a safe digest for them (see docs/adr/0004-api-key-hashing.md); no secret is ever stored.
  */
 @ApplicationScoped
 public class ApiKeyRepository {

@@ -1,7 +1,6 @@
 package dev.anneal.store.blob;
 
 import dev.anneal.store.crypto.DataKey;
-
 import java.io.IOException;
 import java.io.InputStream;
 

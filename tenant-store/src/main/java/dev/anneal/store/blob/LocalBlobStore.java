@@ -3,7 +3,6 @@ package dev.anneal.store.blob;
 import dev.anneal.store.crypto.DataKey;
 import dev.anneal.store.crypto.PrivateFiles;
 import dev.anneal.store.crypto.SegmentedAesGcm;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;

@@ -8,14 +8,14 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * Hands writes to a background thread that performs them on the sink in order, so that
- * producing bytes (reading and validating an upload) and consuming them (encrypting and
- * writing to disk) run on two cores at once. At most {@value #DEPTH} chunks wait in between,
- * so memory stays bounded whatever the size of the stream.
+ * Hands writes to a background thread that performs them on the sink in order, so that producing
+ * bytes (reading and validating an upload) and consuming them (encrypting and writing to disk) run
+ * on two cores at once. At most {@value #DEPTH} chunks wait in between, so memory stays bounded
+ * whatever the size of the stream.
  *
- * <p>One producer thread writes, then either {@link #close}s (everything written reaches the
- * sink, which is closed; a failure of the sink is thrown here) or {@link #abort}s (what is
- * still queued is dropped). A failure of the sink is also thrown by the next write.
+ * <p>One producer thread writes, then either {@link #close}s (everything written reaches the sink,
+ * which is closed; a failure of the sink is thrown here) or {@link #abort}s (what is still queued
+ * is dropped). A failure of the sink is also thrown by the next write.
  */
 public final class PipelinedOutputStream extends OutputStream {
 

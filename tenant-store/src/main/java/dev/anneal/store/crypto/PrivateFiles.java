@@ -1,11 +1,9 @@
 package dev.anneal.store.crypto;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.UUID;
-import java.util.function.Supplier;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -15,6 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Files and directories that only the operating-system user running Anneal can read, for key
@@ -96,8 +96,8 @@ public final class PrivateFiles {
 
     /**
      * The secret kept in {@code file}; when there is none yet, a new one from {@code generator},
-     * written whole and owner-only before it gets its name. Two processes racing to create it
-     * end up with the same secret.
+     * written whole and owner-only before it gets its name. Two processes racing to create it end
+     * up with the same secret.
      */
     public static String readOrCreateSecret(Path file, Supplier<String> generator)
             throws IOException {

@@ -44,8 +44,8 @@ public class FileService {
     }
 
     /**
-     * Starts an upload for the current tenant. The caller writes the bytes as they arrive,
-     * then completes it; closing it uncompleted discards everything.
+     * Starts an upload for the current tenant. The caller writes the bytes as they arrive, then
+     * completes it; closing it uncompleted discards everything.
      */
     public FileUpload begin(String filename) {
         String tenantId = currentTenant.require();

@@ -13,9 +13,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * One upload in progress: each chunk is counted, validated and, while the file is still
- * valid, encrypted into a pending blob. Only {@link #complete} makes the file exist; closing
- * the upload in any other state leaves nothing behind.
+ * One upload in progress: each chunk is counted, validated and, while the file is still valid,
+ * encrypted into a pending blob. Only {@link #complete} makes the file exist; closing the upload in
+ * any other state leaves nothing behind.
  *
  * <p>Not thread-safe: one request thread writes, completes and closes it.
  */
@@ -28,8 +28,10 @@ public final class FileUpload implements AutoCloseable {
     private final BlobStore blobs;
     private final BlobKey blobKey;
     private final PendingBlob blob;
+
     /** Encryption and disk writes run beside validation, on another core. */
     private final PipelinedOutputStream blobOutput;
+
     private final JsonlValidator validator;
     private final long maxBytes;
     private final FileRepository repository;

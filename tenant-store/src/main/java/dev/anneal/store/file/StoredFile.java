@@ -9,8 +9,8 @@ import java.time.Instant;
 import org.hibernate.annotations.TenantId;
 
 /**
- * A tenant's uploaded file: its metadata here, its bytes as an encrypted blob named after
- * its id. Only files that passed validation are ever stored.
+ * A tenant's uploaded file: its metadata here, its bytes as an encrypted blob named after its id.
+ * Only files that passed validation are ever stored.
  */
 @Entity
 @Table(name = "stored_file")

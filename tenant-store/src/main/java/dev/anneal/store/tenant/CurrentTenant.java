@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * The tenant on whose behalf the current request or unit of work runs. Set once, by the
- * authentication at the edge (or by a worker that takes up a tenant's job); read by the
- * persistence layer, which scopes every query to it.
+ * authentication at the edge (or by a worker that takes up a tenant's job); read by the persistence
+ * layer, which scopes every query to it.
  */
 @RequestScoped
 public class CurrentTenant {

@@ -6,9 +6,9 @@ import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 
 /**
- * Tells Hibernate which tenant a session belongs to, so that every query on a tenant-owned
- * entity ({@code @TenantId}) is filtered by it and every insert is stamped with it. Without
- * a bound tenant the session sees no tenant-owned row at all.
+ * Tells Hibernate which tenant a session belongs to, so that every query on a tenant-owned entity
+ * ({@code @TenantId}) is filtered by it and every insert is stamped with it. Without a bound tenant
+ * the session sees no tenant-owned row at all.
  */
 @PersistenceUnitExtension
 @RequestScoped

@@ -7,8 +7,8 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 
 /**
- * A customer of the platform. Everything a tenant owns is scoped to it; its data key,
- * wrapped by the operator's master key, encrypts its blobs.
+ * A customer of the platform. Everything a tenant owns is scoped to it; its data key, wrapped by
+ * the operator's master key, encrypts its blobs.
  */
 @Entity
 @Table(name = "tenant")

@@ -9,8 +9,8 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
 /**
- * Hands out tenants' data keys: new ones wrapped by the master key for storage, and stored
- * ones unwrapped for use. Unwrapped keys live only as long as the operation that asked.
+ * Hands out tenants' data keys: new ones wrapped by the master key for storage, and stored ones
+ * unwrapped for use. Unwrapped keys live only as long as the operation that asked.
  */
 @ApplicationScoped
 public class TenantKeyRing {

@@ -3,13 +3,8 @@ package dev.anneal.store.crypto;
 import static dev.anneal.store.crypto.SegmentedAesGcm.HEADER_SIZE;
 import static dev.anneal.store.crypto.SegmentedAesGcm.SEGMENT_SIZE;
 import static dev.anneal.store.crypto.SegmentedAesGcm.TAG_SIZE;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -20,6 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SegmentedAesGcmTest {
 

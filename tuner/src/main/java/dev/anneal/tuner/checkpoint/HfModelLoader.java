@@ -4,12 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-
 import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.model.LlamaConfig;
 import dev.anneal.tuner.model.LlamaForCausalLM;
 import dev.anneal.tuner.model.ProjectionFactory;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;

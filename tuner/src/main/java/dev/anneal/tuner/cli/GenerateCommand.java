@@ -2,7 +2,6 @@ package dev.anneal.tuner.cli;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
-
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.generate.GenerationConfig;
@@ -10,7 +9,6 @@ import dev.anneal.tuner.generate.GenerationResult;
 import dev.anneal.tuner.generate.Generator;
 import dev.anneal.tuner.model.LlamaForCausalLM;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,7 +1,6 @@
 package dev.anneal.tuner.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-
 import dev.anneal.tuner.data.DataStats;
 import dev.anneal.tuner.recipe.Recipe;
 import dev.anneal.tuner.recipe.RunOptions;
@@ -9,7 +8,6 @@ import dev.anneal.tuner.recipe.TrainingResult;
 import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingEvent;
 import dev.anneal.tuner.train.TrainingListener;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -3,7 +3,6 @@ package dev.anneal.tuner.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import java.util.List;
 
 /**

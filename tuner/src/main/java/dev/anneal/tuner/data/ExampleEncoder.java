@@ -2,12 +2,10 @@ package dev.anneal.tuner.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.anneal.store.file.format.DatasetFormat;
 import dev.anneal.tuner.tokenizer.ChatMessage;
 import dev.anneal.tuner.tokenizer.EncodedChat;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

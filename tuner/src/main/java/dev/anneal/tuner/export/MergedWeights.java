@@ -3,14 +3,12 @@ package dev.anneal.tuner.export;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-
 import dev.anneal.tuner.checkpoint.HfCheckpoint;
 import dev.anneal.tuner.checkpoint.SafetensorsFile;
 import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.lora.LoraLinear;
 import dev.anneal.tuner.lora.LoraProjections;
 import dev.anneal.tuner.model.LlamaForCausalLM;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,11 +2,9 @@ package dev.anneal.tuner.export;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-
 import dev.anneal.tuner.checkpoint.CheckpointException;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.checkpoint.SafetensorsFile;
@@ -14,7 +12,6 @@ import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.lora.LoraLinear;
 import dev.anneal.tuner.lora.LoraProjections;
 import dev.anneal.tuner.model.LlamaForCausalLM;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

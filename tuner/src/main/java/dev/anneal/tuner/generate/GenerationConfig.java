@@ -2,9 +2,7 @@ package dev.anneal.tuner.generate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.anneal.tuner.model.LlamaConfig;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,12 +3,10 @@ package dev.anneal.tuner.generate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import dev.anneal.tuner.model.CausalLm;
 import dev.anneal.tuner.model.KvCache;
 import dev.anneal.tuner.tokenizer.ChatMessage;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;

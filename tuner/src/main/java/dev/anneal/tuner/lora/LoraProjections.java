@@ -2,9 +2,7 @@ package dev.anneal.tuner.lora;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-
 import dev.anneal.tuner.model.ProjectionFactory;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

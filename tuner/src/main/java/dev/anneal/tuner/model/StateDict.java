@@ -3,7 +3,6 @@ package dev.anneal.tuner.model;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;

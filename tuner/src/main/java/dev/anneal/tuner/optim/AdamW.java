@@ -2,7 +2,6 @@ package dev.anneal.tuner.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -2,7 +2,6 @@ package dev.anneal.tuner.recipe;
 
 import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingListener;
-
 import java.io.IOException;
 
 /** A training method that runs a {@link TrainingConfig}; the common face of the recipes. */

@@ -4,9 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.anneal.store.file.format.DatasetFormat;
 import dev.anneal.tuner.data.Batch;
 import dev.anneal.tuner.data.BatchLoader;
@@ -32,7 +30,6 @@ import dev.anneal.tuner.train.TrainingDivergedException;
 import dev.anneal.tuner.train.TrainingEvent;
 import dev.anneal.tuner.train.TrainingListener;
 import dev.anneal.tuner.train.TrainingState;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

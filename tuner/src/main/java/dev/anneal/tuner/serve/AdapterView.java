@@ -2,12 +2,10 @@ package dev.anneal.tuner.serve;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import dev.anneal.tuner.model.CausalLm;
 import dev.anneal.tuner.model.KvCache;
 import dev.anneal.tuner.model.LlamaConfig;
 import dev.anneal.tuner.model.LlamaForCausalLM;
-
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 

@@ -3,11 +3,9 @@ package dev.anneal.tuner.serve;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import dev.anneal.tuner.checkpoint.CheckpointException;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.lora.LoraConfig;
-
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;

@@ -2,14 +2,12 @@ package dev.anneal.tuner.serve;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-
 import dev.anneal.tuner.checkpoint.CheckpointException;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.model.CausalLm;
 import dev.anneal.tuner.model.LlamaForCausalLM;
 import dev.anneal.tuner.model.ProjectionFactory;
-
 import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;

@@ -1,7 +1,6 @@
 package dev.anneal.tuner.serve;
 
 import dev.anneal.tuner.lora.LoraConfig;
-
 import java.nio.file.Path;
 import java.util.Objects;
 

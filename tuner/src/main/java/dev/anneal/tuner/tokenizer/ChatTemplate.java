@@ -1,7 +1,6 @@
 package dev.anneal.tuner.tokenizer;
 
 import dev.anneal.tuner.tokenizer.ChatMessage.Role;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

@@ -3,12 +3,9 @@ package dev.anneal.tuner.tokenizer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.anneal.tuner.model.DjlRuntime;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

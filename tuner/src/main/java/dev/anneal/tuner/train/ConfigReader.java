@@ -1,7 +1,6 @@
 package dev.anneal.tuner.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;

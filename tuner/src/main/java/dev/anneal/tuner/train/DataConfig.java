@@ -1,7 +1,6 @@
 package dev.anneal.tuner.train;
 
 import dev.anneal.store.file.format.DatasetFormat;
-
 import java.nio.file.Path;
 import java.util.Objects;
 

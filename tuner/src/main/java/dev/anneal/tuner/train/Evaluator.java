@@ -2,11 +2,9 @@ package dev.anneal.tuner.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import dev.anneal.tuner.data.Batch;
 import dev.anneal.tuner.data.SequenceRow;
 import dev.anneal.tuner.loss.MaskedCrossEntropyLoss;
-
 import java.util.List;
 
 /**

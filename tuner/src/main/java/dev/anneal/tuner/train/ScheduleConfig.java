@@ -1,7 +1,6 @@
 package dev.anneal.tuner.train;
 
 import dev.anneal.tuner.optim.LrSchedule;
-
 import java.util.Objects;
 
 /**

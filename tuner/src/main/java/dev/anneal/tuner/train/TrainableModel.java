@@ -5,12 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.lora.LoraProjections;
 import dev.anneal.tuner.model.LlamaForCausalLM;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;

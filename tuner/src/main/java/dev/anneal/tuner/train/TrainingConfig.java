@@ -3,11 +3,9 @@ package dev.anneal.tuner.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
 import dev.anneal.store.file.format.DatasetFormat;
 import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.optim.LrSchedule;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

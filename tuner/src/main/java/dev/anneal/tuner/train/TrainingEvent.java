@@ -1,7 +1,6 @@
 package dev.anneal.tuner.train;
 
 import dev.anneal.tuner.data.DataStats;
-
 import java.nio.file.Path;
 
 /**

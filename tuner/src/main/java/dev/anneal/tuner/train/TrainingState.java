@@ -2,15 +2,12 @@ package dev.anneal.tuner.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-
 import dev.anneal.tuner.checkpoint.SafetensorsFile;
 import dev.anneal.tuner.data.DataPosition;
 import dev.anneal.tuner.optim.AdamW;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

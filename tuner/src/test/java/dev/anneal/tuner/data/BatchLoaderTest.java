@@ -2,10 +2,9 @@ package dev.anneal.tuner.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class BatchLoaderTest {
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
-
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.checkpoint.HfCheckpoint;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
@@ -12,13 +11,11 @@ import dev.anneal.tuner.checkpoint.SafetensorsFile;
 import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.lora.LoraProjections;
 import dev.anneal.tuner.model.LlamaForCausalLM;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MergedWeightsTest {
 

@@ -3,7 +3,6 @@ package dev.anneal.tuner.export;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.checkpoint.SafetensorsFile;
 import dev.anneal.tuner.lora.LoraConfig;
@@ -13,13 +12,11 @@ import dev.anneal.tuner.recipe.RunOptions;
 import dev.anneal.tuner.recipe.TrainingResult;
 import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingState;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RecipeAdapterExportTest {
 

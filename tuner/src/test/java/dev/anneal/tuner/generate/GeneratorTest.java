@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.tokenizer.ChatMessage;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 class GeneratorTest {
 

@@ -8,15 +8,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.model.LlamaForCausalLM;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class LoraLinearTest {
 

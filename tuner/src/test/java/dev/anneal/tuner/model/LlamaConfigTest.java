@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.anneal.tuner.Stories260K;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
 
 class LlamaConfigTest {
 

@@ -8,9 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-
 import dev.anneal.tuner.Stories260K;
-
 import org.junit.jupiter.api.Test;
 
 /** Packed rows: examples sharing a row must not see each other, and their positions restart. */

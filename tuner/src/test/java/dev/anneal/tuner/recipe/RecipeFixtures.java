@@ -4,7 +4,6 @@ import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingEvent;
 import dev.anneal.tuner.train.TrainingListener;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

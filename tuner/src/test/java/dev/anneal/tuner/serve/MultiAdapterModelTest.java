@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.checkpoint.CheckpointException;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
@@ -20,12 +19,6 @@ import dev.anneal.tuner.lora.LoraLinear;
 import dev.anneal.tuner.lora.LoraProjections;
 import dev.anneal.tuner.model.CausalLm;
 import dev.anneal.tuner.model.LlamaForCausalLM;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -39,6 +32,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MultiAdapterModelTest {
 

@@ -3,9 +3,8 @@ package dev.anneal.tuner.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** Templates as published in the models' {@code tokenizer_config.json}, JSON escapes undone. */
 class ChatTemplateTest {
@@ -19,17 +18,17 @@ class ChatTemplateTest {
 
     private static final String LLAMA2 =
             "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set"
-                + " system_message = messages[0]['content'] %}{% else %}{% set loop_messages ="
-                + " messages %}{% set system_message = false %}{% endif %}{% for message in"
-                + " loop_messages %}{% if loop.index0 == 0 and system_message != false %}{% set"
-                + " content = '<<SYS>>\\n"
-                + "' + system_message + '\\n"
-                + "<</SYS>>\\n"
-                + "\\n"
-                + "' + message['content'] %}{% else %}{% set content = message['content'] %}{%"
-                + " endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' +"
-                + " content.strip() + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ ' ' "
-                + " + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
+                    + " system_message = messages[0]['content'] %}{% else %}{% set loop_messages ="
+                    + " messages %}{% set system_message = false %}{% endif %}{% for message in"
+                    + " loop_messages %}{% if loop.index0 == 0 and system_message != false %}{% set"
+                    + " content = '<<SYS>>\\n"
+                    + "' + system_message + '\\n"
+                    + "<</SYS>>\\n"
+                    + "\\n"
+                    + "' + message['content'] %}{% else %}{% set content = message['content'] %}{%"
+                    + " endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' +"
+                    + " content.strip() + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ ' ' "
+                    + " + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
 
     private static final String MISTRAL =
             "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"

@@ -3,14 +3,12 @@ package dev.anneal.tuner.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.anneal.tuner.Stories260K;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
 
 class TextTokenizerTest {
 

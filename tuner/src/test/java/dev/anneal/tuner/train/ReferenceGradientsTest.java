@@ -7,7 +7,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.checkpoint.SafetensorsFile;
@@ -18,14 +17,12 @@ import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.lora.LoraLinear;
 import dev.anneal.tuner.lora.LoraProjections;
 import dev.anneal.tuner.loss.MaskedCrossEntropyLoss;
-
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /**
  * One training step on stories260K against the PyTorch reference of {@code

@@ -8,15 +8,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.optim.GradientClipping;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class StepVerdictTest {
 

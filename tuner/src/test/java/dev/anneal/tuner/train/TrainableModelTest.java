@@ -9,18 +9,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.loss.MaskedCrossEntropyLoss;
 import dev.anneal.tuner.optim.AdamW;
 import dev.anneal.tuner.optim.GradientClipping;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class TrainableModelTest {
 
