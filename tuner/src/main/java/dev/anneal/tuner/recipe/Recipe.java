@@ -4,7 +4,21 @@ import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingListener;
 import java.io.IOException;
 
-/** A training method that runs a {@link TrainingConfig}; the common face of the recipes. */
+/**
+ * A training method that runs a {@link TrainingConfig}; the common face of the recipes.
+ *
+ * <p>One step: read {@code gradient_accumulation_steps} micro-batches; for each, forward, masked
+ * cross-entropy divided by the step's counted tokens, backward (gradients accumulate); then the
+ * stability checks (non-finite: skip; spike: roll back to the last good snapshot, lower the
+ * learning rate, skip the batches since), clipping, AdamW at the schedule's learning rate, zeroed
+ * gradients. Validation every {@code eval_every} steps, checkpoints every {@code checkpoint_every},
+ * both at the end.
+ *
+ * <p>Determinism: the data order depends on {@code (seed, epoch)}, LoRA's initialisation on {@code
+ * seed}, dropout on {@code (seed, step)} through the engine's generator, reseeded every step; the
+ * same recipe gives the same losses, and a run resumed from a checkpoint the same losses as one
+ * never stopped. The engine's generator is process-wide: run one training at a time per JVM.
+ */
 public interface Recipe {
 
     /**
