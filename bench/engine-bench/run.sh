@@ -3,7 +3,8 @@
 # standard output (progress on standard error):
 #   bench/engine-bench/run.sh                 all benchmarks with their defaults
 #   bench/engine-bench/run.sh generation      GenerationBench only   (extra arguments go to it)
-#   bench/engine-bench/run.sh memory          MemoryBench only       (extra arguments go to it)
+#   bench/engine-bench/run.sh memory          MemoryBench only       (extra arguments go to it,
+#                                             e.g. --workload training)
 # The PyTorch reference needs Debian's torch with OpenBLAS:
 #   apt-get install -y python3-torch python3-numpy libopenblas0-openmp
 # Set ANNEAL_MVN_FLAGS=-o to build offline. The machine should be otherwise idle; the tables
@@ -30,5 +31,5 @@ case "$which" in
     echo
     java $fixed_heap -cp "$jar" dev.anneal.bench.MemoryBench
     ;;
-  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

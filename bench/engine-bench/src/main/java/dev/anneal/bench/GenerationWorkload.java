@@ -7,6 +7,7 @@ import dev.anneal.tuner.generate.Generator;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.IntConsumer;
 
 /** A step is one greedy generation request of a fixed length with the KV cache. */
 final class GenerationWorkload implements Workload {
@@ -31,8 +32,11 @@ final class GenerationWorkload implements Workload {
     }
 
     @Override
-    public void step(int step) {
-        generator.generate(promptIds, config);
+    public void run(int steps, IntConsumer afterStep) {
+        for (int step = 1; step <= steps; step++) {
+            generator.generate(promptIds, config);
+            afterStep.accept(step);
+        }
     }
 
     @Override

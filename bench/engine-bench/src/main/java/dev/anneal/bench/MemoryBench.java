@@ -1,5 +1,6 @@
 package dev.anneal.bench;
 
+import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
@@ -20,8 +21,8 @@ import java.util.Map;
  * tell a Java leak from a native one.
  *
  * <p>Workloads: {@code generation} (a step is one greedy request of {@code --new-tokens} tokens
- * with the KV cache); {@code training} is an extension point until the recipe engine exists (see
- * {@link #workload}).
+ * with the KV cache); {@code training} (a step is one LoRA SFT optimizer step of the recipe engine,
+ * see {@link TrainingWorkload}; no PyTorch column).
  *
  * <p>The heap must not resize (see {@link #fixedHeap}). Run from the repository root (or use {@code
  * bench/engine-bench/run.sh}):
@@ -30,7 +31,7 @@ import java.util.Map;
  * ./mvnw -B -q -pl bench/engine-bench -am package -DskipTests
  * java -Xms64m -Xmx64m -XX:+AlwaysPreTouch \
  *     -cp bench/engine-bench/target/anneal-engine-bench.jar dev.anneal.bench.MemoryBench \
- *     [--workload generation] [--steps 2000] [--every 200] [--new-tokens 32] [--threads 2]
+ *     [--workload generation|training] [--steps 2000] [--every 200] [--new-tokens 32] [--threads 2]
  * </pre>
  */
 public final class MemoryBench {
@@ -78,20 +79,22 @@ public final class MemoryBench {
         String description;
         long start = System.nanoTime();
         try (Workload workload = workload(options, promptIds)) {
+            Engine.getInstance(); // loads libtorch before its threads are set
             JniUtils.setNumThreads(threads);
             description = workload.describe();
             djl.add(sample(0));
-            for (int step = 1; step <= steps; step++) {
-                workload.step(step);
-                if (step % every == 0) {
-                    djl.add(sample(step));
-                    System.err.printf(
-                            Locale.ROOT,
-                            "step %d: RSS %d MiB%n",
-                            step,
-                            djl.get(djl.size() - 1)[1] / 1024);
-                }
-            }
+            workload.run(
+                    steps,
+                    step -> {
+                        if (step % every == 0) {
+                            djl.add(sample(step));
+                            System.err.printf(
+                                    Locale.ROOT,
+                                    "step %d: RSS %d MiB%n",
+                                    step,
+                                    djl.get(djl.size() - 1)[1] / 1024);
+                        }
+                    });
         }
         double djlSeconds = (System.nanoTime() - start) / 1e9;
         List<long[]> torch =
@@ -157,19 +160,12 @@ public final class MemoryBench {
     }
 
     /**
-     * The workload a step runs.
-     *
-     * <p>EXTENSION POINT (training) — to be filled when the recipe engine exists (packages {@code
-     * dev.anneal.tuner.recipe} / {@code train}), without inventing its API here: add a {@code
-     * TrainingWorkload implements Workload} whose constructor builds a LoRA SFT run of stories260K
-     * from a recipe (a small {@code <size>_lora.yaml} and a fixed dataset), whose {@code step} runs
-     * exactly one optimizer step (forward, backward, {@code trainer.step()}, the per-step
-     * sub-manager closed), and whose {@code close} frees the trainer and model; return it for
-     * {@code --workload training} below. Issue 3 asks for 2,000 steps with flat RSS: run {@code
-     * MemoryBench --workload training --steps 2000 --every 200}, with {@code -Xms} equal to {@code
-     * -Xmx} (raise both if the trainer needs more than 64 MiB of heap). The PyTorch reference
-     * column stays empty for training until the training benchmark's PyTorch loop can report RSS
-     * the same way ({@code generate_reference.py --memory-steps} shows how).
+     * The workload whose steps are sampled: {@link GenerationWorkload} or {@link TrainingWorkload}
+     * (one LoRA SFT run of {@code --steps} optimizer steps through the recipe engine, sampled from
+     * its listener). The PyTorch reference column stays empty for training until the training
+     * benchmark's PyTorch loop can report RSS the same way ({@code generate_reference.py
+     * --memory-steps} shows how). If the trainer needs more than 64 MiB of heap, raise {@code -Xms}
+     * and {@code -Xmx} together.
      */
     private static Workload workload(BenchArguments options, long[] promptIds) throws Exception {
         switch (options.string("--workload")) {
@@ -177,9 +173,7 @@ public final class MemoryBench {
                 return new GenerationWorkload(
                         options.path("--model"), promptIds, options.integer("--new-tokens"));
             case "training":
-                throw new UnsupportedOperationException(
-                        "--workload training needs the recipe engine: see the extension point in"
-                                + " MemoryBench.workload");
+                return new TrainingWorkload(options.path("--model"));
             default:
                 throw new IllegalArgumentException(
                         "--workload must be generation or training, got "

@@ -1,9 +1,11 @@
 package dev.anneal.bench;
 
+import java.util.function.IntConsumer;
+
 /**
- * One unit of engine work that {@link MemoryBench} repeats, sampling the resident memory between
- * units: a generation request, or (once the recipe engine exists) a training step. Not thread-safe;
- * close it to free its model.
+ * Engine work that {@link MemoryBench} repeats step after step, sampling the resident memory
+ * between steps: generation requests, or optimizer steps of a training run. Not thread-safe; close
+ * it to free its model.
  */
 interface Workload extends AutoCloseable {
 
@@ -11,11 +13,13 @@ interface Workload extends AutoCloseable {
     String describe();
 
     /**
-     * Runs one step.
+     * Runs the steps, calling {@code afterStep} once after each with its number, on the calling
+     * thread, with no engine work in flight.
      *
-     * @param step the step's number, from 1
+     * @param steps how many steps
+     * @param afterStep receives the number of each step done, from 1
      */
-    void step(int step) throws Exception;
+    void run(int steps, IntConsumer afterStep) throws Exception;
 
     @Override
     void close() throws Exception;
