@@ -1,0 +1,359 @@
+package dev.anneal.store.job;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The queue of fine-tuning jobs, across all tenants, in PostgreSQL: workers claim jobs with
+ * {@code SELECT … FOR UPDATE SKIP LOCKED}, hold them by a lease they renew, and finish them. Every
+ * write after the claim is fenced by the lease (owner and attempt), so a worker that lost its lease
+ * changes nothing.
+ *
+ * <p>Order is fair across tenants: a tenant's k-th waiting job (counting its running ones) comes
+ * after every other tenant's (k−1)-th, so one tenant's hundred queued jobs do not starve another's
+ * one. Jobs whose lease expired (their worker died) come first and are taken over.
+ */
+@ApplicationScoped
+public class JobQueue {
+
+    /** The order jobs are claimed in; also gives the queue position. */
+    private static final String CANDIDATES =
+            """
+            with running as (
+                select tenant_id, count(*) as n from fine_tuning_job
+                where status = 'running' and lease_expires_at > now()
+                group by tenant_id),
+            waiting as (
+                select j.id, j.tenant_id, j.seq, j.status, coalesce(r.n, 0) as running,
+                       row_number() over (partition by j.tenant_id order by j.seq)
+                           + coalesce(r.n, 0) as turn
+                from fine_tuning_job j left join running r on r.tenant_id = j.tenant_id
+                where j.status = 'queued'
+                   or (j.status = 'running' and j.lease_expires_at <= now()))
+            """;
+
+    private final EntityManager em;
+    private final JobEventLog events;
+
+    @Inject
+    JobQueue(EntityManager em, JobEventLog events) {
+        this.em = em;
+        this.events = events;
+    }
+
+    /**
+     * Claims the next job for {@code owner}, if any: a queued job, or a running one whose lease
+     * expired. A tenant with {@code perTenantLimit} running jobs gets no more.
+     */
+    @Transactional
+    public Optional<JobLease> claim(String owner, Duration lease, int perTenantLimit) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> candidates =
+                em.createNativeQuery(
+                                CANDIDATES
+                                        + " select id, tenant_id from waiting where running <"
+                                        + " :limit order by (status = 'running') desc, turn, seq"
+                                        + " limit 32")
+                        .setParameter("limit", perTenantLimit)
+                        .getResultList();
+        for (Object[] candidate : candidates) {
+            String jobId = (String) candidate[0];
+            String tenantId = (String) candidate[1];
+            @SuppressWarnings("unchecked")
+            List<Object> locked =
+                    em.createNativeQuery(
+                                    "select id from fine_tuning_job where id = :id and (status ="
+                                        + " 'queued' or (status = 'running' and lease_expires_at"
+                                        + " <= now())) for update skip locked")
+                            .setParameter("id", jobId)
+                            .getResultList();
+            if (locked.isEmpty()) {
+                continue; // another worker has it
+            }
+            // Serialise the limit check per tenant: two workers must not both take its last slot.
+            em.createNativeQuery("select pg_advisory_xact_lock(hashtext(:tenant))")
+                    .setParameter("tenant", tenantId)
+                    .getSingleResult();
+            long running =
+                    ((Number)
+                                    em.createNativeQuery(
+                                                    "select count(*) from fine_tuning_job where"
+                                                        + " tenant_id = :tenant and status ="
+                                                        + " 'running' and lease_expires_at > now()")
+                                            .setParameter("tenant", tenantId)
+                                            .getSingleResult())
+                            .longValue();
+            if (running >= perTenantLimit) {
+                continue;
+            }
+            int attempt =
+                    ((Number)
+                                    em.createNativeQuery(
+                                                    "update fine_tuning_job set status = 'running',"
+                                                        + " lease_owner = :owner, lease_expires_at"
+                                                        + " = now() + make_interval(secs =>"
+                                                        + " :lease), attempts = attempts + 1,"
+                                                        + " started_at = coalesce(started_at,"
+                                                        + " now()) where id = :id returning"
+                                                        + " attempts")
+                                            .setParameter("owner", owner)
+                                            .setParameter("lease", seconds(lease))
+                                            .setParameter("id", jobId)
+                                            .getSingleResult())
+                            .intValue();
+            JobLease claimed = new JobLease(jobId, tenantId, owner, attempt);
+            if (claimed.isTakeover()) {
+                events.append(
+                        jobId,
+                        JobEventLog.WARN,
+                        JobEventLog.MESSAGE,
+                        "Job restarted from its last checkpoint on another worker (attempt "
+                                + attempt
+                                + "): the previous worker stopped renewing its lease",
+                        Map.of("attempt", attempt));
+            } else {
+                events.info(jobId, "Fine-tuning job started");
+            }
+            return Optional.of(claimed);
+        }
+        return Optional.empty();
+    }
+
+    /** What a renewal learned. */
+    public enum Renewal {
+        /** The lease is extended; go on. */
+        RENEWED,
+        /** The lease is extended, and the job's owner asked to cancel it. */
+        CANCEL_REQUESTED,
+        /** The lease is no longer this worker's: stop at once, write nothing. */
+        LOST
+    }
+
+    /** Extends the lease by {@code lease} from now, if it is still held. */
+    @Transactional
+    public Renewal renew(JobLease held, Duration lease) {
+        @SuppressWarnings("unchecked")
+        List<Object> cancel =
+                em.createNativeQuery(
+                                "update fine_tuning_job set lease_expires_at = now() +"
+                                    + " make_interval(secs => :lease) where id = :id and"
+                                    + " lease_owner = :owner and attempts = :attempt and status ="
+                                    + " 'running' returning cancel_requested")
+                        .setParameter("lease", seconds(lease))
+                        .setParameter("id", held.jobId())
+                        .setParameter("owner", held.owner())
+                        .setParameter("attempt", held.attempt())
+                        .getResultList();
+        if (cancel.isEmpty()) {
+            return Renewal.LOST;
+        }
+        return Boolean.TRUE.equals(cancel.get(0)) ? Renewal.CANCEL_REQUESTED : Renewal.RENEWED;
+    }
+
+    /** Sets the estimated finish time shown in the job object; false if the lease is lost. */
+    @Transactional
+    public boolean estimateFinish(JobLease held, Instant finish) {
+        return fenced(held, "estimated_finish = :finish", Map.of("finish", finish)) == 1;
+    }
+
+    /**
+     * Records a checkpoint whose archive the caller stored as the blob {@code checkpointId}.
+     *
+     * @return false if the lease is lost (the caller then deletes the blob)
+     */
+    @Transactional
+    public boolean addCheckpoint(
+            JobLease held, String checkpointId, int step, Map<String, ?> metrics, long bytes) {
+        if (!holds(held)) {
+            return false;
+        }
+        em.createNativeQuery(
+                        "insert into job_checkpoint (id, tenant_id, job_id, step, metrics, bytes,"
+                                + " created_at) values (:id, :tenant, :job, :step, :metrics,"
+                                + " :bytes, now()) on conflict (job_id, step) do nothing")
+                .setParameter("id", checkpointId)
+                .setParameter("tenant", held.tenantId())
+                .setParameter("job", held.jobId())
+                .setParameter("step", step)
+                .setParameter("metrics", FineTuningJob.write(metrics))
+                .setParameter("bytes", bytes)
+                .executeUpdate();
+        events.append(
+                held.jobId(),
+                JobEventLog.INFO,
+                JobEventLog.MESSAGE,
+                "Checkpoint created at step " + step,
+                Map.of("step", step, "checkpoint_id", checkpointId));
+        return true;
+    }
+
+    /** The job's latest checkpoint (id and step), to resume from after a takeover. */
+    @Transactional
+    public Optional<JobCheckpointRef> latestCheckpoint(String jobId) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows =
+                em.createNativeQuery(
+                                "select id, step from job_checkpoint where job_id = :job order by"
+                                        + " step desc limit 1")
+                        .setParameter("job", jobId)
+                        .getResultList();
+        return rows.stream()
+                .findFirst()
+                .map(r -> new JobCheckpointRef((String) r[0], ((Number) r[1]).intValue()));
+    }
+
+    /** A checkpoint's id and step. */
+    public record JobCheckpointRef(String id, int step) {}
+
+    /**
+     * Marks the job succeeded with its fine-tuned model (whose archive the caller stored as the
+     * blob {@code model.blobName()}).
+     *
+     * @return false if the lease is lost (the caller then deletes the blob)
+     */
+    @Transactional
+    public boolean succeed(
+            JobLease held, FineTunedModelRow model, long trainedTokens, List<String> resultFiles) {
+        int updated =
+                fenced(
+                        held,
+                        "status = 'succeeded', finished_at = now(), fine_tuned_model = :model,"
+                                + " trained_tokens = :tokens, result_files = :files,"
+                                + " estimated_finish = null, lease_owner = null,"
+                                + " lease_expires_at = null",
+                        Map.of(
+                                "model", model.id(),
+                                "tokens", trainedTokens,
+                                "files", FineTuningJob.write(resultFiles)));
+        if (updated == 0) {
+            return false;
+        }
+        em.createNativeQuery(
+                        "insert into fine_tuned_model (id, tenant_id, job_id, base_model, kind,"
+                                + " blob_name, bytes, created_at) values (:id, :tenant, :job,"
+                                + " :base, :kind, :blob, :bytes, now())")
+                .setParameter("id", model.id())
+                .setParameter("tenant", held.tenantId())
+                .setParameter("job", held.jobId())
+                .setParameter("base", model.baseModel())
+                .setParameter("kind", model.kind())
+                .setParameter("blob", model.blobName())
+                .setParameter("bytes", model.bytes())
+                .executeUpdate();
+        events.append(
+                held.jobId(),
+                JobEventLog.INFO,
+                JobEventLog.MESSAGE,
+                "The job has successfully completed",
+                Map.of("fine_tuned_model", model.id()));
+        return true;
+    }
+
+    /**
+     * The row of a fine-tuned model a job produces.
+     *
+     * @param id its name, {@code ft:<base>:<suffix>:<job id>}
+     * @param baseModel the base model's id
+     * @param kind {@code lora} (a PEFT adapter) or {@code full} (Hugging Face weights)
+     * @param blobName the blob holding its zip archive
+     * @param bytes the archive's size
+     */
+    public record FineTunedModelRow(
+            String id, String baseModel, String kind, String blobName, long bytes) {}
+
+    /** Marks the job failed with {@code error}; false if the lease is lost. */
+    @Transactional
+    public boolean fail(JobLease held, JobError error) {
+        Map<String, Object> values = new HashMap<>();
+        values.put("code", error.code());
+        values.put("message", error.message());
+        values.put("param", error.param() == null ? "" : error.param());
+        int updated =
+                fenced(
+                        held,
+                        "status = 'failed', finished_at = now(), error_code = :code, error_message"
+                                + " = :message, error_param = nullif(:param, ''),"
+                                + " estimated_finish = null, lease_owner = null,"
+                                + " lease_expires_at = null",
+                        values);
+        if (updated == 1) {
+            events.append(
+                    held.jobId(),
+                    JobEventLog.ERROR,
+                    JobEventLog.MESSAGE,
+                    "The job failed: " + error.message(),
+                    Map.of("code", error.code()));
+        }
+        return updated == 1;
+    }
+
+    /** Marks the job cancelled after its worker stopped; false if the lease is lost. */
+    @Transactional
+    public boolean cancelled(JobLease held) {
+        int updated =
+                fenced(
+                        held,
+                        "status = 'cancelled', finished_at = now(), estimated_finish = null,"
+                                + " lease_owner = null, lease_expires_at = null",
+                        Map.of());
+        if (updated == 1) {
+            events.info(held.jobId(), "Job cancelled");
+        }
+        return updated == 1;
+    }
+
+    /**
+     * Where a queued job stands: 1 for the next job to be claimed, in the queue's fair order; empty
+     * when it is not waiting.
+     */
+    @Transactional
+    public Optional<Long> position(String jobId) {
+        @SuppressWarnings("unchecked")
+        List<Object> rows =
+                em.createNativeQuery(
+                                CANDIDATES
+                                        + " select position from (select id, row_number() over"
+                                        + " (order by (status = 'running') desc, turn, seq) as"
+                                        + " position from waiting) p where id = :id")
+                        .setParameter("id", jobId)
+                        .getResultList();
+        return rows.stream().findFirst().map(p -> ((Number) p).longValue());
+    }
+
+    private boolean holds(JobLease held) {
+        return !em.createNativeQuery(
+                        "select 1 from fine_tuning_job where id = :id and lease_owner = :owner and"
+                                + " attempts = :attempt and status = 'running' for update")
+                .setParameter("id", held.jobId())
+                .setParameter("owner", held.owner())
+                .setParameter("attempt", held.attempt())
+                .getResultList()
+                .isEmpty();
+    }
+
+    private int fenced(JobLease held, String assignments, Map<String, ?> values) {
+        var query =
+                em.createNativeQuery(
+                                "update fine_tuning_job set "
+                                        + assignments
+                                        + " where id = :id and lease_owner = :owner and attempts"
+                                        + " = :attempt and status = 'running'")
+                        .setParameter("id", held.jobId())
+                        .setParameter("owner", held.owner())
+                        .setParameter("attempt", held.attempt());
+        values.forEach(query::setParameter);
+        return query.executeUpdate();
+    }
+
+    private static double seconds(Duration duration) {
+        return duration.toMillis() / 1000.0;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.anneal.store.job;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * How a job trains, every "auto" already resolved: fixed at creation, shown in the job object and
+ * read by the worker that runs it. Stored as JSON in the job's row.
+ *
+ * @param method {@code supervised} or {@code dpo}
+ * @param trainingType {@code lora} or {@code full}
+ * @param nEpochs passes over the training file
+ * @param batchSize examples (or packed rows) per optimizer step
+ * @param learningRateMultiplier the multiplier of the method's base learning rate
+ * @param learningRate the peak learning rate actually used
+ * @param lora the adapter's shape, {@code null} for full fine-tuning
+ * @param maxSeqLength longest sequence in tokens; longer examples are truncated
+ * @param packing whether short examples share a sequence (attention never crosses them)
+ * @param trainOnInputs whether the loss covers prompts too, not only the answers
+ * @param checkpointInterval steps between checkpoints
+ * @param beta DPO's β, {@code null} for supervised jobs
+ */
+public record JobSpec(
+        String method,
+        String trainingType,
+        int nEpochs,
+        int batchSize,
+        double learningRateMultiplier,
+        double learningRate,
+        Lora lora,
+        int maxSeqLength,
+        boolean packing,
+        boolean trainOnInputs,
+        int checkpointInterval,
+        Double beta) {
+
+    /** The adapter's shape: rank, scale numerator, dropout and the projections it adapts. */
+    public record Lora(int r, double alpha, double dropout, List<String> targetModules) {}
+
+    private static final ObjectMapper JSON =
+            new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+
+    /** Whether the job trains LoRA adapters (else every weight). */
+    public boolean isLora() {
+        return lora != null;
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static JobSpec fromJson(String json) {
+        try {
+            return JSON.readValue(json, JobSpec.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Unreadable job specification", e);
+        }
+    }
+}
