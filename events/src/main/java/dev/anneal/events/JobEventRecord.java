@@ -69,8 +69,7 @@ public record JobEventRecord(
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(message, "message");
         if (!SCHEMA.equals(schema)) {
-            throw new IllegalArgumentException(
-                    "schema must be " + SCHEMA + ", got " + schema);
+            throw new IllegalArgumentException("schema must be " + SCHEMA + ", got " + schema);
         }
     }
 

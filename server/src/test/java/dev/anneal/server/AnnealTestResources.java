@@ -48,6 +48,10 @@ public class AnnealTestResources implements QuarkusTestResourceLifecycleManager 
         config.put("anneal.admin-key", ADMIN_KEY);
         config.put("anneal.files.max-bytes", String.valueOf(MAX_FILE_BYTES));
         config.put("anneal.files.max-line-bytes", "65536");
+        // short leases so that take-over and cancellation tests run in seconds
+        config.put("anneal.tuner.lease", "6s");
+        config.put("anneal.tuner.heartbeat", "500ms");
+        config.put("anneal.tuner.poll-interval", "200ms");
         return config;
     }
 

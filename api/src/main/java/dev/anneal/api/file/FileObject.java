@@ -30,7 +30,7 @@ public record FileObject(
                 file.purpose().wireName(),
                 file.status(),
                 null,
-                file.format().wireName(),
+                file.formatName(),
                 file.lineCount());
     }
 }

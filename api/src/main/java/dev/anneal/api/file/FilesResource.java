@@ -65,7 +65,7 @@ public class FilesResource {
             for (MultipartReader.Part part = reader.next(); part != null; part = reader.next()) {
                 String name = part.name() == null ? "" : part.name();
                 switch (name) {
-                    case "purpose" -> purpose = FilePurpose.fromWireName(readField(part));
+                    case "purpose" -> purpose = FilePurpose.ofUpload(readField(part));
                     case "file" -> {
                         if (upload != null) {
                             throw new InvalidRequestException(

@@ -4,6 +4,7 @@ import dev.anneal.store.Ids;
 import dev.anneal.store.NotFoundException;
 import dev.anneal.store.blob.BlobKey;
 import dev.anneal.store.blob.BlobStore;
+import dev.anneal.store.blob.PendingBlob;
 import dev.anneal.store.file.format.JsonlLimits;
 import dev.anneal.store.tenant.CurrentTenant;
 import dev.anneal.store.tenant.TenantKeyRing;
@@ -12,6 +13,8 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -68,6 +71,43 @@ public class FileService {
         }
     }
 
+    /**
+     * Stores a file the platform produced for the current tenant (a job's metrics CSV), whole,
+     * under purpose {@link FilePurpose#FINE_TUNE_RESULTS}.
+     */
+    public StoredFile storeResult(String filename, byte[] csv) {
+        String tenantId = currentTenant.require();
+        String id = Ids.newId("file");
+        BlobKey blobKey = new BlobKey(tenantId, id);
+        try (PendingBlob blob = blobs.create(blobKey, keyRing.dataKeyOf(tenantId))) {
+            blob.output().write(csv);
+            blob.output().close();
+            blob.commit();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not store " + filename, e);
+        }
+        long lines = 0;
+        for (byte b : csv) {
+            lines += b == '\n' ? 1 : 0;
+        }
+        StoredFile file =
+                new StoredFile(
+                        id,
+                        filename,
+                        FilePurpose.FINE_TUNE_RESULTS,
+                        csv.length,
+                        StoredFile.CSV,
+                        lines,
+                        Instant.now().truncatedTo(ChronoUnit.MICROS));
+        try {
+            repository.insert(file);
+        } catch (RuntimeException e) {
+            deleteBlob(blobKey);
+            throw e;
+        }
+        return file;
+    }
+
     public StoredFile get(String id) {
         return repository.get(id, "file_id");
     }
@@ -88,12 +128,15 @@ public class FileService {
         if (!repository.delete(id)) {
             throw new NotFoundException("file", id, "file_id");
         }
-        String tenantId = currentTenant.require();
+        deleteBlob(new BlobKey(currentTenant.require(), id));
+    }
+
+    private void deleteBlob(BlobKey key) {
         try {
-            blobs.delete(new BlobKey(tenantId, id));
+            blobs.delete(key);
         } catch (IOException e) {
-            // The record is gone, so nothing can reach the blob; it stays encrypted.
-            LOG.errorf(e, "Could not delete the blob of file %s of tenant %s", id, tenantId);
+            // No record reaches the blob any more; it stays encrypted.
+            LOG.errorf(e, "Could not delete blob %s", key.blobId());
         }
     }
 }

@@ -113,7 +113,7 @@ public final class FileUpload implements AutoCloseable {
                         filename,
                         purpose,
                         bytes,
-                        result.format(),
+                        result.format().wireName(),
                         result.lines(),
                         Instant.now().truncatedTo(ChronoUnit.MICROS));
         try {

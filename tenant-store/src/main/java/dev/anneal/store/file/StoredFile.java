@@ -16,6 +16,9 @@ import org.hibernate.annotations.TenantId;
 @Table(name = "stored_file")
 public class StoredFile {
 
+    /** The format of a results file. */
+    public static final String CSV = "csv";
+
     @Id private String id;
 
     @TenantId
@@ -54,14 +57,14 @@ public class StoredFile {
             String filename,
             FilePurpose purpose,
             long bytes,
-            DatasetFormat format,
+            String format,
             long lineCount,
             Instant createdAt) {
         this.id = id;
         this.filename = filename;
         this.purpose = purpose.wireName();
         this.bytes = bytes;
-        this.format = format.wireName();
+        this.format = format;
         this.lineCount = lineCount;
         this.status = "processed";
         this.createdAt = createdAt;
@@ -87,8 +90,21 @@ public class StoredFile {
         return bytes;
     }
 
+    /**
+     * The dataset format of a training file ({@link FilePurpose#FINE_TUNE}).
+     *
+     * @throws IllegalStateException for a file the platform produced (a results CSV)
+     */
     public DatasetFormat format() {
+        if (purpose() != FilePurpose.FINE_TUNE) {
+            throw new IllegalStateException("File " + id + " is not a dataset");
+        }
         return DatasetFormat.fromWireName(format);
+    }
+
+    /** The format's name: a dataset format, or {@value #CSV} for a results file. */
+    public String formatName() {
+        return format;
     }
 
     public long lineCount() {

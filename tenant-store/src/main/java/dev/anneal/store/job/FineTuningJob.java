@@ -15,8 +15,8 @@ import org.hibernate.annotations.TenantId;
 
 /**
  * A tenant's fine-tuning job, OpenAI's job object in the database, plus its place in the queue
- * (lease owner and expiry, attempts). Read through {@link JobRepository}; its life after
- * creation is written by {@link JobQueue} only.
+ * (lease owner and expiry, attempts). Read through {@link JobRepository}; its life after creation
+ * is written by {@link JobQueue} only.
  */
 @Entity
 @Table(name = "fine_tuning_job")
@@ -172,6 +172,11 @@ public class FineTuningJob {
     /** OpenAI's error object of a failed job, or {@code null}. */
     public JobError error() {
         return errorCode == null ? null : new JobError(errorCode, errorMessage, errorParam);
+    }
+
+    /** The name the job's fine-tuned model gets: {@code ft:<base>:<suffix>:<job id>}. */
+    public String outputModelName() {
+        return "ft:" + model + ":" + (suffix == null ? "" : suffix) + ":" + id;
     }
 
     public String fineTunedModel() {

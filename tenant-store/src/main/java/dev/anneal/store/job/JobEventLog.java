@@ -11,13 +11,13 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 
 /**
- * Appends a job's events in order. Each append takes the next number of its job by incrementing
- * the job row's counter, which also locks the row until the transaction ends: events of one job
- * are numbered 1, 2, 3, … with no gap and no duplicate, whoever appends them (the worker, or the
- * API cancelling).
+ * Appends a job's events in order. Each append takes the next number of its job by incrementing the
+ * job row's counter, which also locks the row until the transaction ends: events of one job are
+ * numbered 1, 2, 3, … with no gap and no duplicate, whoever appends them (the worker, or the API
+ * cancelling).
  *
- * <p>After the transaction commits, the event is fired as a CDI event ({@link JobEvent}), which
- * the server publishes to Kafka; observe it with {@code @Observes(during = AFTER_SUCCESS)}.
+ * <p>After the transaction commits, the event is fired as a CDI event ({@link JobEvent}), which the
+ * server publishes to Kafka; observe it with {@code @Observes(during = AFTER_SUCCESS)}.
  */
 @ApplicationScoped
 public class JobEventLog {

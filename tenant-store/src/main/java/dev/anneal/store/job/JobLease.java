@@ -2,8 +2,8 @@ package dev.anneal.store.job;
 
 /**
  * A worker's claim on a job: valid while the worker renews it in time. {@code owner} and {@code
- * attempt} together fence every write of the worker, so a worker whose lease was taken over can
- * no longer change the job.
+ * attempt} together fence every write of the worker, so a worker whose lease was taken over can no
+ * longer change the job.
  *
  * @param jobId the job
  * @param tenantId its tenant

@@ -12,9 +12,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The queue of fine-tuning jobs, across all tenants, in PostgreSQL: workers claim jobs with
- * {@code SELECT … FOR UPDATE SKIP LOCKED}, hold them by a lease they renew, and finish them. Every
- * write after the claim is fenced by the lease (owner and attempt), so a worker that lost its lease
+ * The queue of fine-tuning jobs, across all tenants, in PostgreSQL: workers claim jobs with {@code
+ * SELECT … FOR UPDATE SKIP LOCKED}, hold them by a lease they renew, and finish them. Every write
+ * after the claim is fenced by the lease (owner and attempt), so a worker that lost its lease
  * changes nothing.
  *
  * <p>Order is fair across tenants: a tenant's k-th waiting job (counting its running ones) comes
@@ -71,8 +71,8 @@ public class JobQueue {
             List<Object> locked =
                     em.createNativeQuery(
                                     "select id from fine_tuning_job where id = :id and (status ="
-                                        + " 'queued' or (status = 'running' and lease_expires_at"
-                                        + " <= now())) for update skip locked")
+                                            + " 'queued' or (status = 'running' and lease_expires_at"
+                                            + " <= now())) for update skip locked")
                             .setParameter("id", jobId)
                             .getResultList();
             if (locked.isEmpty()) {
@@ -86,8 +86,8 @@ public class JobQueue {
                     ((Number)
                                     em.createNativeQuery(
                                                     "select count(*) from fine_tuning_job where"
-                                                        + " tenant_id = :tenant and status ="
-                                                        + " 'running' and lease_expires_at > now()")
+                                                            + " tenant_id = :tenant and status ="
+                                                            + " 'running' and lease_expires_at > now()")
                                             .setParameter("tenant", tenantId)
                                             .getSingleResult())
                             .longValue();
@@ -98,12 +98,12 @@ public class JobQueue {
                     ((Number)
                                     em.createNativeQuery(
                                                     "update fine_tuning_job set status = 'running',"
-                                                        + " lease_owner = :owner, lease_expires_at"
-                                                        + " = now() + make_interval(secs =>"
-                                                        + " :lease), attempts = attempts + 1,"
-                                                        + " started_at = coalesce(started_at,"
-                                                        + " now()) where id = :id returning"
-                                                        + " attempts")
+                                                            + " lease_owner = :owner, lease_expires_at"
+                                                            + " = now() + make_interval(secs =>"
+                                                            + " :lease), attempts = attempts + 1,"
+                                                            + " started_at = coalesce(started_at,"
+                                                            + " now()) where id = :id returning"
+                                                            + " attempts")
                                             .setParameter("owner", owner)
                                             .setParameter("lease", seconds(lease))
                                             .setParameter("id", jobId)
@@ -144,9 +144,9 @@ public class JobQueue {
         List<Object> cancel =
                 em.createNativeQuery(
                                 "update fine_tuning_job set lease_expires_at = now() +"
-                                    + " make_interval(secs => :lease) where id = :id and"
-                                    + " lease_owner = :owner and attempts = :attempt and status ="
-                                    + " 'running' returning cancel_requested")
+                                        + " make_interval(secs => :lease) where id = :id and"
+                                        + " lease_owner = :owner and attempts = :attempt and status ="
+                                        + " 'running' returning cancel_requested")
                         .setParameter("lease", seconds(lease))
                         .setParameter("id", held.jobId())
                         .setParameter("owner", held.owner())
@@ -306,6 +306,19 @@ public class JobQueue {
                         Map.of());
         if (updated == 1) {
             events.info(held.jobId(), "Job cancelled");
+        }
+        return updated == 1;
+    }
+
+    /**
+     * Gives a running job back to the queue at once (its worker shuts down): the lease expires now,
+     * so any worker takes the job over from its last checkpoint.
+     */
+    @Transactional
+    public boolean release(JobLease held) {
+        int updated = fenced(held, "lease_expires_at = now()", Map.of());
+        if (updated == 1) {
+            events.info(held.jobId(), "Worker shutting down; the job goes back to the queue");
         }
         return updated == 1;
     }

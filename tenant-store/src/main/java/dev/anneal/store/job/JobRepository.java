@@ -72,8 +72,7 @@ public class JobRepository {
 
     /** The job, or {@link NotFoundException} naming {@code fine_tuning_job_id}. */
     public FineTuningJob get(String id) {
-        return find(id)
-                .orElseThrow(() -> new NotFoundException("job", id, "fine_tuning_job_id"));
+        return find(id).orElseThrow(() -> new NotFoundException("job", id, "fine_tuning_job_id"));
     }
 
     /** A page of jobs, newest first. */

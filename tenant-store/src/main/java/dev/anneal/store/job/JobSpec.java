@@ -1,5 +1,6 @@
 package dev.anneal.store.job;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import java.io.IOException;
@@ -44,6 +45,7 @@ public record JobSpec(
             new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
     /** Whether the job trains LoRA adapters (else every weight). */
+    @JsonIgnore
     public boolean isLora() {
         return lora != null;
     }

@@ -55,7 +55,8 @@ public class ModelRepository {
     /** The current tenant's fine-tuned models, oldest first. */
     @Transactional
     public List<FineTunedModel> fineTunedModels() {
-        return em.createQuery("from FineTunedModel m order by m.createdAt, m.id", FineTunedModel.class)
+        return em.createQuery(
+                        "from FineTunedModel m order by m.createdAt, m.id", FineTunedModel.class)
                 .getResultList();
     }
 

@@ -28,6 +28,13 @@ public interface Recipe {
     String ADAPTER_DIR = "adapter";
 
     /**
+     * The folder under {@code output_dir} where a full fine-tuning run that reaches {@code
+     * max_steps} leaves its weights as a Hugging Face model folder ({@link
+     * dev.anneal.tuner.export.MergedWeights}).
+     */
+    String MODEL_DIR = "model";
+
+    /**
      * The recipe of the method a configuration names.
      *
      * @param config the validated configuration

@@ -11,6 +11,7 @@ import dev.anneal.tuner.data.DataPosition;
 import dev.anneal.tuner.data.ExampleEncoder;
 import dev.anneal.tuner.data.SequencePacker;
 import dev.anneal.tuner.data.TokenizedExample;
+import dev.anneal.tuner.export.MergedWeights;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.loss.MaskedCrossEntropyLoss;
 import dev.anneal.tuner.model.DjlRuntime;
@@ -113,6 +114,7 @@ final class TrainingLoop {
 
             // ---- data ----
             boolean packing = config.data().packing();
+            options.checkStop(0);
             SequencePacker.Packed train = prepare(config.data().train(), tokenizer, eos);
             SequencePacker.Packed validation =
                     config.data().validation() == null
@@ -175,6 +177,7 @@ final class TrainingLoop {
             double lastLoss = Double.NaN;
             Path lastCheckpoint = null;
             while (step < endStep) {
+                options.checkStop(step);
                 long started = System.nanoTime();
                 List<Batch> microBatches = new ArrayList<>();
                 int counted = 0;
@@ -331,6 +334,12 @@ final class TrainingLoop {
                         config.outputDir().resolve(Recipe.ADAPTER_DIR),
                         model.lora().get(),
                         config.modelDir().toAbsolutePath().normalize().toString());
+            } else if (step == maxSteps) {
+                MergedWeights.save(
+                        config.outputDir().resolve(Recipe.MODEL_DIR),
+                        model.model(),
+                        null,
+                        config.modelDir());
             }
             double validationLoss = evaluation == null ? Double.NaN : evaluation.loss();
             listener.onEvent(

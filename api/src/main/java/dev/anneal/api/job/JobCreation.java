@@ -1,0 +1,371 @@
+package dev.anneal.api.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.anneal.store.InvalidRequestException;
+import dev.anneal.store.NotFoundException;
+import dev.anneal.store.file.FilePurpose;
+import dev.anneal.store.file.FileService;
+import dev.anneal.store.file.StoredFile;
+import dev.anneal.store.file.format.DatasetFormat;
+import dev.anneal.store.job.FineTuningJob;
+import dev.anneal.store.job.JobRepository;
+import dev.anneal.store.job.JobSpec;
+import dev.anneal.tuner.model.LlamaConfig;
+import dev.anneal.tuner.models.BaseModelRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a job request completely and resolves every "auto" before the job is queued, so that a job
+ * that starts has what it needs: each mistake is a 400 naming its parameter, and nothing is stored.
+ *
+ * <p>Defaults: LoRA (r 8, alpha 16, dropout 0.05, on q, k, v, o); {@code n_epochs} auto = 3; {@code
+ * batch_size} auto = 4 (at most the number of examples); learning rate = multiplier (auto = 1) ×
+ * 2e-4 for LoRA, 2e-5 for full fine-tuning; {@code max_seq_length} = the smaller of 1024 and the
+ * model's context; packing on; loss on answers only; a checkpoint every 50 steps.
+ */
+@ApplicationScoped
+public class JobCreation {
+
+    static final double LORA_BASE_LR = 2e-4;
+    static final double FULL_BASE_LR = 2e-5;
+    private static final int DEFAULT_EPOCHS = 3;
+    private static final int DEFAULT_BATCH = 4;
+    private static final int DEFAULT_MAX_SEQ = 1024;
+    private static final int DEFAULT_CHECKPOINT_INTERVAL = 50;
+    private static final List<String> MODULES = List.of("q", "k", "v", "o", "gate", "up", "down");
+    private static final Pattern SUFFIX = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final JobRepository jobs;
+    private final FileService files;
+    private final BaseModelRegistry models;
+
+    @Inject
+    JobCreation(JobRepository jobs, FileService files, BaseModelRegistry models) {
+        this.jobs = jobs;
+        this.files = files;
+        this.models = models;
+    }
+
+    /** Checks the request and queues the job. */
+    public FineTuningJob create(CreateJobRequest request) {
+        if (request.model() == null || request.model().isBlank()) {
+            throw invalid("'model' is required.", "model");
+        }
+        if (models.find(request.model()).isEmpty()) {
+            throw new InvalidRequestException(
+                    "The model '"
+                            + request.model()
+                            + "' does not exist; GET /v1/models lists"
+                            + " the base models.",
+                    "model",
+                    "model_not_found");
+        }
+        if (request.integrations() != null && !request.integrations().isEmpty()) {
+            throw invalid("No integrations are supported.", "integrations");
+        }
+        String method = methodType(request.method());
+        CreateJobRequest.Hyperparameters hyper = hyperparameters(request, method);
+        StoredFile training = dataset(request.trainingFile(), "training_file", method);
+        if (request.validationFile() != null) {
+            StoredFile validation = dataset(request.validationFile(), "validation_file", method);
+            if (validation.format() != training.format()) {
+                throw invalid(
+                        "'validation_file' is "
+                                + validation.format().wireName()
+                                + " data but 'training_file' is "
+                                + training.format().wireName()
+                                + "; they must have the same format.",
+                        "validation_file");
+            }
+        }
+        if (request.suffix() != null && !SUFFIX.matcher(request.suffix()).matches()) {
+            throw invalid("'suffix' must be 1 to 64 letters, digits, '.', '_' or '-'.", "suffix");
+        }
+        checkMetadata(request.metadata());
+
+        boolean lora = trainingType(request.trainingType());
+        if (!lora && request.lora() != null) {
+            throw invalid("'lora' applies only to training_type 'lora'.", "lora");
+        }
+        JobSpec.Lora adapter = lora ? lora(request.lora()) : null;
+        int epochs =
+                positiveInt(
+                        hyper == null ? null : hyper.nEpochs(),
+                        DEFAULT_EPOCHS,
+                        1,
+                        1000,
+                        "n_epochs");
+        int batch =
+                positiveInt(
+                        hyper == null ? null : hyper.batchSize(),
+                        (int) Math.max(1, Math.min(DEFAULT_BATCH, training.lineCount())),
+                        1,
+                        1024,
+                        "batch_size");
+        double multiplier =
+                positiveDouble(
+                        hyper == null ? null : hyper.learningRateMultiplier(),
+                        1.0,
+                        "learning_rate_multiplier");
+        double learningRate;
+        if (request.learningRate() != null) {
+            if (!(request.learningRate() > 0 && request.learningRate() < 1)) {
+                throw invalid("'learning_rate' must be between 0 and 1.", "learning_rate");
+            }
+            learningRate = request.learningRate();
+        } else {
+            learningRate = multiplier * (lora ? LORA_BASE_LR : FULL_BASE_LR);
+        }
+        Double beta = null;
+        if (method.equals("dpo")) {
+            beta = positiveDouble(hyper == null ? null : hyper.beta(), 0.1, "beta");
+        } else if (hyper != null && hyper.beta() != null) {
+            throw invalid("'beta' applies to method 'dpo' only.", "beta");
+        }
+        int contextLength = contextLength(request.model());
+        int maxSeq =
+                request.maxSeqLength() == null
+                        ? Math.min(DEFAULT_MAX_SEQ, contextLength)
+                        : request.maxSeqLength();
+        if (maxSeq < 8 || maxSeq > contextLength) {
+            throw invalid(
+                    "'max_seq_length' must be between 8 and the model's context of "
+                            + contextLength
+                            + " tokens.",
+                    "max_seq_length");
+        }
+        int checkpointInterval =
+                request.checkpointInterval() == null
+                        ? DEFAULT_CHECKPOINT_INTERVAL
+                        : request.checkpointInterval();
+        if (checkpointInterval < 1) {
+            throw invalid("'checkpoint_interval' must be at least 1 step.", "checkpoint_interval");
+        }
+        JobSpec spec =
+                new JobSpec(
+                        method,
+                        lora ? "lora" : "full",
+                        epochs,
+                        batch,
+                        multiplier,
+                        learningRate,
+                        adapter,
+                        maxSeq,
+                        request.packing() == null || request.packing(),
+                        request.trainOnInputs() != null && request.trainOnInputs(),
+                        checkpointInterval,
+                        beta);
+        long seed = request.seed() == null ? RANDOM.nextInt(Integer.MAX_VALUE) : request.seed();
+        return jobs.create(
+                request.model(),
+                training.id(),
+                request.validationFile(),
+                request.suffix(),
+                seed,
+                spec,
+                request.metadata());
+    }
+
+    private static String methodType(CreateJobRequest.Method method) {
+        if (method == null || method.type() == null) {
+            return "supervised";
+        }
+        String type = method.type();
+        if (type.equals("dpo")) {
+            throw new InvalidRequestException(
+                    "Method 'dpo' is not available yet; use 'supervised'.",
+                    "method.type",
+                    "unsupported_method");
+        }
+        if (!type.equals("supervised")) {
+            throw invalid(
+                    "'method.type' must be 'supervised' or 'dpo', got '" + type + "'.",
+                    "method.type");
+        }
+        if (method.dpo() != null) {
+            throw invalid("'method.dpo' does not go with type 'supervised'.", "method.dpo");
+        }
+        return type;
+    }
+
+    private static CreateJobRequest.Hyperparameters hyperparameters(
+            CreateJobRequest request, String method) {
+        CreateJobRequest.Section section = null;
+        if (request.method() != null) {
+            section = method.equals("dpo") ? request.method().dpo() : request.method().supervised();
+        }
+        CreateJobRequest.Hyperparameters inMethod =
+                section == null ? null : section.hyperparameters();
+        if (inMethod != null && request.hyperparameters() != null) {
+            throw invalid(
+                    "Give hyper-parameters either in 'method' or at the top level, not both.",
+                    "hyperparameters");
+        }
+        return inMethod != null ? inMethod : request.hyperparameters();
+    }
+
+    private StoredFile dataset(String fileId, String param, String method) {
+        if (fileId == null || fileId.isBlank()) {
+            throw invalid("'" + param + "' is required.", param);
+        }
+        StoredFile file;
+        try {
+            file = files.get(fileId);
+        } catch (NotFoundException e) {
+            throw new InvalidRequestException(
+                    "No file found with id '" + fileId + "'.", param, "file_not_found");
+        }
+        if (file.purpose() != FilePurpose.FINE_TUNE) {
+            throw invalid(
+                    "File '"
+                            + fileId
+                            + "' has purpose '"
+                            + file.purpose().wireName()
+                            + "'; training data has purpose 'fine-tune'.",
+                    param);
+        }
+        DatasetFormat format = file.format();
+        boolean fits =
+                method.equals("dpo")
+                        ? format == DatasetFormat.PREFERENCE
+                        : format != DatasetFormat.PREFERENCE;
+        if (!fits) {
+            throw new InvalidRequestException(
+                    "File '"
+                            + fileId
+                            + "' holds "
+                            + format.wireName()
+                            + " data, which method '"
+                            + method
+                            + "' cannot train on ("
+                            + (method.equals("dpo")
+                                    ? "dpo takes preference pairs"
+                                    : "supervised takes chat, prompt_completion or text")
+                            + ").",
+                    param,
+                    "invalid_file_format");
+        }
+        return file;
+    }
+
+    private static boolean trainingType(String type) {
+        if (type == null || type.equals("lora")) {
+            return true;
+        }
+        if (type.equals("full")) {
+            return false;
+        }
+        throw invalid(
+                "'training_type' must be 'lora' or 'full', got '" + type + "'.", "training_type");
+    }
+
+    private static JobSpec.Lora lora(CreateJobRequest.Lora lora) {
+        int r = lora == null || lora.r() == null ? 8 : lora.r();
+        if (r < 1 || r > 1024) {
+            throw invalid("'lora.r' must be between 1 and 1024.", "lora.r");
+        }
+        double alpha = lora == null || lora.alpha() == null ? 2.0 * r : lora.alpha();
+        if (!(alpha > 0)) {
+            throw invalid("'lora.alpha' must be positive.", "lora.alpha");
+        }
+        double dropout = lora == null || lora.dropout() == null ? 0.05 : lora.dropout();
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw invalid("'lora.dropout' must be at least 0 and below 1.", "lora.dropout");
+        }
+        List<String> modules =
+                lora == null || lora.targetModules() == null
+                        ? List.of("q", "k", "v", "o")
+                        : lora.targetModules();
+        Set<String> unique = new LinkedHashSet<>();
+        for (String module : modules) {
+            String name = module == null ? "" : module.toLowerCase(Locale.ROOT);
+            name = name.endsWith("_proj") ? name.substring(0, name.length() - 5) : name;
+            if (!MODULES.contains(name)) {
+                throw invalid(
+                        "'lora.target_modules' holds '"
+                                + module
+                                + "'; choose among "
+                                + MODULES
+                                + ".",
+                        "lora.target_modules");
+            }
+            unique.add(name);
+        }
+        if (unique.isEmpty()) {
+            throw invalid(
+                    "'lora.target_modules' must name at least one module.", "lora.target_modules");
+        }
+        return new JobSpec.Lora(r, alpha, dropout, new ArrayList<>(unique));
+    }
+
+    private static void checkMetadata(Map<String, String> metadata) {
+        if (metadata == null) {
+            return;
+        }
+        if (metadata.size() > 16) {
+            throw invalid("'metadata' holds at most 16 pairs.", "metadata");
+        }
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            if (e.getKey().length() > 64 || e.getValue() == null || e.getValue().length() > 512) {
+                throw invalid(
+                        "'metadata' keys are at most 64 characters and values at most 512.",
+                        "metadata." + e.getKey());
+            }
+        }
+    }
+
+    private int contextLength(String model) {
+        try {
+            return LlamaConfig.load(models.folderOf(model)).maxPositionEmbeddings();
+        } catch (IOException e) {
+            throw invalid("The model '" + model + "' cannot be read: " + e.getMessage(), "model");
+        }
+    }
+
+    private static int positiveInt(JsonNode value, int auto, int min, int max, String param) {
+        if (value == null
+                || value.isNull()
+                || (value.isTextual() && value.asText().equals("auto"))) {
+            return auto;
+        }
+        if (!value.isIntegralNumber() || value.asLong() < min || value.asLong() > max) {
+            throw invalid(
+                    "'"
+                            + param
+                            + "' must be \"auto\" or an integer from "
+                            + min
+                            + " to "
+                            + max
+                            + ".",
+                    param);
+        }
+        return value.asInt();
+    }
+
+    private static double positiveDouble(JsonNode value, double auto, String param) {
+        if (value == null
+                || value.isNull()
+                || (value.isTextual() && value.asText().equals("auto"))) {
+            return auto;
+        }
+        if (!value.isNumber() || !(value.asDouble() > 0) || value.asDouble() > 1000) {
+            throw invalid("'" + param + "' must be \"auto\" or a positive number.", param);
+        }
+        return value.asDouble();
+    }
+
+    private static InvalidRequestException invalid(String message, String param) {
+        return new InvalidRequestException(message, param);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.anneal.tuner.models;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * A base model tenants can fine-tune.
+ *
+ * @param id its id, the {@code model} of a job
+ * @param path its Hugging Face folder; for the built-in toy, where it is (or will be) created
+ * @param source where it comes from
+ * @param description a line for people
+ * @param createdAt when it became available
+ */
+public record BaseModel(
+        String id, Path path, Source source, String description, Instant createdAt) {
+
+    /** Where a base model comes from. */
+    public enum Source {
+        /** The built-in toy, created on first use. */
+        BUILTIN,
+        /** A sub-folder of {@code ANNEAL_MODELS_DIR}. */
+        MODELS_DIR,
+        /** Registered by an administrator. */
+        REGISTERED
+    }
+}

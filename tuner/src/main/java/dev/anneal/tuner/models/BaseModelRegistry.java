@@ -1,0 +1,204 @@
+package dev.anneal.tuner.models;
+
+import dev.anneal.store.ConflictException;
+import dev.anneal.store.InvalidRequestException;
+import dev.anneal.store.model.ModelRepository;
+import dev.anneal.store.model.RegisteredBaseModel;
+import dev.anneal.tuner.checkpoint.HfCheckpoint;
+import dev.anneal.tuner.model.LlamaConfig;
+import dev.anneal.tuner.nano.AnnealNano;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The base models of this installation, in one list: the built-in toy {@code anneal-nano}
+ * (standalone mode; {@code anneal.models.builtin=false} hides it), each sub-folder of {@code
+ * ANNEAL_MODELS_DIR} that holds a Hugging Face model (its folder name the id), and the models an
+ * administrator registered. Ids are unique across the three.
+ */
+@ApplicationScoped
+public class BaseModelRegistry {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private final ModelRepository repository;
+    private final Optional<Path> modelsDir;
+    private final Path builtinDir;
+    private final boolean builtin;
+
+    @Inject
+    BaseModelRegistry(
+            ModelRepository repository,
+            @ConfigProperty(name = "anneal.models-dir") Optional<Path> modelsDir,
+            @ConfigProperty(name = "anneal.data-dir") Path dataDir,
+            @ConfigProperty(name = "anneal.models.builtin", defaultValue = "true")
+                    boolean builtin) {
+        this.repository = repository;
+        this.modelsDir = modelsDir;
+        this.builtinDir = dataDir.resolve("models");
+        this.builtin = builtin;
+    }
+
+    /** Every base model: the built-in one, the models folder's, the registered ones. */
+    public List<BaseModel> list() {
+        List<BaseModel> models = new ArrayList<>();
+        if (builtin) {
+            models.add(nano());
+        }
+        models.addAll(fromModelsDir());
+        for (RegisteredBaseModel registered : repository.baseModels()) {
+            models.add(
+                    new BaseModel(
+                            registered.id(),
+                            Path.of(registered.path()),
+                            BaseModel.Source.REGISTERED,
+                            "Registered base model",
+                            registered.createdAt()));
+        }
+        return models;
+    }
+
+    public Optional<BaseModel> find(String id) {
+        return list().stream().filter(m -> m.id().equals(id)).findFirst();
+    }
+
+    /**
+     * The folder of a base model, ready to load: the built-in toy is created on first use.
+     *
+     * @throws IllegalArgumentException if there is no such model
+     */
+    public Path folderOf(String id) {
+        BaseModel model =
+                find(id).orElseThrow(() -> new IllegalArgumentException("No base model " + id));
+        if (model.source() == BaseModel.Source.BUILTIN) {
+            try {
+                return AnnealNano.materialize(builtinDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not create " + AnnealNano.ID, e);
+            }
+        }
+        return model.path();
+    }
+
+    /**
+     * Registers (or re-points) a base model after checking its folder: a supported {@code
+     * config.json}, weights and a {@code tokenizer.json}.
+     *
+     * @throws InvalidRequestException naming {@code id} or {@code path} when either is unfit
+     * @throws ConflictException if the id is the built-in model's or a models folder's
+     */
+    public BaseModel register(String id, String path) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new InvalidRequestException(
+                    "'id' must be 1 to 128 characters of letters, digits, '.', '_' and '-',"
+                            + " starting with a letter or digit.",
+                    "id");
+        }
+        if (path == null || path.isBlank()) {
+            throw new InvalidRequestException("'path' is required.", "path");
+        }
+        Optional<BaseModel> existing = find(id);
+        if (existing.isPresent() && existing.get().source() != BaseModel.Source.REGISTERED) {
+            throw new ConflictException(
+                    "'"
+                            + id
+                            + "' is a "
+                            + describe(existing.get().source())
+                            + " and cannot be"
+                            + " registered over.",
+                    "id");
+        }
+        Path folder = Path.of(path).toAbsolutePath().normalize();
+        String problem = problemWith(folder);
+        if (problem != null) {
+            throw new InvalidRequestException(
+                    "'path' " + folder + " is not a usable model: " + problem, "path");
+        }
+        RegisteredBaseModel registered = repository.registerBaseModel(id, folder.toString());
+        return new BaseModel(
+                id,
+                folder,
+                BaseModel.Source.REGISTERED,
+                "Registered base model",
+                registered.createdAt());
+    }
+
+    /** Why a folder is not a model this engine can fine-tune, or {@code null} if it is. */
+    static String problemWith(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            return "no such folder";
+        }
+        try {
+            LlamaConfig.load(folder);
+        } catch (IOException | RuntimeException e) {
+            return "config.json: " + e.getMessage();
+        }
+        if (!Files.isRegularFile(folder.resolve(HfCheckpoint.SINGLE_FILE))
+                && !Files.isRegularFile(folder.resolve(HfCheckpoint.INDEX_FILE))) {
+            return "no " + HfCheckpoint.SINGLE_FILE + " or " + HfCheckpoint.INDEX_FILE;
+        }
+        if (!Files.isRegularFile(folder.resolve("tokenizer.json"))) {
+            return "no tokenizer.json";
+        }
+        return null;
+    }
+
+    private BaseModel nano() {
+        return new BaseModel(
+                AnnealNano.ID,
+                builtinDir.resolve(AnnealNano.ID),
+                BaseModel.Source.BUILTIN,
+                AnnealNano.DESCRIPTION,
+                Instant.EPOCH);
+    }
+
+    private List<BaseModel> fromModelsDir() {
+        if (modelsDir.isEmpty() || !Files.isDirectory(modelsDir.get())) {
+            return List.of();
+        }
+        try (Stream<Path> folders = Files.list(modelsDir.get())) {
+            return folders.filter(f -> ID.matcher(f.getFileName().toString()).matches())
+                    .filter(f -> problemWith(f) == null)
+                    .sorted(Comparator.comparing(Path::getFileName))
+                    .map(
+                            f ->
+                                    new BaseModel(
+                                            f.getFileName().toString(),
+                                            f.toAbsolutePath().normalize(),
+                                            BaseModel.Source.MODELS_DIR,
+                                            "Base model from the models folder",
+                                            modified(f)))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not list " + modelsDir.get(), e);
+        }
+    }
+
+    private static Instant modified(Path folder) {
+        try {
+            return Files.getLastModifiedTime(folder).toInstant();
+        } catch (IOException e) {
+            return Instant.EPOCH;
+        }
+    }
+
+    private static String describe(BaseModel.Source source) {
+        return switch (source) {
+            case BUILTIN -> "built-in model";
+            case MODELS_DIR -> "model of the models folder";
+            case REGISTERED -> "registered model";
+        };
+    }
+}

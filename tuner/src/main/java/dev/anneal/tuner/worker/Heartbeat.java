@@ -1,0 +1,91 @@
+package dev.anneal.tuner.worker;
+
+import dev.anneal.store.job.JobLease;
+import dev.anneal.store.job.JobQueue;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Renews a job's lease while it trains and says when training must stop: the tenant cancelled the
+ * job, the lease was lost, or the process shuts down.
+ *
+ * <p>A worker that cannot renew (database unreachable) fences itself: once three quarters of the
+ * lease have passed since the last renewal it stops, before any other worker may take the job over.
+ */
+final class Heartbeat implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Heartbeat.class);
+
+    /** Why training stops. */
+    enum Stop {
+        NONE,
+        CANCELLED,
+        LEASE_LOST,
+        SHUTDOWN
+    }
+
+    private final JobQueue queue;
+    private final JobLease lease;
+    private final Duration leaseTime;
+    private final ScheduledFuture<?> task;
+    private volatile long lastRenewed = System.nanoTime();
+    private volatile Stop stop = Stop.NONE;
+
+    Heartbeat(
+            JobQueue queue,
+            JobLease lease,
+            Duration leaseTime,
+            Duration every,
+            ScheduledExecutorService scheduler) {
+        this.queue = queue;
+        this.lease = lease;
+        this.leaseTime = leaseTime;
+        this.task =
+                scheduler.scheduleWithFixedDelay(
+                        this::beat, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void beat() {
+        try {
+            JobQueue.Renewal renewal = RequestScope.call(() -> queue.renew(lease, leaseTime));
+            switch (renewal) {
+                case LOST -> stopFor(Stop.LEASE_LOST);
+                case CANCEL_REQUESTED -> {
+                    lastRenewed = System.nanoTime();
+                    stopFor(Stop.CANCELLED);
+                }
+                case RENEWED -> lastRenewed = System.nanoTime();
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not renew the lease of job %s: %s", lease.jobId(), e.getMessage());
+        }
+    }
+
+    /** Asks training to stop for {@code reason}; the first reason wins. */
+    synchronized void stopFor(Stop reason) {
+        if (stop == Stop.NONE) {
+            stop = reason;
+        }
+    }
+
+    /** Whether training must stop now; checked between steps. */
+    boolean shouldStop() {
+        if (stop == Stop.NONE && System.nanoTime() - lastRenewed > leaseTime.toNanos() * 3 / 4) {
+            LOG.warnf("Lease of job %s not renewed in time: stopping", lease.jobId());
+            stopFor(Stop.LEASE_LOST);
+        }
+        return stop != Stop.NONE;
+    }
+
+    Stop reason() {
+        return stop;
+    }
+
+    @Override
+    public void close() {
+        task.cancel(false);
+    }
+}

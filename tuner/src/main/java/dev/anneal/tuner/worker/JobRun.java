@@ -1,0 +1,222 @@
+package dev.anneal.tuner.worker;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anneal.store.Ids;
+import dev.anneal.store.blob.BlobKey;
+import dev.anneal.store.blob.PendingBlob;
+import dev.anneal.store.crypto.DataKey;
+import dev.anneal.store.file.StoredFile;
+import dev.anneal.store.job.FineTuningJob;
+import dev.anneal.store.job.JobError;
+import dev.anneal.store.job.JobLease;
+import dev.anneal.store.job.JobQueue;
+import dev.anneal.store.job.JobSpec;
+import dev.anneal.tuner.export.PeftAdapter;
+import dev.anneal.tuner.recipe.Recipe;
+import dev.anneal.tuner.recipe.RunOptions;
+import dev.anneal.tuner.recipe.RunStoppedException;
+import dev.anneal.tuner.train.TrainingConfig;
+import dev.anneal.tuner.train.TrainingDivergedException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * One claim of one job, from its inputs to its end: decrypts the training data into a private work
+ * folder, resumes from the last checkpoint when the job is taken over, trains, stores the
+ * fine-tuned model and the metrics file, and finishes the job — every write fenced by the lease.
+ * The work folder is deleted whatever happens.
+ */
+final class JobRun {
+
+    private static final Logger LOG = Logger.getLogger(JobRun.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final JobLease lease;
+    private final Heartbeat heartbeat;
+    private final WorkerContext context;
+    private final Path work;
+
+    JobRun(JobLease lease, Heartbeat heartbeat, WorkerContext context) {
+        this.lease = lease;
+        this.heartbeat = heartbeat;
+        this.context = context;
+        this.work = context.workRoot().resolve(lease.jobId() + "-" + lease.attempt());
+    }
+
+    /** Runs the job in a unit of work bound to its tenant. */
+    void execute() {
+        RequestScope.run(
+                () -> {
+                    context.currentTenant().set(lease.tenantId());
+                    try {
+                        train();
+                    } finally {
+                        deleteTree(work);
+                    }
+                });
+    }
+
+    private void train() {
+        JobQueue queue = context.queue();
+        try {
+            FineTuningJob job = context.jobs().get(lease.jobId());
+            JobSpec spec = job.spec();
+            Files.createDirectories(work);
+            StoredFile trainingFile = context.files().get(job.trainingFile());
+            Path train = decrypt(trainingFile, "train.jsonl");
+            Path validation =
+                    job.validationFile() == null
+                            ? null
+                            : decrypt(context.files().get(job.validationFile()), "valid.jsonl");
+            Path modelDir = context.models().folderOf(job.model());
+            Path output = work.resolve("output");
+            TrainingConfig config =
+                    JobPlan.trainingConfig(
+                            spec,
+                            job.seed(),
+                            modelDir,
+                            train,
+                            validation,
+                            trainingFile.format(),
+                            trainingFile.lineCount(),
+                            output);
+            RunOptions options = resumeOptions().stoppingWhen(heartbeat::shouldStop);
+            JobProgress progress =
+                    new JobProgress(
+                            lease, context.events(), queue, context.blobs(), dataKey(), heartbeat);
+            Recipe.of(config).run(progress, options);
+            finish(job, spec, output, progress);
+        } catch (RunStoppedException e) {
+            stopped();
+        } catch (RuntimeException | IOException e) {
+            if (heartbeat.reason() == Heartbeat.Stop.NONE) {
+                LOG.errorf(e, "Job %s failed", lease.jobId());
+                queue.fail(lease, errorOf(e, work));
+            } else {
+                stopped();
+            }
+        }
+    }
+
+    private void stopped() {
+        switch (heartbeat.reason()) {
+            case CANCELLED -> context.queue().cancelled(lease);
+            case SHUTDOWN -> context.queue().release(lease);
+            default ->
+                    LOG.warnf(
+                            "Job %s: lease lost, stopped without writing anything more",
+                            lease.jobId());
+        }
+    }
+
+    /** Afresh on a first claim; from the last stored checkpoint on a takeover. */
+    private RunOptions resumeOptions() throws IOException {
+        if (!lease.isTakeover()) {
+            return RunOptions.DEFAULT;
+        }
+        Optional<JobQueue.JobCheckpointRef> last = context.queue().latestCheckpoint(lease.jobId());
+        if (last.isEmpty()) {
+            return RunOptions.DEFAULT;
+        }
+        Path folder = work.resolve("resume").resolve("checkpoint-" + last.get().step());
+        try (InputStream in =
+                context.blobs().open(new BlobKey(lease.tenantId(), last.get().id()), dataKey())) {
+            ZipArchive.extract(in, folder);
+        }
+        return RunOptions.resumeFrom(folder);
+    }
+
+    private void finish(FineTuningJob job, JobSpec spec, Path output, JobProgress progress)
+            throws IOException {
+        String kind = spec.isLora() ? "lora" : "full";
+        Path produced = output.resolve(spec.isLora() ? Recipe.ADAPTER_DIR : Recipe.MODEL_DIR);
+        String modelName = job.outputModelName();
+        if (spec.isLora()) {
+            nameBaseModel(produced.resolve(PeftAdapter.CONFIG_FILE), job.model());
+        }
+        String blobName = Ids.newId("ftmodel");
+        BlobKey key = new BlobKey(lease.tenantId(), blobName);
+        long bytes;
+        try (PendingBlob blob = context.blobs().create(key, dataKey())) {
+            ZipArchive.write(produced, spec.isLora() ? "adapter" : "model", blob.output());
+            blob.output().close();
+            bytes = blob.bytesWritten();
+            blob.commit();
+        }
+        StoredFile metrics = context.files().storeResult("step_metrics.csv", progress.csv());
+        boolean succeeded =
+                context.queue()
+                        .succeed(
+                                lease,
+                                new JobQueue.FineTunedModelRow(
+                                        modelName, job.model(), kind, blobName, bytes),
+                                progress.positionsPerEpoch() * spec.nEpochs(),
+                                List.of(metrics.id()));
+        if (!succeeded) {
+            context.blobs().delete(key);
+            context.files().delete(metrics.id());
+            LOG.warnf("Job %s: lease lost before it could finish", lease.jobId());
+        }
+    }
+
+    /**
+     * Names the base model by its id in the adapter's config, not by this worker's folder, which
+     * means nothing to whoever downloads it.
+     */
+    private static void nameBaseModel(Path adapterConfig, String baseModelId) throws IOException {
+        ObjectNode config = (ObjectNode) JSON.readTree(adapterConfig.toFile());
+        config.put("base_model_name_or_path", baseModelId);
+        JSON.writerWithDefaultPrettyPrinter().writeValue(adapterConfig.toFile(), config);
+    }
+
+    private Path decrypt(StoredFile file, String name) throws IOException {
+        Path target = work.resolve(name);
+        try (InputStream in = context.files().openContent(file.id())) {
+            Files.copy(in, target);
+        }
+        return target;
+    }
+
+    private DataKey dataKey() {
+        return context.keyRing().dataKeyOf(lease.tenantId());
+    }
+
+    /** The error a tenant sees for a failure; the worker's folders are not named in it. */
+    static JobError errorOf(Exception e, Path work) {
+        String message = e.getMessage() == null ? "" : e.getMessage().replace(work + "/", "");
+        if (e instanceof TrainingDivergedException) {
+            return new JobError("training_diverged", message, null);
+        }
+        if (e instanceof IllegalArgumentException) {
+            return new JobError("invalid_training_file", message, "training_file");
+        }
+        return new JobError(
+                "internal_error",
+                "The job failed on the worker: "
+                        + e.getClass().getSimpleName()
+                        + (message.isEmpty() ? "" : ": " + message),
+                null);
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not delete the work folder " + root, e);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package dev.anneal.tuner.worker;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The tuner role's settings ({@code anneal.tuner.*}, env {@code ANNEAL_TUNER_*}). */
+@ConfigMapping(prefix = "anneal.tuner")
+public interface WorkerSettings {
+
+    /** Jobs this process trains at once. */
+    @WithDefault("1")
+    int concurrency();
+
+    /** How long a claim holds without renewal; a job whose worker died is taken over after this. */
+    @WithDefault("20s")
+    Duration lease();
+
+    /** How often a worker renews its lease and looks for a cancellation; well under the lease. */
+    @WithDefault("3s")
+    Duration heartbeat();
+
+    /** How often an idle worker slot looks for a queued job. */
+    @WithName("poll-interval")
+    @WithDefault("1s")
+    Duration pollInterval();
+
+    /** Jobs of one tenant that may run at once, across all workers. */
+    @WithName("max-running-per-tenant")
+    @WithDefault("2")
+    int maxRunningPerTenant();
+
+    /**
+     * Where jobs unpack their data and checkpoints while they run; default: {@code <data>/work}.
+     */
+    @WithName("work-dir")
+    Optional<String> workDir();
+}
