@@ -1,0 +1,202 @@
+package dev.anneal.server.jobs;
+
+import static dev.anneal.server.jobs.JobTestSupport.createJob;
+import static dev.anneal.server.jobs.JobTestSupport.uploadStoryChats;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.anneal.server.AnnealTestResources;
+import dev.anneal.server.TestApi;
+import dev.anneal.store.job.JobError;
+import dev.anneal.store.job.JobLease;
+import dev.anneal.store.job.JobQueue;
+import io.quarkus.arc.Arc;
+import io.quarkus.arc.ManagedContext;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The queue itself, with no worker running (role api only): fair order across tenants, the
+ * per-tenant limit, no job claimed twice by racing workers, and leases that fence a worker that
+ * lost its job.
+ */
+@QuarkusTest
+@TestProfile(JobQueueIT.ApiRoleOnly.class)
+@WithTestResource(AnnealTestResources.class)
+class JobQueueIT {
+
+    /** No tuner role: the test claims jobs itself. */
+    public static class ApiRoleOnly implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("anneal.roles", "api");
+        }
+    }
+
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    @Inject JobQueue queue;
+
+    private final List<JobLease> held = new ArrayList<>();
+
+    @AfterEach
+    void finishEverything() {
+        drain();
+        held.forEach(l -> inRequest(() -> queue.fail(l, new JobError("test", "test over", null))));
+    }
+
+    @Test
+    void oneTenantsManyJobsDoNotStarveAnotherTenantsOne() {
+        drain();
+        String busy = TestApi.newTenantKey();
+        String busyFile = uploadStoryChats(busy, 2);
+        List<String> busyJobs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            busyJobs.add(createJob(busy, Map.of("model", "anneal-nano", "training_file", busyFile)));
+        }
+        String quiet = TestApi.newTenantKey();
+        String quietJob =
+                createJob(
+                        quiet,
+                        Map.of("model", "anneal-nano", "training_file", uploadStoryChats(quiet, 2)));
+
+        assertThat(JobTestSupport.job(quiet, quietJob).getLong("queue_position")).isEqualTo(2L);
+        assertThat(JobTestSupport.job(busy, busyJobs.get(4)).getLong("queue_position")).isEqualTo(6L);
+
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            order.add(claim("worker-a", 10).orElseThrow().jobId());
+        }
+        assertThat(order).containsExactly(busyJobs.get(0), quietJob, busyJobs.get(1));
+    }
+
+    @Test
+    void aTenantAtItsLimitWaitsWhileOthersRun() {
+        drain();
+        String first = TestApi.newTenantKey();
+        String file = uploadStoryChats(first, 2);
+        String a1 = createJob(first, Map.of("model", "anneal-nano", "training_file", file));
+        createJob(first, Map.of("model", "anneal-nano", "training_file", file));
+        String second = TestApi.newTenantKey();
+        String b1 =
+                createJob(
+                        second,
+                        Map.of("model", "anneal-nano", "training_file", uploadStoryChats(second, 2)));
+
+        assertThat(claim("worker-a", 1).orElseThrow().jobId()).isEqualTo(a1);
+        assertThat(claim("worker-b", 1).orElseThrow().jobId()).isEqualTo(b1);
+        assertThat(claim("worker-c", 1)).as("both tenants are at their limit").isEmpty();
+    }
+
+    @Test
+    void racingWorkersNeverClaimTheSameJob() throws Exception {
+        drain();
+        String key = TestApi.newTenantKey();
+        String file = uploadStoryChats(key, 2);
+        for (int i = 0; i < 12; i++) {
+            createJob(key, Map.of("model", "anneal-nano", "training_file", file));
+        }
+        Set<String> claimed = ConcurrentHashMap.newKeySet();
+        List<String> all = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService workers = Executors.newFixedThreadPool(4);
+        List<Future<?>> done = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            String owner = "racer-" + w;
+            done.add(
+                    workers.submit(
+                            () -> {
+                                for (Optional<JobLease> lease = claim(owner, 100);
+                                        lease.isPresent();
+                                        lease = claim(owner, 100)) {
+                                    claimed.add(lease.get().jobId());
+                                    all.add(lease.get().jobId());
+                                }
+                            }));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        workers.shutdown();
+        assertThat(all).hasSize(12).doesNotHaveDuplicates();
+        assertThat(claimed).hasSize(12);
+    }
+
+    @Test
+    void anExpiredLeaseIsTakenOverAndFencesItsFormerHolder() throws Exception {
+        drain();
+        String key = TestApi.newTenantKey();
+        String job =
+                createJob(key, Map.of("model", "anneal-nano", "training_file", uploadStoryChats(key, 2)));
+        JobLease first =
+                inRequest(() -> queue.claim("worker-old", Duration.ofMillis(500), 10)).orElseThrow();
+        assertThat(first.attempt()).isEqualTo(1);
+        Thread.sleep(800);
+
+        JobLease second = claim("worker-new", 10).orElseThrow();
+        assertThat(second.jobId()).isEqualTo(job);
+        assertThat(second.attempt()).isEqualTo(2);
+        assertThat(second.isTakeover()).isTrue();
+
+        assertThat(inRequest(() -> queue.renew(first, LEASE))).isEqualTo(JobQueue.Renewal.LOST);
+        assertThat(inRequest(() -> queue.cancelled(first))).isFalse();
+        assertThat(inRequest(() -> queue.renew(second, LEASE))).isEqualTo(JobQueue.Renewal.RENEWED);
+        assertThat(JobTestSupport.job(key, job).getString("status")).isEqualTo("running");
+        List<String> messages =
+                TestApi.as(key)
+                        .get("/v1/fine_tuning/jobs/" + job + "/events")
+                        .then()
+                        .extract()
+                        .jsonPath()
+                        .getList("data.message", String.class);
+        assertThat(messages.get(0)).startsWith("Job restarted from its last checkpoint");
+    }
+
+    /** Claims every job still queued, so that each test starts from an empty queue. */
+    private void drain() {
+        for (Optional<JobLease> lease = claim("drain", 10_000);
+                lease.isPresent();
+                lease = claim("drain", 10_000)) {
+            // held until the test ends
+        }
+    }
+
+    private Optional<JobLease> claim(String owner, int perTenantLimit) {
+        Optional<JobLease> lease = inRequest(() -> queue.claim(owner, LEASE, perTenantLimit));
+        lease.ifPresent(
+                l -> {
+                    synchronized (held) {
+                        held.add(l);
+                    }
+                });
+        return lease;
+    }
+
+    private static <T> T inRequest(Supplier<T> work) {
+        ManagedContext context = Arc.container().requestContext();
+        if (context.isActive()) {
+            return work.get();
+        }
+        context.activate();
+        try {
+            return work.get();
+        } finally {
+            context.terminate();
+        }
+    }
+}
