@@ -37,6 +37,7 @@ public class BaseModelRegistry {
     private final Optional<Path> modelsDir;
     private final Path builtinDir;
     private final boolean builtin;
+    private Path nanoChecked;
 
     @Inject
     BaseModelRegistry(
@@ -83,11 +84,7 @@ public class BaseModelRegistry {
         BaseModel model =
                 find(id).orElseThrow(() -> new IllegalArgumentException("No base model " + id));
         if (model.source() == BaseModel.Source.BUILTIN) {
-            try {
-                return AnnealNano.materialize(builtinDir);
-            } catch (IOException e) {
-                throw new UncheckedIOException("Could not create " + AnnealNano.ID, e);
-            }
+            return nanoFolder();
         }
         return model.path();
     }
@@ -153,6 +150,18 @@ public class BaseModelRegistry {
             return "no tokenizer.json";
         }
         return null;
+    }
+
+    /** The toy's folder, checked byte for byte once per process and cheaply afterwards. */
+    private synchronized Path nanoFolder() {
+        if (nanoChecked == null || !Files.isRegularFile(nanoChecked.resolve("config.json"))) {
+            try {
+                nanoChecked = AnnealNano.materialize(builtinDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not create " + AnnealNano.ID, e);
+            }
+        }
+        return nanoChecked;
     }
 
     private BaseModel nano() {

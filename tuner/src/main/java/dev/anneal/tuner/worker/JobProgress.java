@@ -167,6 +167,7 @@ final class JobProgress implements TrainingListener {
         data.put("learning_rate", step.learningRate());
         data.put("grad_norm", step.gradNorm());
         data.put("tokens_per_second", step.tokensPerSecond());
+        data.put("tokens", step.tokens());
         events.append(
                 lease.jobId(),
                 JobEventLog.INFO,
