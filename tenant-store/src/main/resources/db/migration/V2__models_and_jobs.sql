@@ -43,7 +43,9 @@ create table fine_tuning_job (
 create index fine_tuning_job_tenant_seq on fine_tuning_job (tenant_id, seq desc);
 create index fine_tuning_job_active on fine_tuning_job (status, seq) where status in ('queued', 'running');
 
+-- Also the outbox of the job-events topic: rows not yet published, in seq order.
 create table job_event (
+    seq         bigint generated always as identity unique,
     id          varchar(40)  primary key,
     tenant_id   varchar(40)  not null references tenant (id) on delete cascade,
     job_id      varchar(40)  not null references fine_tuning_job (id) on delete cascade,
@@ -53,8 +55,10 @@ create table job_event (
     type        varchar(16)  not null,
     message     text         not null,
     data        text,
+    published   boolean      not null default false,
     unique (job_id, job_seq)
 );
+create index job_event_unpublished on job_event (seq) where not published;
 
 create table job_checkpoint (
     id          varchar(40)  primary key,

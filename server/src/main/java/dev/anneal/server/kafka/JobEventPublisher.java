@@ -4,80 +4,128 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.events.JobEventRecord;
 import dev.anneal.events.Topics;
+import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.job.JobEvent;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
+import dev.anneal.store.job.JobEventOutbox;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.event.TransactionPhase;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 /**
- * Publishes each job event to {@link Topics#JOB_EVENTS}, keyed by job id, once the transaction that
- * stored it has committed. The database stays the source of truth: a record lost here (a crash
- * between commit and send) is read from the store by every consumer that sees the gap in {@code
- * seq}.
+ * Relays stored job events to {@link Topics#JOB_EVENTS} (keyed by job id, as {@link JobEventRecord}
+ * JSON) from the outbox ({@link JobEventOutbox}): one process at a time, in the order they were
+ * stored, each batch marked published only after Kafka acknowledged it ({@code acks=all},
+ * idempotent producer). While Kafka is unreachable the events wait in the database; nothing is
+ * lost.
  */
 @ApplicationScoped
 public class JobEventPublisher {
 
     private static final Logger LOG = Logger.getLogger(JobEventPublisher.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int BATCH = 500;
+    private static final long IDLE_MS = 100;
+    private static final long RETRY_MS = 2000;
 
     private final KafkaSettings settings;
+    private final JobEventOutbox outbox;
     private KafkaProducer<String, byte[]> producer;
+    private Thread thread;
+    private volatile boolean stopping;
 
     @Inject
-    JobEventPublisher(KafkaSettings settings) {
+    JobEventPublisher(KafkaSettings settings, JobEventOutbox outbox) {
         this.settings = settings;
+        this.outbox = outbox;
     }
 
-    @PostConstruct
-    void open() {
+    void start(@Observes StartupEvent startup) {
         Map<String, Object> config = new HashMap<>(settings.clientProperties());
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 2);
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "anneal-job-events");
         producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+        thread = new Thread(this::run, "anneal-job-event-relay");
+        thread.setDaemon(true);
+        thread.start();
     }
 
-    void published(@Observes(during = TransactionPhase.AFTER_SUCCESS) JobEvent event) {
-        JobEventRecord record =
-                new JobEventRecord(
-                        JobEventRecord.SCHEMA,
-                        event.id(),
-                        event.tenantId(),
-                        event.jobId(),
-                        event.jobSeq(),
-                        event.createdAt(),
-                        event.level(),
-                        event.type(),
-                        event.message(),
-                        data(event.data()));
+    private void run() {
+        while (!stopping) {
+            try {
+                int relayed = UnitOfWork.call(() -> outbox.relay(BATCH, this::publish));
+                if (relayed < BATCH) {
+                    Thread.sleep(IDLE_MS);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (stopping) {
+                    return;
+                }
+                LOG.warnf("Job events not relayed to Kafka yet, retrying: %s", e.getMessage());
+                try {
+                    Thread.sleep(RETRY_MS);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Sends a batch and returns once every record is acknowledged; throws if any is not. */
+    private void publish(List<JobEvent> events) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(events.size());
+        for (JobEvent event : events) {
+            JobEventRecord record =
+                    new JobEventRecord(
+                            JobEventRecord.SCHEMA,
+                            event.id(),
+                            event.tenantId(),
+                            event.jobId(),
+                            event.jobSeq(),
+                            event.createdAt(),
+                            event.level(),
+                            event.type(),
+                            event.message(),
+                            data(event.data()));
+            sent.add(
+                    producer.send(
+                            new ProducerRecord<>(
+                                    Topics.JOB_EVENTS, event.jobId(), record.toJson())));
+        }
+        producer.flush();
         try {
-            producer.send(
-                    new ProducerRecord<>(Topics.JOB_EVENTS, event.jobId(), record.toJson()),
-                    (metadata, error) -> {
-                        if (error != null) {
-                            LOG.warnf(
-                                    "Job event %s of %s not published: %s",
-                                    event.jobSeq(), event.jobId(), error.getMessage());
-                        }
-                    });
-        } catch (RuntimeException e) {
-            LOG.warnf("Job event %s of %s not published: %s", event.jobSeq(), event.jobId(), e);
+            for (Future<RecordMetadata> future : sent) {
+                future.get();
+            }
+        } catch (ExecutionException e) {
+            throw new KafkaException("Kafka refused a job event", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while publishing job events", e);
         }
     }
 
@@ -92,8 +140,13 @@ public class JobEventPublisher {
         }
     }
 
-    @PreDestroy
-    void close() {
-        producer.close(Duration.ofSeconds(5));
+    void stop(@Observes ShutdownEvent shutdown) throws InterruptedException {
+        stopping = true;
+        if (thread != null) {
+            thread.join(5_000);
+        }
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
     }
 }

@@ -10,18 +10,29 @@ import static dev.anneal.server.jobs.JobTestSupport.unzip;
 import static dev.anneal.server.jobs.JobTestSupport.uploadStoryChats;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.anneal.events.JobEventRecord;
+import dev.anneal.events.Topics;
 import dev.anneal.server.AnnealTestResources;
 import dev.anneal.server.TestApi;
+import dev.anneal.tuner.export.PeftAdapter;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -186,6 +197,22 @@ class FineTuningEndToEndIT {
         }
         assertThat(names).allMatch(n -> n.equals("__metadata__") || n.contains(".lora_"));
 
+        // the archive loads into the engine as it is
+        Path unpacked = Files.createTempDirectory("adapter-");
+        for (Map.Entry<String, byte[]> entry : adapter.entrySet()) {
+            Path target = unpacked.resolve(entry.getKey());
+            Files.createDirectories(target.getParent());
+            Files.write(target, entry.getValue());
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            PeftAdapter loaded = PeftAdapter.load(unpacked.resolve("adapter"), manager);
+            assertThat(loaded.config().r()).isEqualTo(4);
+        }
+
+        // every stored event was published to Kafka, keyed by the job, in order
+        assertThat(publishedSeqs(jobId))
+                .isEqualTo(events.stream().map(e -> e.get("seq").asInt()).toList());
+
         // the model is listed for its tenant only
         assertThat(
                         as(key).get("/v1/models")
@@ -203,6 +230,39 @@ class FineTuningEndToEndIT {
                                 .jsonPath()
                                 .getList("data.id", String.class))
                 .doesNotContain("ft:" + model + ":tiny:" + jobId);
+    }
+
+    /** The {@code seq} of the job's records on the job-events topic, in partition order. */
+    private static List<Integer> publishedSeqs(String jobId) {
+        Map<String, Object> config =
+                Map.of(
+                        "bootstrap.servers",
+                        ConfigProvider.getConfig()
+                                .getValue("anneal.kafka.bootstrap-servers", String.class),
+                        "auto.offset.reset",
+                        "earliest",
+                        "group.id",
+                        "e2e-" + jobId);
+        List<Integer> seqs = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(
+                        config, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.JOB_EVENTS));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            int idlePolls = 0;
+            while (System.nanoTime() < deadline && idlePolls < 3) {
+                var records = consumer.poll(Duration.ofSeconds(1));
+                idlePolls = records.isEmpty() && !seqs.isEmpty() ? idlePolls + 1 : 0;
+                for (ConsumerRecord<String, byte[]> record : records) {
+                    if (jobId.equals(record.key())) {
+                        JobEventRecord event = JobEventRecord.fromJson(record.value());
+                        assertThat(event.jobId()).isEqualTo(jobId);
+                        seqs.add(event.seq());
+                    }
+                }
+            }
+        }
+        return seqs;
     }
 
     @Test

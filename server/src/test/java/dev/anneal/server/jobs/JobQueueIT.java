@@ -6,11 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.anneal.server.AnnealTestResources;
 import dev.anneal.server.TestApi;
+import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.job.JobError;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
-import io.quarkus.arc.Arc;
-import io.quarkus.arc.ManagedContext;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -68,16 +67,22 @@ class JobQueueIT {
         String busyFile = uploadStoryChats(busy, 2);
         List<String> busyJobs = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            busyJobs.add(createJob(busy, Map.of("model", "anneal-nano", "training_file", busyFile)));
+            busyJobs.add(
+                    createJob(busy, Map.of("model", "anneal-nano", "training_file", busyFile)));
         }
         String quiet = TestApi.newTenantKey();
         String quietJob =
                 createJob(
                         quiet,
-                        Map.of("model", "anneal-nano", "training_file", uploadStoryChats(quiet, 2)));
+                        Map.of(
+                                "model",
+                                "anneal-nano",
+                                "training_file",
+                                uploadStoryChats(quiet, 2)));
 
         assertThat(JobTestSupport.job(quiet, quietJob).getLong("queue_position")).isEqualTo(2L);
-        assertThat(JobTestSupport.job(busy, busyJobs.get(4)).getLong("queue_position")).isEqualTo(6L);
+        assertThat(JobTestSupport.job(busy, busyJobs.get(4)).getLong("queue_position"))
+                .isEqualTo(6L);
 
         List<String> order = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -97,7 +102,11 @@ class JobQueueIT {
         String b1 =
                 createJob(
                         second,
-                        Map.of("model", "anneal-nano", "training_file", uploadStoryChats(second, 2)));
+                        Map.of(
+                                "model",
+                                "anneal-nano",
+                                "training_file",
+                                uploadStoryChats(second, 2)));
 
         assertThat(claim("worker-a", 1).orElseThrow().jobId()).isEqualTo(a1);
         assertThat(claim("worker-b", 1).orElseThrow().jobId()).isEqualTo(b1);
@@ -142,9 +151,12 @@ class JobQueueIT {
         drain();
         String key = TestApi.newTenantKey();
         String job =
-                createJob(key, Map.of("model", "anneal-nano", "training_file", uploadStoryChats(key, 2)));
+                createJob(
+                        key,
+                        Map.of("model", "anneal-nano", "training_file", uploadStoryChats(key, 2)));
         JobLease first =
-                inRequest(() -> queue.claim("worker-old", Duration.ofMillis(500), 10)).orElseThrow();
+                inRequest(() -> queue.claim("worker-old", Duration.ofMillis(500), 10))
+                        .orElseThrow();
         assertThat(first.attempt()).isEqualTo(1);
         Thread.sleep(800);
 
@@ -188,15 +200,6 @@ class JobQueueIT {
     }
 
     private static <T> T inRequest(Supplier<T> work) {
-        ManagedContext context = Arc.container().requestContext();
-        if (context.isActive()) {
-            return work.get();
-        }
-        context.activate();
-        try {
-            return work.get();
-        } finally {
-            context.terminate();
-        }
+        return UnitOfWork.call(work);
     }
 }

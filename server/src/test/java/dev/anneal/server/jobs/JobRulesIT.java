@@ -95,7 +95,8 @@ class JobRulesIT {
         JsonPath job = awaitStatus(owner, jobId, "succeeded", Duration.ofMinutes(1));
         String model = job.getString("fine_tuned_model");
         String checkpoint =
-                as(owner).get("/v1/fine_tuning/jobs/" + jobId + "/checkpoints")
+                as(owner)
+                        .get("/v1/fine_tuning/jobs/" + jobId + "/checkpoints")
                         .then()
                         .statusCode(200)
                         .extract()
@@ -113,15 +114,26 @@ class JobRulesIT {
                         base + "/content",
                         "/v1/models/" + model,
                         "/v1/models/" + model + "/content")) {
-            as(stranger).get(route).then().statusCode(404).body("error.type", equalTo("not_found_error"));
+            as(stranger)
+                    .get(route)
+                    .then()
+                    .statusCode(404)
+                    .body("error.type", equalTo("not_found_error"));
         }
         as(stranger).post(base + "/cancel").then().statusCode(404);
         as(stranger).delete("/v1/models/" + model).then().statusCode(404);
         // the owner's checkpoint id under the stranger's own job is not found either
-        assertThat(as(stranger).get("/v1/fine_tuning/jobs").then().extract().jsonPath().getList("data"))
+        assertThat(
+                        as(stranger)
+                                .get("/v1/fine_tuning/jobs")
+                                .then()
+                                .extract()
+                                .jsonPath()
+                                .getList("data"))
                 .isEmpty();
         assertThat(
-                        as(stranger).get("/v1/models")
+                        as(stranger)
+                                .get("/v1/models")
                                 .then()
                                 .extract()
                                 .jsonPath()
@@ -154,13 +166,15 @@ class JobRulesIT {
         JsonPath waiting = JobTestSupport.job(second, queued);
         assertThat(waiting.getString("status")).isEqualTo("queued");
         assertThat(waiting.getLong("queue_position")).isEqualTo(1L);
-        as(second).post("/v1/fine_tuning/jobs/" + queued + "/cancel")
+        as(second)
+                .post("/v1/fine_tuning/jobs/" + queued + "/cancel")
                 .then()
                 .statusCode(200)
                 .body("status", equalTo("cancelled"));
 
         long asked = System.nanoTime();
-        as(first).post("/v1/fine_tuning/jobs/" + longJob + "/cancel")
+        as(first)
+                .post("/v1/fine_tuning/jobs/" + longJob + "/cancel")
                 .then()
                 .statusCode(200)
                 .body("status", equalTo("running"));

@@ -45,7 +45,13 @@ public final class JobThroughputBench {
         try (EmbeddedInfrastructure infrastructure =
                 EmbeddedInfrastructure.start(
                         new LaunchSettings(
-                                dataDir, Optional.empty(), 0, Optional.empty(), "localhost", 0, 0))) {
+                                dataDir,
+                                Optional.empty(),
+                                0,
+                                Optional.empty(),
+                                "localhost",
+                                0,
+                                0))) {
             Map<String, String> env = new HashMap<>();
             infrastructure
                     .configuration()
@@ -69,9 +75,12 @@ public final class JobThroughputBench {
             }
             String api = workers.get(0).baseUri();
             String tenant =
-                    post(api, ADMIN_KEY, "/v1/admin/tenants", "{\"name\":\"bench\"}").get("id").asText();
+                    post(api, ADMIN_KEY, "/v1/admin/tenants", "{\"name\":\"bench\"}")
+                            .get("id")
+                            .asText();
             String key =
-                    post(api, ADMIN_KEY, "/v1/admin/tenants/" + tenant + "/api_keys", "").get("key")
+                    post(api, ADMIN_KEY, "/v1/admin/tenants/" + tenant + "/api_keys", "")
+                            .get("key")
                             .asText();
             String file = upload(api, key, 2 * steps);
             String body =
@@ -103,10 +112,14 @@ public final class JobThroughputBench {
                     failed++;
                 }
                 latency += job.get("finished_at").asLong() - job.get("created_at").asLong();
-                for (JsonNode event : get(api, key, "/v1/fine_tuning/jobs/" + id + "/events?limit=1000").get("data")) {
+                for (JsonNode event :
+                        get(api, key, "/v1/fine_tuning/jobs/" + id + "/events?limit=1000")
+                                .get("data")) {
                     JsonNode data = event.get("data");
                     if (data != null && data.has("tokens_per_second") && data.has("tokens")) {
-                        stepSeconds += data.get("tokens").asDouble() / data.get("tokens_per_second").asDouble();
+                        stepSeconds +=
+                                data.get("tokens").asDouble()
+                                        / data.get("tokens_per_second").asDouble();
                     }
                 }
             }
@@ -149,10 +162,16 @@ public final class JobThroughputBench {
         String after = null;
         while (true) {
             JsonNode page =
-                    get(api, key, "/v1/fine_tuning/jobs?limit=100" + (after == null ? "" : "&after=" + after));
+                    get(
+                            api,
+                            key,
+                            "/v1/fine_tuning/jobs?limit=100"
+                                    + (after == null ? "" : "&after=" + after));
             for (JsonNode job : page.get("data")) {
                 String status = job.get("status").asText();
-                if (status.equals("succeeded") || status.equals("failed") || status.equals("cancelled")) {
+                if (status.equals("succeeded")
+                        || status.equals("failed")
+                        || status.equals("cancelled")) {
                     finished++;
                 }
             }
@@ -174,12 +193,17 @@ public final class JobThroughputBench {
         }
         String boundary = "bench-boundary";
         String body =
-                "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n"
-                        + "--" + boundary
+                "--"
+                        + boundary
+                        + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n"
+                        + "--"
+                        + boundary
                         + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench.jsonl\"\r\n"
                         + "Content-Type: application/jsonl\r\n\r\n"
                         + jsonl
-                        + "\r\n--" + boundary + "--\r\n";
+                        + "\r\n--"
+                        + boundary
+                        + "--\r\n";
         HttpRequest request =
                 HttpRequest.newBuilder(URI.create(api + "/v1/files"))
                         .header("Authorization", "Bearer " + key)
@@ -189,7 +213,8 @@ public final class JobThroughputBench {
         return check(HTTP.send(request, HttpResponse.BodyHandlers.ofString())).get("id").asText();
     }
 
-    private static JsonNode post(String api, String key, String path, String json) throws Exception {
+    private static JsonNode post(String api, String key, String path, String json)
+            throws Exception {
         HttpRequest request =
                 HttpRequest.newBuilder(URI.create(api + path))
                         .header("Authorization", "Bearer " + key)
@@ -210,7 +235,11 @@ public final class JobThroughputBench {
     private static JsonNode check(HttpResponse<String> response) throws Exception {
         if (response.statusCode() >= 300) {
             throw new IllegalStateException(
-                    response.request().uri() + " answered " + response.statusCode() + ": " + response.body());
+                    response.request().uri()
+                            + " answered "
+                            + response.statusCode()
+                            + ": "
+                            + response.body());
         }
         return JSON.readTree(response.body());
     }

@@ -74,7 +74,8 @@ class WorkerFailoverIT {
             worker.awaitReady(Duration.ofMinutes(2));
         }
         RequestSpecification admin =
-                given().baseUri(workers.get(0).baseUri()).header("Authorization", "Bearer " + ADMIN_KEY);
+                given().baseUri(workers.get(0).baseUri())
+                        .header("Authorization", "Bearer " + ADMIN_KEY);
         String tenant =
                 admin.contentType("application/json")
                         .body("{\"name\":\"failover\"}")
@@ -102,7 +103,11 @@ class WorkerFailoverIT {
         String file =
                 as(0, key)
                         .multiPart("purpose", "fine-tune")
-                        .multiPart("file", "count.jsonl", jsonl.toString().getBytes(), "application/jsonl")
+                        .multiPart(
+                                "file",
+                                "count.jsonl",
+                                jsonl.toString().getBytes(),
+                                "application/jsonl")
                         .post("/v1/files")
                         .then()
                         .statusCode(200)
@@ -113,13 +118,18 @@ class WorkerFailoverIT {
                         .contentType("application/json")
                         .body(
                                 Map.of(
-                                        "model", "anneal-nano",
-                                        "training_file", file,
-                                        "learning_rate", 0.003,
-                                        "checkpoint_interval", 10,
-                                        "max_seq_length", 64,
+                                        "model",
+                                        "anneal-nano",
+                                        "training_file",
+                                        file,
+                                        "learning_rate",
+                                        0.003,
+                                        "checkpoint_interval",
+                                        10,
+                                        "max_seq_length",
+                                        64,
                                         "hyperparameters",
-                                                Map.of("n_epochs", 5, "batch_size", 2)))
+                                        Map.of("n_epochs", 5, "batch_size", 2)))
                         .post("/v1/fine_tuning/jobs")
                         .then()
                         .statusCode(200)
@@ -166,7 +176,8 @@ class WorkerFailoverIT {
             @SuppressWarnings("unchecked")
             Map<String, Object> data = (Map<String, Object>) event.get("data");
             if ("metrics".equals(event.get("type")) && data.containsKey("train_loss")) {
-                metricSteps.add(new int[] {messages.size() - 1, ((Number) data.get("step")).intValue()});
+                metricSteps.add(
+                        new int[] {messages.size() - 1, ((Number) data.get("step")).intValue()});
             }
         }
         int restart = indexOfPrefix(messages, "Job restarted from its last checkpoint");
@@ -175,7 +186,8 @@ class WorkerFailoverIT {
         assertThat(resumed).isGreaterThan(restart);
         int resumedStep =
                 Integer.parseInt(
-                        messages.get(resumed).replaceAll("Training resumed after step (\\d+):.*", "$1"));
+                        messages.get(resumed)
+                                .replaceAll("Training resumed after step (\\d+):.*", "$1"));
         assertThat(resumedStep).isGreaterThanOrEqualTo(checkpointed.get(0));
         // after the take-over, training continues from the checkpoint, not from the start
         assertThat(metricSteps.stream().filter(m -> m[0] > resumed).map(m -> m[1]))
@@ -185,7 +197,8 @@ class WorkerFailoverIT {
     }
 
     private RequestSpecification as(int worker, String key) {
-        return given().baseUri(workers.get(worker).baseUri()).header("Authorization", "Bearer " + key);
+        return given().baseUri(workers.get(worker).baseUri())
+                .header("Authorization", "Bearer " + key);
     }
 
     private List<Integer> checkpoints(int worker, String key, String jobId) {
@@ -203,7 +216,11 @@ class WorkerFailoverIT {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             JsonPath job =
-                    as(worker, key).get("/v1/fine_tuning/jobs/" + jobId).then().extract().jsonPath();
+                    as(worker, key)
+                            .get("/v1/fine_tuning/jobs/" + jobId)
+                            .then()
+                            .extract()
+                            .jsonPath();
             String status = job.getString("status");
             if (status.equals("succeeded")) {
                 return job;

@@ -2,7 +2,6 @@ package dev.anneal.store.job;
 
 import dev.anneal.store.Ids;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
@@ -34,12 +33,10 @@ public class JobEventLog {
     public static final String METRICS = "metrics";
 
     private final EntityManager em;
-    private final Event<JobEvent> appended;
 
     @Inject
-    JobEventLog(EntityManager em, Event<JobEvent> appended) {
+    JobEventLog(EntityManager em) {
         this.em = em;
-        this.appended = appended;
     }
 
     /**
@@ -89,7 +86,6 @@ public class JobEventLog {
                 .setParameter("message", message)
                 .setParameter("data", event.data())
                 .executeUpdate();
-        appended.fire(event);
         return event;
     }
 

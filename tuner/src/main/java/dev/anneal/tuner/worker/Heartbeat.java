@@ -1,5 +1,6 @@
 package dev.anneal.tuner.worker;
 
+import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
 import java.time.Duration;
@@ -50,7 +51,7 @@ final class Heartbeat implements AutoCloseable {
 
     private void beat() {
         try {
-            JobQueue.Renewal renewal = RequestScope.call(() -> queue.renew(lease, leaseTime));
+            JobQueue.Renewal renewal = UnitOfWork.call(() -> queue.renew(lease, leaseTime));
             switch (renewal) {
                 case LOST -> stopFor(Stop.LEASE_LOST);
                 case CANCEL_REQUESTED -> {

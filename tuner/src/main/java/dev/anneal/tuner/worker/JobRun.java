@@ -3,6 +3,7 @@ package dev.anneal.tuner.worker;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anneal.store.Ids;
+import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.blob.BlobKey;
 import dev.anneal.store.blob.PendingBlob;
 import dev.anneal.store.crypto.DataKey;
@@ -54,7 +55,7 @@ final class JobRun {
 
     /** Runs the job in a unit of work bound to its tenant. */
     void execute() {
-        RequestScope.run(
+        UnitOfWork.run(
                 () -> {
                     context.currentTenant().set(lease.tenantId());
                     try {

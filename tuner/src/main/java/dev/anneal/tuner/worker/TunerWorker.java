@@ -1,6 +1,7 @@
 package dev.anneal.tuner.worker;
 
 import dev.anneal.store.Ids;
+import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.blob.BlobStore;
 import dev.anneal.store.file.FileService;
 import dev.anneal.store.job.JobEventLog;
@@ -117,7 +118,7 @@ public class TunerWorker {
         while (!stopping) {
             try {
                 Optional<JobLease> claimed =
-                        RequestScope.call(
+                        UnitOfWork.call(
                                 () ->
                                         context.queue()
                                                 .claim(
