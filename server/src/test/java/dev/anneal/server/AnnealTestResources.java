@@ -52,6 +52,8 @@ public class AnnealTestResources implements QuarkusTestResourceLifecycleManager 
         config.put("anneal.tuner.lease", "6s");
         config.put("anneal.tuner.heartbeat", "500ms");
         config.put("anneal.tuner.poll-interval", "200ms");
+        // one libtorch thread: two on a busy 2-core machine slow training many times over
+        config.put("anneal.tuner.threads", "1");
         return config;
     }
 

@@ -64,6 +64,7 @@ public final class JobThroughputBench {
                                             v));
             env.put("ANNEAL_ADMIN_KEY", ADMIN_KEY);
             env.put("ANNEAL_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[32]));
+            env.put("ANNEAL_TUNER_THREADS", "1");
             env.put("ANNEAL_TUNER_POLL_INTERVAL", "100ms");
             env.put("ANNEAL_TUNER_MAX_RUNNING_PER_TENANT", String.valueOf(workerCount));
             env.put("QUARKUS_LOG_LEVEL", "WARN");

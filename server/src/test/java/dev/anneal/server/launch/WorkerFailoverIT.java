@@ -64,6 +64,7 @@ class WorkerFailoverIT {
                                         v));
         env.put("ANNEAL_ADMIN_KEY", ADMIN_KEY);
         env.put("ANNEAL_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[32]));
+        env.put("ANNEAL_TUNER_THREADS", "1");
         env.put("ANNEAL_TUNER_LEASE", "5s");
         env.put("ANNEAL_TUNER_HEARTBEAT", "1s");
         env.put("ANNEAL_TUNER_POLL_INTERVAL", "250ms");

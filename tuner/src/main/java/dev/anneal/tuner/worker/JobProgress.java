@@ -250,6 +250,11 @@ final class JobProgress implements TrainingListener {
         return csv.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** When the training loop began ({@link System#nanoTime()}), after data and model loading. */
+    long trainingStartedNanos() {
+        return startedNanos;
+    }
+
     /** Input positions of one pass over the training data. */
     long positionsPerEpoch() {
         return positions;

@@ -17,6 +17,7 @@ import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.recipe.Recipe;
 import dev.anneal.tuner.recipe.RunOptions;
 import dev.anneal.tuner.recipe.RunStoppedException;
+import dev.anneal.tuner.recipe.TrainingResult;
 import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingDivergedException;
 import java.io.IOException;
@@ -94,8 +95,17 @@ final class JobRun {
             JobProgress progress =
                     new JobProgress(
                             lease, context.events(), queue, context.blobs(), dataKey(), heartbeat);
-            Recipe.of(config).run(progress, options);
+            long began = System.nanoTime();
+            TrainingResult result = Recipe.of(config).run(progress, options);
+            long trained = System.nanoTime();
             finish(job, spec, output, progress);
+            LOG.infof(
+                    "Job %s: %.1f s to prepare, %.1f s for %d steps, %.1f s to store the results",
+                    lease.jobId(),
+                    (progress.trainingStartedNanos() - began) / 1e9,
+                    (trained - progress.trainingStartedNanos()) / 1e9,
+                    result.steps(),
+                    (System.nanoTime() - trained) / 1e9);
         } catch (RunStoppedException e) {
             stopped();
         } catch (RuntimeException | IOException e) {

@@ -41,6 +41,8 @@ public class TunerWorker {
 
     private static final Logger LOG = Logger.getLogger(TunerWorker.class);
     private static final long SHUTDOWN_WAIT_MS = 15_000;
+    private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
+    private static final String INTEROP_THREADS = "ai.djl.pytorch.num_interop_threads";
 
     private final WorkerSettings settings;
     private final Set<String> roles;
@@ -87,6 +89,16 @@ public class TunerWorker {
             throw new IllegalStateException(
                     "anneal.tuner.heartbeat must be at most half of anneal.tuner.lease");
         }
+        int threads =
+                settings.threads()
+                        .orElse(
+                                Math.max(
+                                        1,
+                                        Runtime.getRuntime().availableProcessors()
+                                                / settings.concurrency()));
+        // read by DJL when the engine starts, which is when the first job loads a model
+        System.setProperty(NUM_THREADS, System.getProperty(NUM_THREADS, String.valueOf(threads)));
+        System.setProperty(INTEROP_THREADS, System.getProperty(INTEROP_THREADS, "1"));
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "anneal-lease"));
         String owner = ownerPrefix();
         for (int i = 0; i < settings.concurrency(); i++) {
@@ -96,8 +108,11 @@ public class TunerWorker {
             thread.start();
         }
         LOG.infof(
-                "Tuner role: %d worker slot(s), lease %ss, work folder %s",
-                settings.concurrency(), settings.lease().toSeconds(), context.workRoot());
+                "Tuner role: %d worker slot(s), %s libtorch thread(s), lease %ss, work folder %s",
+                settings.concurrency(),
+                System.getProperty(NUM_THREADS),
+                settings.lease().toSeconds(),
+                context.workRoot());
     }
 
     void stop(@Observes ShutdownEvent shutdown) throws InterruptedException {

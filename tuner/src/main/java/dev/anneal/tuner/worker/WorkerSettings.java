@@ -33,6 +33,13 @@ public interface WorkerSettings {
     int maxRunningPerTenant();
 
     /**
+     * libtorch's threads per operation in this process; default: the cores divided by {@link
+     * #concurrency()}. Oversubscribed cores (more busy threads than cores) slow OpenMP down many
+     * times over, so on a shared machine set it low.
+     */
+    Optional<Integer> threads();
+
+    /**
      * Where jobs unpack their data and checkpoints while they run; default: {@code <data>/work}.
      */
     @WithName("work-dir")
