@@ -11,6 +11,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.anneal.tuner.model.Projection;
 import java.util.Random;
 
 /**
@@ -26,7 +27,7 @@ import java.util.Random;
  * <p>Input {@code [..., in]}, output {@code [..., out]}. The scaling is a long-lived array used as
  * second operand (see DJL-FACTS: scalar overloads free their temporary too early for autograd).
  */
-public final class LoraLinear extends AbstractBlock {
+public final class LoraLinear extends AbstractBlock implements Projection {
 
     private final String modulePath;
     private final long inFeatures;
@@ -82,15 +83,34 @@ public final class LoraLinear extends AbstractBlock {
      * @return {@code [..., out]}
      */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        NDArray w = ps.getValue(weight, x.getDevice(), training);
-        NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), training);
+        return project(ps, x, training);
+    }
+
+    /**
+     * The low-rank update, {@code (alpha / r) * dropout(x) A^T B^T}.
+     *
+     * @param ps where parameter values come from
+     * @param x {@code [..., in]}
+     * @param training whether autograd records the pass (and dropout is active)
+     * @return {@code [..., out]}
+     */
+    @Override
+    public NDArray update(ParameterStore ps, NDArray x, boolean training) {
         NDArray a = ps.getValue(loraA, x.getDevice(), training);
         NDArray up = ps.getValue(loraB, x.getDevice(), training);
-        NDArray base = b == null ? Linear.linear(x, w).head() : Linear.linear(x, w, b).head();
         NDArray input =
                 training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
-        NDArray update = Linear.linear(Linear.linear(input, a).head(), up).head();
-        return base.add(update.mul(scaling));
+        return Linear.linear(Linear.linear(input, a).head(), up).head().mul(scaling);
+    }
+
+    @Override
+    public Parameter weight() {
+        return weight;
+    }
+
+    @Override
+    public Parameter bias() {
+        return bias;
     }
 
     /**

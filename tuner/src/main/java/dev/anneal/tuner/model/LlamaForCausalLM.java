@@ -41,7 +41,7 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
     private final TokenEmbedding embedTokens;
     private final List<LlamaDecoderLayer> layers;
     private final RmsNorm norm;
-    private final Linear lmHead;
+    private final LinearProjection lmHead;
     private final RotaryEmbedding rope;
     private final NDArray maskFill;
     private final ParameterStore inferenceStore;
@@ -75,10 +75,8 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
                         ? null
                         : addChildBlock(
                                 "lm_head",
-                                Linear.builder()
-                                        .setUnits(config.vocabSize())
-                                        .optBias(false)
-                                        .build());
+                                new LinearProjection(
+                                        config.hiddenSize(), config.vocabSize(), false));
     }
 
     /** Creates a builder; {@code setConfig} and {@code setManager} are required. */
@@ -227,7 +225,7 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
             NDArray table = ps.getValue(embedTokens.weight(), h.getDevice(), training);
             return Linear.linear(h, table).singletonOrThrow();
         }
-        return LlamaDecoderLayer.project(lmHead, ps, h, training);
+        return lmHead.project(ps, h, training);
     }
 
     private void requireWithinSlidingWindow(long tokens) {

@@ -1,7 +1,6 @@
 package dev.anneal.tuner.serve;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Block;
 import dev.anneal.tuner.checkpoint.CheckpointException;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.export.PeftAdapter;
@@ -78,7 +77,7 @@ public final class MultiAdapterModel implements AutoCloseable {
                     MultiLoraLinear projection =
                             new MultiLoraLinear(modulePath, inFeatures, outFeatures, bias);
                     projections.put(modulePath, projection);
-                    return (Block) projection;
+                    return projection;
                 };
         NDManager manager = parent.newSubManager();
         try {

@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.anneal.tuner.model.Projection;
 
 /**
  * A base projection that applies, per forward pass, the LoRA update of whichever adapter the pass's
@@ -20,7 +21,7 @@ import ai.djl.util.PairList;
  * trained. The update is computed with the same operations, in the same order, as {@link
  * dev.anneal.tuner.lora.LoraLinear}, so both give the same logits.
  */
-final class MultiLoraLinear extends AbstractBlock {
+final class MultiLoraLinear extends AbstractBlock implements Projection {
 
     private final String modulePath;
     private final long inFeatures;
@@ -50,24 +51,33 @@ final class MultiLoraLinear extends AbstractBlock {
     }
 
     /**
-     * Projects.
+     * The update of the adapter the pass selects, {@code (alpha / r) x A^T B^T}.
      *
      * @param ps where base values come from; an {@link AdapterSelection} also names the adapter
      * @param x {@code [..., in]}
      * @param training whether autograd records the pass
-     * @return {@code [..., out]}
+     * @return {@code [..., out]}, or {@code null} when no adapter applies to this module
      */
-    NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        NDArray w = ps.getValue(weight, x.getDevice(), training);
-        NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), training);
-        NDArray base = b == null ? Linear.linear(x, w).head() : Linear.linear(x, w, b).head();
+    @Override
+    public NDArray update(ParameterStore ps, NDArray x, boolean training) {
         LoraWeights lora =
                 ps instanceof AdapterSelection selection ? selection.weights(modulePath) : null;
         if (lora == null) {
-            return base;
+            return null;
         }
-        NDArray update = Linear.linear(Linear.linear(x, lora.a()).head(), lora.b()).head();
-        return base.add(update.mul(lora.scaling()));
+        return Linear.linear(Linear.linear(x, lora.a()).head(), lora.b())
+                .head()
+                .mul(lora.scaling());
+    }
+
+    @Override
+    public Parameter weight() {
+        return weight;
+    }
+
+    @Override
+    public Parameter bias() {
+        return bias;
     }
 
     /** The Hugging Face module path, e.g. {@code model.layers.0.self_attn.q_proj}. */
@@ -88,7 +98,7 @@ final class MultiLoraLinear extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+        return new NDList(project(ps, inputs.singletonOrThrow(), training));
     }
 
     @Override
