@@ -65,9 +65,8 @@ final class MultiLoraLinear extends AbstractBlock implements Projection {
         if (lora == null) {
             return null;
         }
-        return Linear.linear(Linear.linear(x, lora.a()).head(), lora.b())
-                .head()
-                .mul(lora.scaling());
+        return Linear.linear(Linear.linear(x, lora.a()).head().mul(lora.scaling()), lora.b())
+                .head();
     }
 
     @Override
