@@ -11,7 +11,6 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.anneal.tuner.model.Projection;
 import java.util.Random;
 
 /**
@@ -27,7 +26,7 @@ import java.util.Random;
  * <p>Input {@code [..., in]}, output {@code [..., out]}. The scaling is a long-lived array used as
  * second operand (see DJL-FACTS: scalar overloads free their temporary too early for autograd).
  */
-public final class LoraLinear extends AbstractBlock implements Projection {
+public final class LoraLinear extends AbstractBlock {
 
     private final String modulePath;
     private final long inFeatures;
@@ -83,35 +82,16 @@ public final class LoraLinear extends AbstractBlock implements Projection {
      * @return {@code [..., out]}
      */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        return project(ps, x, training);
-    }
-
-    /**
-     * The low-rank update, {@code (alpha / r) * dropout(x) A^T B^T}.
-     *
-     * @param ps where parameter values come from
-     * @param x {@code [..., in]}
-     * @param training whether autograd records the pass (and dropout is active)
-     * @return {@code [..., out]}
-     */
-    @Override
-    public NDArray update(ParameterStore ps, NDArray x, boolean training) {
+        NDArray w = ps.getValue(weight, x.getDevice(), training);
+        NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), training);
         NDArray a = ps.getValue(loraA, x.getDevice(), training);
         NDArray up = ps.getValue(loraB, x.getDevice(), training);
+        NDArray base = b == null ? Linear.linear(x, w).head() : Linear.linear(x, w, b).head();
         NDArray input =
                 training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         // scaled at rank r, the narrowest point: the same product, fewer multiplications
-        return Linear.linear(Linear.linear(input, a).head().mul(scaling), up).head();
-    }
-
-    @Override
-    public Parameter weight() {
-        return weight;
-    }
-
-    @Override
-    public Parameter bias() {
-        return bias;
+        NDArray update = Linear.linear(Linear.linear(input, a).head().mul(scaling), up).head();
+        return base.add(update);
     }
 
     /**

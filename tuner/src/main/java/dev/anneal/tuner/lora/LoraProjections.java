@@ -1,7 +1,7 @@
 package dev.anneal.tuner.lora;
 
 import ai.djl.ndarray.NDManager;
-import dev.anneal.tuner.model.Projection;
+import ai.djl.nn.Block;
 import dev.anneal.tuner.model.ProjectionFactory;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,7 +33,7 @@ public final class LoraProjections implements ProjectionFactory {
     }
 
     @Override
-    public Projection create(String modulePath, long inFeatures, long outFeatures, boolean bias) {
+    public Block create(String modulePath, long inFeatures, long outFeatures, boolean bias) {
         if (!config.targets(modulePath)) {
             return ProjectionFactory.LINEAR.create(modulePath, inFeatures, outFeatures, bias);
         }

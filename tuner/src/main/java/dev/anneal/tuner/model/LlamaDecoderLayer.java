@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -113,6 +114,11 @@ public final class LlamaDecoderLayer extends AbstractBlock {
         mlp.initialize(manager, dataType, hidden);
     }
 
+    /** Applies a projection block to {@code [..., in]}, giving {@code [..., out]}. */
+    static NDArray project(Block projection, ParameterStore ps, NDArray x, boolean training) {
+        return projection.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+
     /**
      * Grouped-query self-attention (<a href="https://arxiv.org/abs/2305.13245">Ainslie et al.,
      * 2023</a>) with rotary positions and a causal mask.
@@ -124,10 +130,10 @@ public final class LlamaDecoderLayer extends AbstractBlock {
     static final class Attention extends AbstractBlock {
 
         private final LlamaConfig config;
-        private final Projection qProj;
-        private final Projection kProj;
-        private final Projection vProj;
-        private final Projection oProj;
+        private final Block qProj;
+        private final Block kProj;
+        private final Block vProj;
+        private final Block oProj;
         private final int layerIndex;
         private final NDArray scale;
 
@@ -186,10 +192,9 @@ public final class LlamaDecoderLayer extends AbstractBlock {
             int perGroup = config.queriesPerKeyValueHead();
             int headDim = config.headDim();
 
-            NDList qkv = FusedProjections.project(ps, x, training, qProj, kProj, vProj);
-            NDArray q = splitHeads(qkv.get(0), batch, seq, heads);
-            NDArray k = splitHeads(qkv.get(1), batch, seq, groups);
-            NDArray v = splitHeads(qkv.get(2), batch, seq, groups);
+            NDArray q = splitHeads(project(qProj, ps, x, training), batch, seq, heads);
+            NDArray k = splitHeads(project(kProj, ps, x, training), batch, seq, groups);
+            NDArray v = splitHeads(project(vProj, ps, x, training), batch, seq, groups);
             q = RotaryEmbedding.rotate(q, angles);
             k = RotaryEmbedding.rotate(k, angles);
             if (cache != null) {
@@ -215,7 +220,7 @@ public final class LlamaDecoderLayer extends AbstractBlock {
                     context.reshape(batch, heads, seq, headDim)
                             .transpose(0, 2, 1, 3)
                             .reshape(batch, seq, (long) heads * headDim);
-            return oProj.project(ps, merged, training);
+            return project(oProj, ps, merged, training);
         }
 
         /** {@code [batch, seq, heads * head_dim]} to {@code [batch, heads, seq, head_dim]}. */
@@ -258,9 +263,9 @@ public final class LlamaDecoderLayer extends AbstractBlock {
     static final class Mlp extends AbstractBlock {
 
         private final LlamaConfig config;
-        private final Projection gateProj;
-        private final Projection upProj;
-        private final Projection downProj;
+        private final Block gateProj;
+        private final Block upProj;
+        private final Block downProj;
 
         Mlp(String path, LlamaConfig config, ProjectionFactory projections) {
             super((byte) 1);
@@ -288,10 +293,10 @@ public final class LlamaDecoderLayer extends AbstractBlock {
          * @return {@code [batch, seq, hidden]}
          */
         NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-            NDList gateUp = FusedProjections.project(ps, x, training, gateProj, upProj);
-            NDArray gate = gateUp.get(0);
-            NDArray activated = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1));
-            return downProj.project(ps, activated, training);
+            NDArray gate = project(gateProj, ps, x, training);
+            NDArray up = project(upProj, ps, x, training);
+            NDArray activated = gate.mul(Activation.sigmoid(gate)).mul(up);
+            return project(downProj, ps, activated, training);
         }
 
         @Override

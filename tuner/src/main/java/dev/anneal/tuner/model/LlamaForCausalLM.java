@@ -47,7 +47,7 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
     private final TokenEmbedding embedTokens;
     private final List<LlamaDecoderLayer> layers;
     private final RmsNorm norm;
-    private final LinearProjection lmHead;
+    private final Linear lmHead;
     private final RotaryEmbedding rope;
     private final NDArray maskFill;
     private final NDArray causalMasks;
@@ -88,8 +88,10 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
                         ? null
                         : addChildBlock(
                                 "lm_head",
-                                new LinearProjection(
-                                        config.hiddenSize(), config.vocabSize(), false));
+                                Linear.builder()
+                                        .setUnits(config.vocabSize())
+                                        .optBias(false)
+                                        .build());
     }
 
     /** Creates a builder; {@code setConfig} and {@code setManager} are required. */
@@ -238,7 +240,7 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
             NDArray table = ps.getValue(embedTokens.weight(), h.getDevice(), training);
             return Linear.linear(h, table).singletonOrThrow();
         }
-        return lmHead.project(ps, h, training);
+        return LlamaDecoderLayer.project(lmHead, ps, h, training);
     }
 
     private void requireWithinSlidingWindow(long tokens) {

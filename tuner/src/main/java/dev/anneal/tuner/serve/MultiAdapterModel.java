@@ -1,6 +1,7 @@
 package dev.anneal.tuner.serve;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import dev.anneal.tuner.checkpoint.CheckpointException;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.export.PeftAdapter;
@@ -77,7 +78,7 @@ public final class MultiAdapterModel implements AutoCloseable {
                     MultiLoraLinear projection =
                             new MultiLoraLinear(modulePath, inFeatures, outFeatures, bias);
                     projections.put(modulePath, projection);
-                    return projection;
+                    return (Block) projection;
                 };
         NDManager manager = parent.newSubManager();
         try {

@@ -8,7 +8,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.anneal.tuner.model.Projection;
 
 /**
  * A base projection that applies, per forward pass, the LoRA update of whichever adapter the pass's
@@ -21,7 +20,7 @@ import dev.anneal.tuner.model.Projection;
  * trained. The update is computed with the same operations, in the same order, as {@link
  * dev.anneal.tuner.lora.LoraLinear}, so both give the same logits.
  */
-final class MultiLoraLinear extends AbstractBlock implements Projection {
+final class MultiLoraLinear extends AbstractBlock {
 
     private final String modulePath;
     private final long inFeatures;
@@ -51,32 +50,26 @@ final class MultiLoraLinear extends AbstractBlock implements Projection {
     }
 
     /**
-     * The update of the adapter the pass selects, {@code (alpha / r) x A^T B^T}.
+     * Projects.
      *
      * @param ps where base values come from; an {@link AdapterSelection} also names the adapter
      * @param x {@code [..., in]}
      * @param training whether autograd records the pass
-     * @return {@code [..., out]}, or {@code null} when no adapter applies to this module
+     * @return {@code [..., out]}
      */
-    @Override
-    public NDArray update(ParameterStore ps, NDArray x, boolean training) {
+    NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        NDArray w = ps.getValue(weight, x.getDevice(), training);
+        NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), training);
+        NDArray base = b == null ? Linear.linear(x, w).head() : Linear.linear(x, w, b).head();
         LoraWeights lora =
                 ps instanceof AdapterSelection selection ? selection.weights(modulePath) : null;
         if (lora == null) {
-            return null;
+            return base;
         }
-        return Linear.linear(Linear.linear(x, lora.a()).head().mul(lora.scaling()), lora.b())
-                .head();
-    }
-
-    @Override
-    public Parameter weight() {
-        return weight;
-    }
-
-    @Override
-    public Parameter bias() {
-        return bias;
+        NDArray update =
+                Linear.linear(Linear.linear(x, lora.a()).head().mul(lora.scaling()), lora.b())
+                        .head();
+        return base.add(update);
     }
 
     /** The Hugging Face module path, e.g. {@code model.layers.0.self_attn.q_proj}. */
@@ -97,7 +90,7 @@ final class MultiLoraLinear extends AbstractBlock implements Projection {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(project(ps, inputs.singletonOrThrow(), training));
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
     }
 
     @Override
