@@ -24,17 +24,18 @@ import java.util.stream.Collectors;
  * <p>Two LLaMA sizes ({@link SyntheticModel}: random weights from a fixed seed, vocabulary 1,024,
  * tied head, random tokens): {@code 1m}, 0.98M parameters (hidden 128, 4 layers, 4 heads,
  * intermediate 384, seq 128, batch 8), and {@code 26m}, 25.8M (hidden 512, 8 layers, 8 heads,
- * intermediate 1,376, seq 256, batch 4). LoRA r 8, alpha 16, no dropout (its random numbers would cost
- * both sides alike and dwarf the rest on the small model) on {@code q,k,v,o}; AdamW
- * lr 1e-3, weight decay 0.01; gradients clipped at norm 1; loss on every token.
+ * intermediate 1,376, seq 256, batch 4). LoRA r 8, alpha 16, no dropout (its random numbers would
+ * cost both sides alike and dwarf the rest on the small model) on {@code q,k,v,o}; AdamW lr 1e-3,
+ * weight decay 0.01; gradients clipped at norm 1; loss on every token.
  *
  * <p>A run is one fresh training run on each side: {@code --warmup} untimed steps, then {@code
  * --steps} timed ones (DJL: wall time between the ends of the first and last timed steps, as the
- * recipe's listener reports them). DJL and PyTorch runs alternate. GFLOP/s counts, per token,
- * {@code 4 N + 12 L s d + 6 r sum(in + out)}: forward and input gradient of every matrix product
- * ({@code N}: the elements of the projections and the tied head), the attention products ({@code s}
- * × {@code s} scores per head, forward and backward), and the adapters' forward, input and weight
- * gradients; the frozen weights get no weight gradient.
+ * recipe's listener reports them). DJL and PyTorch runs alternate, after one untimed DJL run per
+ * size that warms the JVM up (its first run is slower). GFLOP/s counts, per token, {@code 4 N + 12
+ * L s d + 6 r sum(in + out)}: forward and input gradient of every matrix product ({@code N}: the
+ * elements of the projections and the tied head), the attention products ({@code s} × {@code s}
+ * scores per head, forward and backward), and the adapters' forward, input and weight gradients;
+ * the frozen weights get no weight gradient.
  *
  * <pre>
  * ./mvnw -B -q -pl bench/engine-bench -am package -DskipTests
@@ -91,6 +92,9 @@ public final class TrainingBench {
             try (SyntheticModel model =
                     new SyntheticModel(size, size.batch() * (warmup + steps), 42)) {
                 double flopsPerToken = flopsPerToken(size);
+                // the JVM's first run is slower (class loading, JIT): one untimed run per size
+                djlTokensPerSecond(
+                        model, size, options.integers("--threads").get(0), warmup, steps);
                 for (int threads : options.integers("--threads")) {
                     List<Double> djl = new ArrayList<>();
                     List<Double> torch = new ArrayList<>();
