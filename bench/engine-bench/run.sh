@@ -36,5 +36,5 @@ case "$which" in
     echo
     java -cp "$jar" dev.anneal.bench.TrainingBench
     ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
