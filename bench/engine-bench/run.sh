@@ -5,6 +5,8 @@
 #   bench/engine-bench/run.sh generation      GenerationBench only   (extra arguments go to it)
 #   bench/engine-bench/run.sh memory          MemoryBench only       (extra arguments go to it,
 #                                             e.g. --workload training)
+#   bench/engine-bench/run.sh training        TrainingBench only     (extra arguments go to it,
+#                                             e.g. --sizes 1m --runs 5)
 # The PyTorch reference needs Debian's torch with OpenBLAS:
 #   apt-get install -y python3-torch python3-numpy libopenblas0-openmp
 # Set ANNEAL_MVN_FLAGS=-o to build offline. The machine should be otherwise idle; the tables
@@ -26,10 +28,13 @@ which="${1:-all}"
 case "$which" in
   generation) java -cp "$jar" dev.anneal.bench.GenerationBench "$@" ;;
   memory) java $fixed_heap -cp "$jar" dev.anneal.bench.MemoryBench "$@" ;;
+  training) java -cp "$jar" dev.anneal.bench.TrainingBench "$@" ;;
   all)
     java -cp "$jar" dev.anneal.bench.GenerationBench
     echo
     java $fixed_heap -cp "$jar" dev.anneal.bench.MemoryBench
+    echo
+    java -cp "$jar" dev.anneal.bench.TrainingBench
     ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -12,8 +12,9 @@ import java.util.stream.Collectors;
 
 /**
  * Runs {@code python/generate_reference.py}, the plain PyTorch LLaMA with a KV cache, in a process
- * of its own and reads the JSON it prints. Each call is a fresh process that warms up before it
- * times, so that its figures, like the JVM's, are steady-state ones.
+ * of its own and reads the JSON it prints ({@link #run(Path, Path, int, List)} runs any reference
+ * script that way). Each call is a fresh process that warms up before it times, so that its
+ * figures, like the JVM's, are steady-state ones.
  */
 final class PyTorchReference {
 
@@ -91,10 +92,20 @@ final class PyTorchReference {
     }
 
     private JsonNode run(int threads, String... options) throws IOException, InterruptedException {
+        List<String> arguments = new ArrayList<>(List.of("--model", model.toString()));
+        arguments.addAll(Arrays.asList(options));
+        return run(python, script, threads, arguments);
+    }
+
+    /**
+     * Runs a reference script with {@code threads} OpenMP and OpenBLAS threads.
+     *
+     * @return the JSON object it prints on standard output
+     */
+    static JsonNode run(Path python, Path script, int threads, List<String> arguments)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(python.toString(), script.toString()));
-        command.add("--model");
-        command.add(model.toString());
-        command.addAll(Arrays.asList(options));
+        command.addAll(arguments);
         ProcessBuilder builder =
                 new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
         builder.environment().put("OMP_NUM_THREADS", Integer.toString(threads));

@@ -37,6 +37,12 @@ import java.util.Objects;
  */
 public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
 
+    /**
+     * Positions covered by the causal mask computed once with the model (2,048 × 2,048 floats, 16
+     * MiB at most); longer passes build theirs.
+     */
+    private static final int CAUSAL_MASK_TABLE = 2048;
+
     private final LlamaConfig config;
     private final TokenEmbedding embedTokens;
     private final List<LlamaDecoderLayer> layers;
@@ -44,6 +50,7 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
     private final Linear lmHead;
     private final RotaryEmbedding rope;
     private final NDArray maskFill;
+    private final NDArray causalMasks;
     private final ParameterStore inferenceStore;
 
     private LlamaForCausalLM(Builder builder) {
@@ -52,6 +59,12 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
         NDManager constants = builder.manager;
         this.rope = new RotaryEmbedding(config, constants);
         this.maskFill = constants.create(new float[] {-Float.MAX_VALUE});
+        this.causalMasks =
+                causalMask(
+                        constants,
+                        0,
+                        Math.min(config.maxPositionEmbeddings(), CAUSAL_MASK_TABLE),
+                        maskFill);
         this.inferenceStore = new ParameterStore(constants, false);
         this.embedTokens =
                 addChildBlock(
@@ -157,7 +170,7 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
         requireWithinSlidingWindow(past + seq);
         NDManager manager = inputIds.getManager();
         RotaryEmbedding.Angles angles = rope.angles(manager, past, seq);
-        NDArray mask = seq > 1 ? causalMask(manager, past, seq, maskFill) : null;
+        NDArray mask = seq > 1 ? causalMask(manager, past, seq) : null;
         NDArray h = decode(ps, inputIds, angles, mask, cache, training);
         if (cache != null) {
             cache.advance(seq);
@@ -200,7 +213,7 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
         if (segmentIds != null) {
             mask = packedCausalMask(segmentIds, maskFill);
         } else {
-            mask = seq > 1 ? causalMask(manager, 0, seq, maskFill) : null;
+            mask = seq > 1 ? causalMask(manager, 0, seq) : null;
         }
         return head(ps, decode(ps, inputIds, angles, mask, null, training), training);
     }
@@ -253,6 +266,20 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
     @Override
     public KvCache newKvCache(NDManager manager, int batchSize, int capacity) {
         return new KvCache(manager, config, batchSize, capacity);
+    }
+
+    /**
+     * The additive causal mask of {@code seq} new tokens after {@code past} cached ones: a view of
+     * the precomputed table when it reaches that far, built afresh otherwise.
+     *
+     * @return {@code [seq, past + seq]}
+     */
+    private NDArray causalMask(NDManager manager, long past, long seq) {
+        long end = past + seq;
+        if (end <= causalMasks.getShape().get(0)) {
+            return causalMasks.get(manager, new NDIndex("{}:{}, :{}", past, end, end));
+        }
+        return causalMask(manager, past, seq, maskFill);
     }
 
     /**

@@ -66,8 +66,10 @@ final class MultiLoraLinear extends AbstractBlock {
         if (lora == null) {
             return base;
         }
-        NDArray update = Linear.linear(Linear.linear(x, lora.a()).head(), lora.b()).head();
-        return base.add(update.mul(lora.scaling()));
+        NDArray update =
+                Linear.linear(Linear.linear(x, lora.a()).head().mul(lora.scaling()), lora.b())
+                        .head();
+        return base.add(update);
     }
 
     /** The Hugging Face module path, e.g. {@code model.layers.0.self_attn.q_proj}. */
