@@ -84,6 +84,39 @@ class JobRulesIT {
     }
 
     @Test
+    void aFolderThatIsNotAUsableModelIsNotRegistered() {
+        TestApi.asAdmin()
+                .contentType("application/json")
+                .body(Map.of("id", "broken", "path", "/no/such/folder"))
+                .post("/v1/admin/models")
+                .then()
+                .statusCode(400)
+                .body("error.param", equalTo("path"));
+        TestApi.asAdmin()
+                .contentType("application/json")
+                .body(Map.of("id", "anneal-nano", "path", JobTestSupport.STORIES_260K.toString()))
+                .post("/v1/admin/models")
+                .then()
+                .statusCode(409)
+                .body("error.param", equalTo("id"));
+        as(TestApi.newTenantKey())
+                .contentType("application/json")
+                .body(Map.of("id", "sneaky", "path", JobTestSupport.STORIES_260K.toString()))
+                .post("/v1/admin/models")
+                .then()
+                .statusCode(403);
+        assertThat(
+                        TestApi.asAdmin()
+                                .get("/v1/admin/models")
+                                .then()
+                                .statusCode(200)
+                                .extract()
+                                .jsonPath()
+                                .getList("data.id", String.class))
+                .doesNotContain("broken", "sneaky");
+    }
+
+    @Test
     void anotherTenantsJobIsNotFoundOnEveryRoute() throws Exception {
         String owner = TestApi.newTenantKey();
         String jobId =

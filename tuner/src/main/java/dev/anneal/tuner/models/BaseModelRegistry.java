@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -137,8 +138,9 @@ public class BaseModelRegistry {
         if (!Files.isDirectory(folder)) {
             return "no such folder";
         }
+        LlamaConfig config;
         try {
-            LlamaConfig.load(folder);
+            config = LlamaConfig.load(folder);
         } catch (IOException | RuntimeException e) {
             return "config.json: " + e.getMessage();
         }
@@ -149,7 +151,39 @@ public class BaseModelRegistry {
         if (!Files.isRegularFile(folder.resolve("tokenizer.json"))) {
             return "no tokenizer.json";
         }
+        try {
+            Set<String> tensors = HfCheckpoint.open(folder).tensorNames();
+            for (String expected : expectedTensors(config)) {
+                if (!tensors.contains(expected)) {
+                    return "the weights lack tensor " + expected;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return "unreadable weights: " + e.getMessage();
+        }
         return null;
+    }
+
+    /** The weight tensors a decoder of this configuration needs (biases aside). */
+    private static List<String> expectedTensors(LlamaConfig config) {
+        List<String> names = new ArrayList<>();
+        names.add("model.embed_tokens.weight");
+        names.add("model.norm.weight");
+        if (!config.tieWordEmbeddings()) {
+            names.add("lm_head.weight");
+        }
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            String layer = "model.layers." + i + ".";
+            for (String p : List.of("q_proj", "k_proj", "v_proj", "o_proj")) {
+                names.add(layer + "self_attn." + p + ".weight");
+            }
+            for (String p : List.of("gate_proj", "up_proj", "down_proj")) {
+                names.add(layer + "mlp." + p + ".weight");
+            }
+            names.add(layer + "input_layernorm.weight");
+            names.add(layer + "post_attention_layernorm.weight");
+        }
+        return names;
     }
 
     /** The toy's folder, checked byte for byte once per process and cheaply afterwards. */
