@@ -1,14 +1,13 @@
 package dev.anneal.api.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anneal.api.BlobDownloads;
 import dev.anneal.api.ListResponse;
 import dev.anneal.events.JobEventRecord;
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.NotFoundException;
 import dev.anneal.store.Page;
 import dev.anneal.store.PageRequest;
-import dev.anneal.store.blob.BlobKey;
-import dev.anneal.store.blob.BlobStore;
 import dev.anneal.store.job.FineTuningJob;
 import dev.anneal.store.job.JobCheckpoint;
 import dev.anneal.store.job.JobEvent;
@@ -17,7 +16,6 @@ import dev.anneal.store.job.JobRepository;
 import dev.anneal.store.job.JobStatus;
 import dev.anneal.store.model.FineTunedModel;
 import dev.anneal.store.model.ModelRepository;
-import dev.anneal.store.tenant.TenantKeyRing;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -32,9 +30,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -59,8 +55,7 @@ public class FineTuningJobsResource {
     private final JobRepository jobs;
     private final JobQueue queue;
     private final ModelRepository models;
-    private final BlobStore blobs;
-    private final TenantKeyRing keyRing;
+    private final BlobDownloads downloads;
     private final LiveJobEvents live;
     private final ObjectMapper json;
 
@@ -70,16 +65,14 @@ public class FineTuningJobsResource {
             JobRepository jobs,
             JobQueue queue,
             ModelRepository models,
-            BlobStore blobs,
-            TenantKeyRing keyRing,
+            BlobDownloads downloads,
             LiveJobEvents live,
             ObjectMapper json) {
         this.creation = creation;
         this.jobs = jobs;
         this.queue = queue;
         this.models = models;
-        this.blobs = blobs;
-        this.keyRing = keyRing;
+        this.downloads = downloads;
         this.live = live;
         this.json = json;
     }
@@ -170,7 +163,7 @@ public class FineTuningJobsResource {
             @PathParam("fine_tuning_job_id") String id,
             @PathParam("checkpoint_id") String checkpointId) {
         JobCheckpoint checkpoint = jobs.checkpoint(id, checkpointId, "checkpoint_id");
-        return zip(
+        return downloads.zip(
                 jobs.get(id).tenantId(),
                 checkpoint.id(),
                 checkpoint.bytes(),
@@ -194,27 +187,8 @@ public class FineTuningJobsResource {
                                                 "fine-tuned model of job",
                                                 id,
                                                 "fine_tuning_job_id"));
-        return zip(
+        return downloads.zip(
                 job.tenantId(), model.blobName(), model.bytes(), id + "-" + model.kind() + ".zip");
-    }
-
-    private Response zip(String tenantId, String blobName, long bytes, String filename) {
-        InputStream content;
-        try {
-            content = blobs.open(new BlobKey(tenantId, blobName), keyRing.dataKeyOf(tenantId));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        StreamingOutput output =
-                out -> {
-                    try (InputStream in = content) {
-                        in.transferTo(out);
-                    }
-                };
-        return Response.ok(output, "application/zip")
-                .header(HttpHeaders.CONTENT_LENGTH, bytes)
-                .header("Content-Disposition", "attachment; filename=\"" + filename + "\"")
-                .build();
     }
 
     private JobObject view(FineTuningJob job) {

@@ -1,12 +1,12 @@
 package dev.anneal.api.model;
 
+import dev.anneal.api.BlobDownloads;
 import dev.anneal.api.ListResponse;
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.blob.BlobKey;
 import dev.anneal.store.blob.BlobStore;
 import dev.anneal.store.model.FineTunedModel;
 import dev.anneal.store.model.ModelRepository;
-import dev.anneal.store.tenant.TenantKeyRing;
 import dev.anneal.tuner.models.BaseModelRegistry;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
@@ -14,13 +14,9 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -41,18 +37,18 @@ public class ModelsResource {
     private final BaseModelRegistry baseModels;
     private final ModelRepository models;
     private final BlobStore blobs;
-    private final TenantKeyRing keyRing;
+    private final BlobDownloads downloads;
 
     @Inject
     ModelsResource(
             BaseModelRegistry baseModels,
             ModelRepository models,
             BlobStore blobs,
-            TenantKeyRing keyRing) {
+            BlobDownloads downloads) {
         this.baseModels = baseModels;
         this.models = models;
         this.blobs = blobs;
-        this.keyRing = keyRing;
+        this.downloads = downloads;
     }
 
     @GET
@@ -80,27 +76,11 @@ public class ModelsResource {
     @Operation(summary = "Download a fine-tuned model as a zip archive")
     public Response content(@PathParam("model") String id) {
         FineTunedModel model = models.getFineTuned(id, "model");
-        InputStream content;
-        try {
-            content =
-                    blobs.open(
-                            new BlobKey(model.tenantId(), model.blobName()),
-                            keyRing.dataKeyOf(model.tenantId()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        StreamingOutput output =
-                out -> {
-                    try (InputStream in = content) {
-                        in.transferTo(out);
-                    }
-                };
-        return Response.ok(output, "application/zip")
-                .header(HttpHeaders.CONTENT_LENGTH, model.bytes())
-                .header(
-                        "Content-Disposition",
-                        "attachment; filename=\"" + model.jobId() + "-" + model.kind() + ".zip\"")
-                .build();
+        return downloads.zip(
+                model.tenantId(),
+                model.blobName(),
+                model.bytes(),
+                model.jobId() + "-" + model.kind() + ".zip");
     }
 
     /** Answer to a deletion, OpenAI's shape. */

@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,19 +50,7 @@ public final class JobThroughputBench {
                                 "localhost",
                                 0,
                                 0))) {
-            Map<String, String> env = new HashMap<>();
-            infrastructure
-                    .configuration()
-                    .forEach(
-                            (k, v) ->
-                                    env.put(
-                                            k.toUpperCase(Locale.ROOT)
-                                                    .replace('.', '_')
-                                                    .replace('-', '_'),
-                                            v));
-            env.put("ANNEAL_ADMIN_KEY", ADMIN_KEY);
-            env.put("ANNEAL_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[32]));
-            env.put("ANNEAL_TUNER_THREADS", "1");
+            Map<String, String> env = ServerProcess.environmentFor(infrastructure, ADMIN_KEY);
             env.put("ANNEAL_TUNER_POLL_INTERVAL", "100ms");
             env.put("ANNEAL_TUNER_MAX_RUNNING_PER_TENANT", String.valueOf(workerCount));
             env.put("QUARKUS_LOG_LEVEL", "WARN");

@@ -8,8 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -128,6 +131,29 @@ final class ServerProcess implements AutoCloseable {
             }
         }
         return found;
+    }
+
+    /**
+     * The environment of a server process that uses {@code infrastructure} as its external
+     * PostgreSQL and Kafka, with a fixed administrator key and master key (shared by every process
+     * started with it) and one libtorch thread.
+     */
+    static Map<String, String> environmentFor(
+            EmbeddedInfrastructure infrastructure, String adminKey) {
+        Map<String, String> env = new HashMap<>();
+        infrastructure
+                .configuration()
+                .forEach(
+                        (key, value) ->
+                                env.put(
+                                        key.toUpperCase(Locale.ROOT)
+                                                .replace('.', '_')
+                                                .replace('-', '_'),
+                                        value));
+        env.put("ANNEAL_ADMIN_KEY", adminKey);
+        env.put("ANNEAL_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[32]));
+        env.put("ANNEAL_TUNER_THREADS", "1");
+        return env;
     }
 
     /** Deletes a folder and everything in it, as far as it can. */

@@ -9,10 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -52,19 +49,7 @@ class WorkerFailoverIT {
 
     @Test
     void aKilledWorkersJobIsTakenOverFromItsLastCheckpointAndSucceeds() throws Exception {
-        Map<String, String> env = new HashMap<>();
-        infrastructure
-                .configuration()
-                .forEach(
-                        (k, v) ->
-                                env.put(
-                                        k.toUpperCase(Locale.ROOT)
-                                                .replace('.', '_')
-                                                .replace('-', '_'),
-                                        v));
-        env.put("ANNEAL_ADMIN_KEY", ADMIN_KEY);
-        env.put("ANNEAL_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[32]));
-        env.put("ANNEAL_TUNER_THREADS", "1");
+        Map<String, String> env = ServerProcess.environmentFor(infrastructure, ADMIN_KEY);
         env.put("ANNEAL_TUNER_LEASE", "5s");
         env.put("ANNEAL_TUNER_HEARTBEAT", "1s");
         env.put("ANNEAL_TUNER_POLL_INTERVAL", "250ms");
