@@ -99,7 +99,7 @@ public final class ExampleEncoder {
      * @throws IllegalArgumentException if the line has none of their keys
      */
     public static DatasetFormat detect(JsonNode line) {
-        if (line.has("preferred_output")) {
+        if (line.has("preferred_output") || line.has("chosen")) {
             return DatasetFormat.PREFERENCE;
         }
         if (line.has("messages")) {
@@ -113,7 +113,7 @@ public final class ExampleEncoder {
         }
         throw new IllegalArgumentException(
                 "data.format: cannot tell the format of a line without messages, completion,"
-                        + " preferred_output or text");
+                        + " preferred_output, chosen or text");
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.anneal.tuner.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anneal.store.file.format.DatasetFormat;
 import dev.anneal.tuner.tokenizer.ChatMessage;
 import dev.anneal.tuner.tokenizer.EncodedChat;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
@@ -8,26 +10,39 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns preference lines (OpenAI's format: {@code {"input": {"messages": [...]},
- * "preferred_output": [{"role": "assistant", ...}], "non_preferred_output": [...]}}) into {@link
- * PreferencePair}s.
+ * Turns preference lines into {@link PreferencePair}s; a side's targets are its completion's tokens
+ * only (TRL computes a completion's log-probability over the completion, not the prompt). The two
+ * shapes the upload validation accepts:
  *
- * <p>Each side is the conversation {@code input.messages} followed by its output, rendered with the
- * model's chat template as supervised chat data is; its targets are the assistant tokens after the
- * prompt, the prompt being {@code input.messages} rendered with the generation prompt (as TRL
- * computes a completion's log-probability: over the completion only). Thread-safe.
+ * <ul>
+ *   <li>OpenAI's {@code {"input": {"messages": [...]}, "preferred_output": [{"role": "assistant",
+ *       ...}], "non_preferred_output": [...]}}: each side is the conversation followed by its
+ *       output, rendered with the model's chat template as supervised chat data is; the prompt is
+ *       the conversation rendered with the generation prompt, and the targets are the assistant
+ *       tokens after it.
+ *   <li>TRL's {@code {"prompt", "chosen", "rejected"}}: each side is encoded as prompt-completion
+ *       data is (BOS, prompt, completion, EOS; the completion and EOS are the targets).
+ * </ul>
+ *
+ * <p>Thread-safe.
  */
 public final class PreferenceEncoder {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final TextTokenizer tokenizer;
+    private final ExampleEncoder promptCompletion;
 
     /**
      * Creates the encoder.
      *
      * @param tokenizer the model's tokenizer
+     * @param eosTokenId the id appended after a completion of the prompt-chosen-rejected shape
      */
-    public PreferenceEncoder(TextTokenizer tokenizer) {
+    public PreferenceEncoder(TextTokenizer tokenizer, long eosTokenId) {
         this.tokenizer = tokenizer;
+        this.promptCompletion =
+                new ExampleEncoder(tokenizer, DatasetFormat.PROMPT_COMPLETION, false, eosTokenId);
     }
 
     /**
@@ -38,6 +53,12 @@ public final class PreferenceEncoder {
      * @throws IllegalArgumentException if a field is missing or malformed, naming it
      */
     public PreferencePair encode(JsonNode line) {
+        if (line.has("chosen")) {
+            String prompt = ExampleEncoder.text(line, "prompt");
+            return new PreferencePair(
+                    promptCompletion.encode(pair(prompt, ExampleEncoder.text(line, "chosen"))),
+                    promptCompletion.encode(pair(prompt, ExampleEncoder.text(line, "rejected"))));
+        }
         List<ChatMessage> prompt =
                 ExampleEncoder.messages(line.path("input").path("messages"), "input.messages");
         int promptLength = tokenizer.encodeChat(prompt, true).length();
@@ -48,6 +69,10 @@ public final class PreferenceEncoder {
                         promptLength,
                         line.path("non_preferred_output"),
                         "non_preferred_output"));
+    }
+
+    private static JsonNode pair(String prompt, String completion) {
+        return JSON.createObjectNode().put("prompt", prompt).put("completion", completion);
     }
 
     private TokenizedExample side(

@@ -65,7 +65,7 @@ final class DpoObjective implements TrainingObjective {
                             + " is "
                             + format.wireName());
         }
-        PreferenceEncoder encoder = new PreferenceEncoder(tokenizer);
+        PreferenceEncoder encoder = new PreferenceEncoder(tokenizer, eos);
         return SequencePacker.packPairs(
                 TrainingObjective.encodeAll(file, lines, encoder::encode), maxSeqLength);
     }

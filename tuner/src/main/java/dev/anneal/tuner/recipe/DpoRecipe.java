@@ -7,10 +7,11 @@ import java.io.IOException;
 /**
  * Direct Preference Optimization (<a href="https://arxiv.org/abs/2305.18290">Rafailov et al.,
  * 2023</a>) on preference data ({@code {"input": {"messages"}, "preferred_output",
- * "non_preferred_output"}}), full or LoRA: the sigmoid loss {@code -log sigmoid(beta * ((pi_c -
- * ref_c) - (pi_r - ref_r)))} averaged over pairs ({@link dev.anneal.tuner.loss.DpoLoss}), where
- * {@code pi} and {@code ref} are the summed log-probabilities of a completion's tokens under the
- * policy and under the reference model, {@code beta} is {@code dpo.beta}.
+ * "non_preferred_output"}} or {@code {"prompt", "chosen", "rejected"}}), full or LoRA: the sigmoid
+ * loss {@code -log sigmoid(beta * ((pi_c - ref_c) - (pi_r - ref_r)))} averaged over pairs ({@link
+ * dev.anneal.tuner.loss.DpoLoss}), where {@code pi} and {@code ref} are the summed
+ * log-probabilities of a completion's tokens under the policy and under the reference model, {@code
+ * beta} is {@code dpo.beta}.
  *
  * <p>The reference model is the policy's starting weights (the base, with a fresh LoRA adapter that
  * changes nothing); its log-probabilities are computed once, before the first step (ADR 0012). Each

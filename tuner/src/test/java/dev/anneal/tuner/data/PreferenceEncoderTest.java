@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 class PreferenceEncoderTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long EOS = 2;
     private static final String LINE =
             "{\"input\": {\"messages\": [{\"role\": \"user\", \"content\": \"Can I play?\"}]},"
                     + " \"preferred_output\": [{\"role\": \"assistant\", \"content\": \"Yes,"
@@ -27,7 +28,7 @@ class PreferenceEncoderTest {
         TextTokenizer tokenizer = Stories260K.tokenizer();
         JsonNode line = JSON.readTree(LINE);
 
-        PreferencePair pair = new PreferenceEncoder(tokenizer).encode(line);
+        PreferencePair pair = new PreferenceEncoder(tokenizer, EOS).encode(line);
 
         long[] prompt =
                 tokenizer
@@ -47,6 +48,27 @@ class PreferenceEncoderTest {
     }
 
     @Test
+    void shouldEncodeLikePromptCompletionWhenLineHasPromptChosenRejected() throws Exception {
+        TextTokenizer tokenizer = Stories260K.tokenizer();
+        JsonNode line =
+                JSON.readTree(
+                        "{\"prompt\": \"Can I play?\", \"chosen\": \" Yes, please!\","
+                                + " \"rejected\": \" No.\"}");
+
+        PreferencePair pair = new PreferenceEncoder(tokenizer, EOS).encode(line);
+
+        ExampleEncoder promptCompletion =
+                new ExampleEncoder(tokenizer, DatasetFormat.PROMPT_COMPLETION, false, EOS);
+        TokenizedExample rejected =
+                promptCompletion.encode(
+                        JSON.readTree("{\"prompt\": \"Can I play?\", \"completion\": \" No.\"}"));
+        assertThat(pair.rejected().ids()).isEqualTo(rejected.ids());
+        assertThat(pair.rejected().targets()).isEqualTo(rejected.targets());
+        assertThat(pair.chosen().ids()).endsWith(EOS);
+        assertThat(ExampleEncoder.detect(line)).isEqualTo(DatasetFormat.PREFERENCE);
+    }
+
+    @Test
     void shouldNameFieldWhenOutputIsNotAssistant() throws Exception {
         JsonNode line =
                 JSON.readTree(
@@ -54,7 +76,7 @@ class PreferenceEncoderTest {
                                 "\"role\": \"assistant\", \"content\": \"No",
                                 "\"role\": \"user\", \"content\": \"No"));
 
-        assertThatThrownBy(() -> new PreferenceEncoder(Stories260K.tokenizer()).encode(line))
+        assertThatThrownBy(() -> new PreferenceEncoder(Stories260K.tokenizer(), EOS).encode(line))
                 .hasMessageContaining("non_preferred_output");
     }
 
