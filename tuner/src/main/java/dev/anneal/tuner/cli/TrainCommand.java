@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -128,20 +129,22 @@ final class TrainCommand {
                 started(started);
             } else if (event instanceof TrainingEvent.StepMetrics step) {
                 line(
-                        "step %d/%d  loss %.4f  lr %.2e  grad norm %.3f  %.0f tokens/s",
+                        "step %d/%d  loss %.4f  lr %.2e  grad norm %.3f  %.0f tokens/s%s",
                         step.step(),
                         maxSteps,
                         step.trainLoss(),
                         step.learningRate(),
                         step.gradNorm(),
-                        step.tokensPerSecond());
+                        step.tokensPerSecond(),
+                        metrics(step.metrics()));
             } else if (event instanceof TrainingEvent.ValidationMetrics validation) {
                 line(
-                        "validation after step %d  loss %.4f  token accuracy %.3f  (%d tokens)",
+                        "validation after step %d  loss %.4f  token accuracy %.3f  (%d tokens)%s",
                         validation.step(),
                         validation.loss(),
                         validation.tokenAccuracy(),
-                        validation.tokens());
+                        validation.tokens(),
+                        metrics(validation.metrics()));
             } else if (event instanceof TrainingEvent.CheckpointSaved saved) {
                 line("checkpoint at step %d: %s", saved.step(), saved.directory());
             } else if (event instanceof TrainingEvent.StepSkipped skipped) {
@@ -201,6 +204,15 @@ final class TrainCommand {
                     stats.truncated(),
                     stats.split(),
                     stats.dropped());
+        }
+
+        /** A method's metrics as {@code " name value"} pairs, or nothing. */
+        private static String metrics(Map<String, Double> metrics) {
+            StringBuilder text = new StringBuilder();
+            metrics.forEach(
+                    (name, value) ->
+                            text.append(String.format(Locale.ROOT, "  %s %.4f", name, value)));
+            return text.toString();
         }
 
         private void line(String format, Object... args) {

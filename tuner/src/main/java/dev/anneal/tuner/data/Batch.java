@@ -3,7 +3,9 @@ package dev.anneal.tuner.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * A training batch in Java arrays, rows right-padded to the longest: row-major {@code [rows,
@@ -19,6 +21,7 @@ import java.util.List;
  *     are then {@code 0..length-1})
  * @param segmentIds {@code [rows, length]}, or {@code null} when rows are not packed
  * @param realPositions positions that are not padding
+ * @param sources {@code [rows]}, each row's index in its data set (the list it was collated from)
  */
 public record Batch(
         int rows,
@@ -28,7 +31,8 @@ public record Batch(
         float[] lossMask,
         long[] positionIds,
         long[] segmentIds,
-        long realPositions) {
+        long realPositions,
+        int[] sources) {
 
     /**
      * The batch as arrays of the current step.
@@ -47,13 +51,29 @@ public record Batch(
             NDArray segmentIds) {}
 
     /**
-     * Pads rows into a batch.
+     * Pads a whole data set into one batch, in order.
      *
      * @param rows the rows, at least one
      * @param packed whether to keep position and segment ids (rows holding several examples)
      * @return the batch
      */
     public static Batch collate(List<SequenceRow> rows, boolean packed) {
+        return collate(rows, IntStream.range(0, rows.size()).toArray(), packed);
+    }
+
+    /**
+     * Pads some rows of a data set into a batch.
+     *
+     * @param dataSet the data set's rows
+     * @param indices the indices of the rows to take, in batch order, at least one
+     * @param packed whether to keep position and segment ids (rows holding several examples)
+     * @return the batch
+     */
+    public static Batch collate(List<SequenceRow> dataSet, int[] indices, boolean packed) {
+        List<SequenceRow> rows = new ArrayList<>(indices.length);
+        for (int index : indices) {
+            rows.add(dataSet.get(index));
+        }
         int length = 0;
         for (SequenceRow row : rows) {
             length = Math.max(length, row.length());
@@ -80,7 +100,8 @@ public record Batch(
                 }
             }
         }
-        return new Batch(count, length, inputIds, labels, mask, positions, segments, real);
+        return new Batch(
+                count, length, inputIds, labels, mask, positions, segments, real, indices.clone());
     }
 
     /** Labels counted in the loss. */

@@ -1,6 +1,6 @@
 package dev.anneal.tuner.data;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -54,15 +54,12 @@ public final class BatchLoader {
      */
     public Batch next() {
         int end = Math.min(cursor + batchSize, rows.size());
-        List<SequenceRow> chosen = new ArrayList<>(end - cursor);
-        for (int i = cursor; i < end; i++) {
-            chosen.add(rows.get(order[i]));
-        }
+        int[] chosen = Arrays.copyOfRange(order, cursor, end);
         cursor = end;
         if (cursor == rows.size()) {
             seek(new DataPosition(epoch + 1, 0));
         }
-        return Batch.collate(chosen, packed);
+        return Batch.collate(rows, chosen, packed);
     }
 
     /** Where the next batch starts. */

@@ -95,10 +95,13 @@ public final class ExampleEncoder {
      * The format of a line, told by its keys as the upload validation tells it.
      *
      * @param line a dataset line
-     * @return chat, prompt_completion or text
+     * @return chat, prompt_completion, preference or text
      * @throws IllegalArgumentException if the line has none of their keys
      */
     public static DatasetFormat detect(JsonNode line) {
+        if (line.has("preferred_output") || line.has("chosen")) {
+            return DatasetFormat.PREFERENCE;
+        }
         if (line.has("messages")) {
             return DatasetFormat.CHAT;
         }
@@ -109,8 +112,8 @@ public final class ExampleEncoder {
             return DatasetFormat.TEXT;
         }
         throw new IllegalArgumentException(
-                "data.format: cannot tell the format of a line without messages, completion or"
-                        + " text");
+                "data.format: cannot tell the format of a line without messages, completion,"
+                        + " preferred_output, chosen or text");
     }
 
     /**
@@ -133,9 +136,27 @@ public final class ExampleEncoder {
     }
 
     private TokenizedExample encodeChat(JsonNode line) {
-        JsonNode messages = line.path("messages");
+        List<ChatMessage> turns = messages(line.path("messages"), "messages");
+        EncodedChat chat = tokenizer.encodeChat(turns, false);
+        boolean[] targets = chat.assistantMask();
+        if (trainOnInputs) {
+            targets = new boolean[chat.length()];
+            Arrays.fill(targets, true);
+        }
+        return new TokenizedExample(chat.ids(), targets);
+    }
+
+    /**
+     * Reads an array of chat messages.
+     *
+     * @param messages the array
+     * @param field its name, for messages
+     * @return the turns
+     * @throws IllegalArgumentException if it is not a non-empty array of messages
+     */
+    static List<ChatMessage> messages(JsonNode messages, String field) {
         if (!messages.isArray() || messages.isEmpty()) {
-            throw new IllegalArgumentException("messages: a non-empty array is required");
+            throw new IllegalArgumentException(field + ": a non-empty array is required");
         }
         List<ChatMessage> turns = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
@@ -146,7 +167,8 @@ public final class ExampleEncoder {
                 parsed = ChatMessage.Role.valueOf(role.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(
-                        "messages["
+                        field
+                                + "["
                                 + i
                                 + "].role: '"
                                 + role
@@ -154,13 +176,7 @@ public final class ExampleEncoder {
             }
             turns.add(new ChatMessage(parsed, text(message, "content")));
         }
-        EncodedChat chat = tokenizer.encodeChat(turns, false);
-        boolean[] targets = chat.assistantMask();
-        if (trainOnInputs) {
-            targets = new boolean[chat.length()];
-            Arrays.fill(targets, true);
-        }
-        return new TokenizedExample(chat.ids(), targets);
+        return turns;
     }
 
     private TokenizedExample encodePromptCompletion(
@@ -176,7 +192,7 @@ public final class ExampleEncoder {
         return new TokenizedExample(ids, targets);
     }
 
-    private static String text(JsonNode node, String field) {
+    static String text(JsonNode node, String field) {
         JsonNode value = node.get(field);
         if (value == null || !value.isTextual()) {
             throw new IllegalArgumentException(field + ": a string is required");

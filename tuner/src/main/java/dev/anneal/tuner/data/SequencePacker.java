@@ -105,6 +105,50 @@ public final class SequencePacker {
         return new Packed(List.copyOf(rows), stats);
     }
 
+    /**
+     * Makes one row per preference pair: the chosen side as segment 0, the rejected side as segment
+     * 1, positions restarting at 0 in each, so that one forward pass scores both sides without
+     * either seeing the other (TRL's concatenated forward, without padding). A side longer than
+     * {@code max_seq_length} positions is truncated as supervised data is, its head kept; a pair
+     * with a side left without a counted label is dropped. Pairs never share a row.
+     *
+     * @param pairs the tokenised pairs, in order
+     * @param maxSeqLength the most positions of one side
+     * @return one row per kept pair, and statistics counting pairs as examples
+     */
+    public static Packed packPairs(List<PreferencePair> pairs, int maxSeqLength) {
+        if (maxSeqLength < 1) {
+            throw new IllegalArgumentException(
+                    "data.max_seq_length must be positive, got " + maxSeqLength);
+        }
+        List<SequenceRow> rows = new ArrayList<>();
+        int truncated = 0;
+        int dropped = 0;
+        long positions = 0;
+        long counted = 0;
+        for (PreferencePair pair : pairs) {
+            TokenizedExample chosen = pair.chosen();
+            TokenizedExample rejected = pair.rejected();
+            if (chosen.length() - 1 > maxSeqLength || rejected.length() - 1 > maxSeqLength) {
+                truncated++;
+                chosen = slice(chosen, 0, Math.min(chosen.length(), maxSeqLength + 1));
+                rejected = slice(rejected, 0, Math.min(rejected.length(), maxSeqLength + 1));
+            }
+            if (!hasCountedLabel(chosen) || !hasCountedLabel(rejected)) {
+                dropped++;
+                continue;
+            }
+            SequenceRow row =
+                    row(List.of(chosen, rejected), chosen.length() + rejected.length() - 2);
+            rows.add(row);
+            positions += row.length();
+            counted += row.countedTokens();
+        }
+        DataStats stats =
+                new DataStats(pairs.size(), truncated, 0, dropped, rows.size(), positions, counted);
+        return new Packed(List.copyOf(rows), stats);
+    }
+
     private static TokenizedExample slice(TokenizedExample example, int from, int to) {
         return new TokenizedExample(
                 Arrays.copyOfRange(example.ids(), from, to),

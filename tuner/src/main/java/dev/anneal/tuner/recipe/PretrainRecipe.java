@@ -31,7 +31,10 @@ public final class PretrainRecipe implements Recipe {
             throw new IllegalArgumentException(
                     "PretrainRecipe runs method pretrain, not " + config.method());
         }
-        this.loop = new TrainingLoop(config, PretrainRecipe::encoderFor, true);
+        this.loop =
+                new TrainingLoop(
+                        config,
+                        new CrossEntropyObjective(config, PretrainRecipe::encoderFor, true));
     }
 
     @Override

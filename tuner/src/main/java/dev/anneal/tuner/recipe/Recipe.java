@@ -7,12 +7,12 @@ import java.io.IOException;
 /**
  * A training method that runs a {@link TrainingConfig}; the common face of the recipes.
  *
- * <p>One step: read {@code gradient_accumulation_steps} micro-batches; for each, forward, masked
- * cross-entropy divided by the step's counted tokens, backward (gradients accumulate); then the
- * stability checks (non-finite: skip; spike: roll back to the last good snapshot, lower the
- * learning rate, skip the batches since), clipping, AdamW at the schedule's learning rate, zeroed
- * gradients. Validation every {@code eval_every} steps, checkpoints every {@code checkpoint_every},
- * both at the end.
+ * <p>One step: read {@code gradient_accumulation_steps} micro-batches; for each, forward, the
+ * method's summed loss (masked cross-entropy; DPO's pair loss) divided by the step's weight
+ * (counted tokens; pairs), backward (gradients accumulate); then the stability checks (non-finite:
+ * skip; spike: roll back to the last good snapshot, lower the learning rate, skip the batches
+ * since), clipping, AdamW at the schedule's learning rate, zeroed gradients. Validation every
+ * {@code eval_every} steps, checkpoints every {@code checkpoint_every}, both at the end.
  *
  * <p>Determinism: the data order depends on {@code (seed, epoch)}, LoRA's initialisation on {@code
  * seed}, dropout on {@code (seed, step)} through the engine's generator, reseeded every step; the
@@ -38,7 +38,7 @@ public interface Recipe {
      * The recipe of the method a configuration names.
      *
      * @param config the validated configuration
-     * @return {@link SftRecipe} or {@link PretrainRecipe}
+     * @return {@link SftRecipe}, {@link PretrainRecipe} or {@link DpoRecipe}
      */
     static Recipe of(TrainingConfig config) {
         switch (config.method()) {
@@ -46,6 +46,8 @@ public interface Recipe {
                 return new SftRecipe(config);
             case PRETRAIN:
                 return new PretrainRecipe(config);
+            case DPO:
+                return new DpoRecipe(config);
             default:
                 throw new IllegalArgumentException("Unknown method " + config.method());
         }

@@ -31,7 +31,9 @@ public final class SftRecipe implements Recipe {
             throw new IllegalArgumentException("SftRecipe runs method sft, not " + config.method());
         }
         this.config = config;
-        this.loop = new TrainingLoop(config, this::encoderFor, false);
+        this.loop =
+                new TrainingLoop(
+                        config, new CrossEntropyObjective(config, this::encoderFor, false));
     }
 
     @Override

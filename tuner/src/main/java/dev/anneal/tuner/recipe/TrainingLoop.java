@@ -10,16 +10,15 @@ import dev.anneal.tuner.data.BatchLoader;
 import dev.anneal.tuner.data.DataPosition;
 import dev.anneal.tuner.data.ExampleEncoder;
 import dev.anneal.tuner.data.SequencePacker;
-import dev.anneal.tuner.data.TokenizedExample;
 import dev.anneal.tuner.export.MergedWeights;
 import dev.anneal.tuner.export.PeftAdapter;
-import dev.anneal.tuner.loss.MaskedCrossEntropyLoss;
 import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.model.LlamaConfig;
 import dev.anneal.tuner.optim.AdamW;
 import dev.anneal.tuner.optim.GradientClipping;
 import dev.anneal.tuner.optim.LrSchedule;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
+import dev.anneal.tuner.train.BatchLoss;
 import dev.anneal.tuner.train.Evaluator;
 import dev.anneal.tuner.train.LossSpikeDetector;
 import dev.anneal.tuner.train.StabilityConfig;
@@ -34,52 +33,33 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The training loop the recipes share: the model, the optimiser, checkpoint and resume, validation,
  * the stability checks and the adapter export. What differs between the recipes, how a JSON Lines
- * file becomes examples, comes from an {@link ExampleEncoders}.
+ * file becomes rows and how a batch is scored, comes from a {@link TrainingObjective}.
  *
  * <p>The steps, the stability handling and the determinism it gives are described on {@link
  * Recipe}.
  */
 final class TrainingLoop {
 
-    /** A recipe's part of the data preparation: the encoder for one JSON Lines file. */
-    @FunctionalInterface
-    interface ExampleEncoders {
-
-        /**
-         * Checks a file's format and gives the encoder of its examples.
-         *
-         * @param file the JSON Lines file, for messages
-         * @param first the file's first example, never null
-         * @param tokenizer the model's tokenizer
-         * @param eos the end-of-sequence token id
-         * @return the encoder of the file's examples
-         * @throws IllegalArgumentException if the recipe does not take the file's format
-         */
-        ExampleEncoder encoderFor(Path file, JsonNode first, TextTokenizer tokenizer, long eos);
-    }
-
     private final TrainingConfig config;
-    private final ExampleEncoders encoders;
-    private final boolean splitLongExamples;
+    private final TrainingObjective objective;
 
     /**
      * Creates the loop.
      *
      * @param config the validated configuration
-     * @param encoders the recipe's encoders
-     * @param splitLongExamples whether an example longer than {@code data.max_seq_length} is split
-     *     into pieces (pre-training) rather than truncated (fine-tuning)
+     * @param objective the recipe's data preparation and loss
      */
-    TrainingLoop(TrainingConfig config, ExampleEncoders encoders, boolean splitLongExamples) {
+    TrainingLoop(TrainingConfig config, TrainingObjective objective) {
         this.config = config;
-        this.encoders = encoders;
-        this.splitLongExamples = splitLongExamples;
+        this.objective = objective;
     }
 
     /**
@@ -113,7 +93,7 @@ final class TrainingLoop {
             long eos = modelConfig.eosTokenIds().isEmpty() ? 2 : modelConfig.eosTokenIds().get(0);
 
             // ---- data ----
-            boolean packing = config.data().packing();
+            boolean packing = objective.packed();
             options.checkStop(0);
             SequencePacker.Packed train = prepare(config.data().train(), tokenizer, eos);
             SequencePacker.Packed validation =
@@ -127,6 +107,11 @@ final class TrainingLoop {
                             config.data().shuffle(),
                             config.seed(),
                             packing);
+            BatchLoss trainLoss = objective.lossOver(train.rows(), model, manager);
+            BatchLoss validationLoss =
+                    validation == null
+                            ? null
+                            : objective.lossOver(validation.rows(), model, manager);
 
             // ---- optimiser, schedule, stability ----
             AdamW optimizer =
@@ -180,20 +165,21 @@ final class TrainingLoop {
                 options.checkStop(step);
                 long started = System.nanoTime();
                 List<Batch> microBatches = new ArrayList<>();
-                int counted = 0;
+                int weight = 0;
                 long positions = 0;
                 for (int i = 0; i < config.training().gradientAccumulationSteps(); i++) {
                     Batch batch = loader.next();
                     microBatches.add(batch);
-                    counted += batch.countedTokens();
+                    weight += trainLoss.weight(batch);
                     positions += batch.realPositions();
                 }
                 step++;
                 boolean rolledBack = false;
                 Engine.getInstance().setRandomSeed(dropoutSeed(config.seed(), step));
                 try (NDManager stepManager = manager.newSubManager()) {
-                    NDArray tokenCount = stepManager.create((float) counted);
+                    NDArray stepWeight = stepManager.create((float) weight);
                     double loss = 0;
+                    Map<String, Double> metrics = new LinkedHashMap<>();
                     for (Batch batch : microBatches) {
                         try (NDManager micro = stepManager.newSubManager();
                                 GradientCollector collector =
@@ -207,14 +193,15 @@ final class TrainingLoop {
                                                     arrays.positionIds(),
                                                     arrays.segmentIds(),
                                                     true);
-                            NDArray microLoss =
-                                    MaskedCrossEntropyLoss.sum(
-                                                    logits, arrays.labels(), arrays.lossMask())
-                                            .div(tokenCount);
+                            BatchLoss.Sums sums = trainLoss.sums(logits, batch, arrays);
+                            NDArray microLoss = sums.loss().div(stepWeight);
                             collector.backward(microLoss);
                             loss += microLoss.getFloat();
+                            sums.metrics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
                         }
                     }
+                    int stepWeightValue = weight;
+                    metrics.replaceAll((k, sum) -> sum / stepWeightValue);
                     Map<String, NDArray> gradients = model.gradients(stepManager);
                     double gradNorm = GradientClipping.globalNorm(gradients.values(), stepManager);
 
@@ -270,7 +257,13 @@ final class TrainingLoop {
                         double seconds = (System.nanoTime() - started) / 1e9;
                         listener.onEvent(
                                 new TrainingEvent.StepMetrics(
-                                        step, loss, lr, gradNorm, positions / seconds, positions));
+                                        step,
+                                        loss,
+                                        lr,
+                                        gradNorm,
+                                        positions / seconds,
+                                        positions,
+                                        Collections.unmodifiableMap(metrics)));
                     }
                 }
                 if (rolledBack) {
@@ -295,7 +288,7 @@ final class TrainingLoop {
                 boolean last = step == endStep;
                 int evalEvery = config.training().evalEvery();
                 if (validation != null && evalEvery > 0 && step % evalEvery == 0 && !last) {
-                    validate(model, validation, step, manager, listener);
+                    validate(model, validation, validationLoss, step, manager, listener);
                 }
                 int checkpointEvery = config.training().checkpointEvery();
                 if (checkpointEvery > 0 && step % checkpointEvery == 0 && !last) {
@@ -320,7 +313,7 @@ final class TrainingLoop {
             Evaluator.Evaluation evaluation =
                     validation == null
                             ? null
-                            : validate(model, validation, step, manager, listener);
+                            : validate(model, validation, validationLoss, step, manager, listener);
             lastCheckpoint =
                     saveCheckpoint(
                             model,
@@ -341,43 +334,32 @@ final class TrainingLoop {
                         null,
                         config.modelDir());
             }
-            double validationLoss = evaluation == null ? Double.NaN : evaluation.loss();
-            listener.onEvent(
-                    new TrainingEvent.TrainingFinished(step, validationLoss, lastCheckpoint));
+            double finalLoss = evaluation == null ? Double.NaN : evaluation.loss();
+            listener.onEvent(new TrainingEvent.TrainingFinished(step, finalLoss, lastCheckpoint));
             optimizer.close();
             return new TrainingResult(
                     step,
                     lastLoss,
-                    validationLoss,
+                    finalLoss,
                     evaluation == null ? Double.NaN : evaluation.tokenAccuracy(),
                     lastCheckpoint);
         }
     }
 
-    /** Reads, encodes, splits or truncates, and packs one JSON Lines file. */
+    /** Reads one JSON Lines file and has the objective make its rows. */
     private SequencePacker.Packed prepare(Path file, TextTokenizer tokenizer, long eos)
             throws IOException {
         List<JsonNode> lines = ExampleEncoder.readLines(file);
         if (lines.isEmpty()) {
             throw new IllegalArgumentException(file + " holds no example");
         }
-        ExampleEncoder encoder = encoders.encoderFor(file, lines.get(0), tokenizer, eos);
-        List<TokenizedExample> examples = new ArrayList<>(lines.size());
-        for (int i = 0; i < lines.size(); i++) {
-            try {
-                examples.add(encoder.encode(lines.get(i)));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(
-                        file + " example " + (i + 1) + ": " + e.getMessage(), e);
-            }
-        }
-        return SequencePacker.pack(
-                examples, config.data().maxSeqLength(), config.data().packing(), splitLongExamples);
+        return objective.prepare(file, lines, tokenizer, eos);
     }
 
     private Evaluator.Evaluation validate(
             TrainableModel model,
             SequencePacker.Packed validation,
+            BatchLoss loss,
             int step,
             NDManager manager,
             TrainingListener listener) {
@@ -386,11 +368,16 @@ final class TrainingLoop {
                         model,
                         validation.rows(),
                         config.training().batchSize(),
-                        config.data().packing(),
+                        objective.packed(),
+                        loss,
                         manager);
         listener.onEvent(
                 new TrainingEvent.ValidationMetrics(
-                        step, evaluation.loss(), evaluation.tokenAccuracy(), evaluation.tokens()));
+                        step,
+                        evaluation.loss(),
+                        evaluation.tokenAccuracy(),
+                        evaluation.tokens(),
+                        evaluation.metrics()));
         return evaluation;
     }
 

@@ -9,8 +9,8 @@ import java.util.Objects;
  *
  * @param train {@code train}: the training set, JSON Lines
  * @param validation {@code validation}: the validation set, or {@code null} for none
- * @param format {@code format}: chat, prompt_completion or text; {@code null} to tell it from the
- *     first line
+ * @param format {@code format}: chat, prompt_completion, preference or text; {@code null} to tell
+ *     it from the first line
  * @param maxSeqLength {@code max_seq_length}: the most positions in a row (default 512)
  * @param packing {@code packing}: whether short examples share rows (default true)
  * @param trainOnInputs {@code train_on_inputs}: whether prompts and user turns count in the loss
@@ -32,10 +32,6 @@ public record DataConfig(
         if (maxSeqLength < 2) {
             throw new IllegalArgumentException(
                     "data.max_seq_length must be at least 2, got " + maxSeqLength);
-        }
-        if (format == DatasetFormat.PREFERENCE) {
-            throw new IllegalArgumentException(
-                    "data.format: preference data is not supported by SFT or pre-training");
         }
     }
 }

@@ -17,7 +17,7 @@ import java.util.Set;
  * A training recipe, as written in YAML ({@code tuner/recipes/<size>_<method>.yaml}):
  *
  * <pre>
- * method: sft                      # sft (chat, prompt_completion) or pretrain (text)
+ * method: sft                      # sft (chat, prompt_completion), pretrain (text) or dpo (preference)
  * model: ../shared/fixtures/stories260K
  * output_dir: runs/stories260k_lora
  * seed: 42
@@ -28,6 +28,7 @@ import java.util.Set;
  * training: {max_steps: 200, batch_size: 8, gradient_accumulation_steps: 1, eval_every: 50,
  *            checkpoint_every: 100}
  * stability: {spike_factor: 3.0, spike_window: 20, snapshot_every: 10, lr_backoff: 0.5}
+ * dpo: {beta: 0.1}                 # method dpo only
  * </pre>
  *
  * <p>Relative paths are resolved against the working directory. Every value is validated when the
@@ -44,6 +45,8 @@ import java.util.Set;
  * @param schedule {@code schedule}
  * @param training {@code training}
  * @param stability {@code stability}
+ * @param dpo {@code dpo}: with method dpo, its settings (the defaults when the section is absent);
+ *     otherwise {@code null}
  */
 public record TrainingConfig(
         Method method,
@@ -55,14 +58,17 @@ public record TrainingConfig(
         OptimizerConfig optimizer,
         ScheduleConfig schedule,
         LoopConfig training,
-        StabilityConfig stability) {
+        StabilityConfig stability,
+        DpoConfig dpo) {
 
     /** The training methods. */
     public enum Method {
         /** Supervised fine-tuning on chat or prompt-completion data. */
         SFT,
         /** Continued pre-training on raw text. */
-        PRETRAIN;
+        PRETRAIN,
+        /** Direct Preference Optimization on preference data. */
+        DPO;
 
         /** The name recipes use. */
         public String wireName() {
@@ -87,12 +93,31 @@ public record TrainingConfig(
                     "data.format: text data is for method pretrain; sft takes chat or"
                             + " prompt_completion");
         }
+        if (method != Method.DPO && data.format() == DatasetFormat.PREFERENCE) {
+            throw new IllegalArgumentException(
+                    "data.format: preference data is for method dpo, not " + method.wireName());
+        }
         if (method == Method.PRETRAIN
                 && data.format() != null
                 && data.format() != DatasetFormat.TEXT) {
             throw new IllegalArgumentException(
                     "data.format: method pretrain takes text data, got "
                             + data.format().wireName());
+        }
+        if (method == Method.DPO) {
+            if (data.format() != null && data.format() != DatasetFormat.PREFERENCE) {
+                throw new IllegalArgumentException(
+                        "data.format: method dpo takes preference data, got "
+                                + data.format().wireName());
+            }
+            if (data.trainOnInputs()) {
+                throw new IllegalArgumentException(
+                        "data.train_on_inputs: method dpo scores completions only");
+            }
+            dpo = dpo == null ? DpoConfig.DEFAULT : dpo;
+        } else if (dpo != null) {
+            throw new IllegalArgumentException(
+                    "dpo: the section is for method dpo, not " + method.wireName());
         }
         if (schedule.warmupSteps() > training.maxSteps()) {
             throw new IllegalArgumentException(
@@ -102,6 +127,36 @@ public record TrainingConfig(
                             + training.maxSteps()
                             + ")");
         }
+    }
+
+    /**
+     * A configuration without a {@code dpo} section: sft or pretrain, or dpo with its defaults.
+     *
+     * @param method {@code method}
+     * @param modelDir {@code model}
+     * @param outputDir {@code output_dir}
+     * @param seed {@code seed}
+     * @param data {@code data}
+     * @param lora {@code lora}, or {@code null} for full fine-tuning
+     * @param optimizer {@code optimizer}
+     * @param schedule {@code schedule}
+     * @param training {@code training}
+     * @param stability {@code stability}
+     */
+    public TrainingConfig(
+            Method method,
+            Path modelDir,
+            Path outputDir,
+            long seed,
+            DataConfig data,
+            LoraConfig lora,
+            OptimizerConfig optimizer,
+            ScheduleConfig schedule,
+            LoopConfig training,
+            StabilityConfig stability) {
+        this(
+                method, modelDir, outputDir, seed, data, lora, optimizer, schedule, training,
+                stability, null);
     }
 
     /** The learning-rate schedule this recipe describes. */
@@ -148,14 +203,15 @@ public record TrainingConfig(
                         "optimizer",
                         "schedule",
                         "training",
-                        "stability"));
+                        "stability",
+                        "dpo"));
         String methodName = top.requiredString("method");
         Method method;
         try {
             method = Method.valueOf(methodName.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
-                    "method must be sft or pretrain, got '" + methodName + "'");
+                    "method must be sft, pretrain or dpo, got '" + methodName + "'");
         }
         return new TrainingConfig(
                 method,
@@ -167,7 +223,8 @@ public record TrainingConfig(
                 optimizer(top.section("optimizer")),
                 schedule(top.section("schedule")),
                 loop(top.section("training")),
-                stability(top.section("stability")));
+                stability(top.section("stability")),
+                dpo(top.section("dpo")));
     }
 
     private static DataConfig data(ConfigReader data) {
@@ -269,5 +326,13 @@ public record TrainingConfig(
                 stability.integer("snapshot_every", d.snapshotEvery()),
                 stability.number("lr_backoff", d.lrBackoff()),
                 stability.integer("max_rollbacks", d.maxRollbacks()));
+    }
+
+    private static DpoConfig dpo(ConfigReader dpo) {
+        if (!dpo.isPresent()) {
+            return null;
+        }
+        dpo.allowOnly(Set.of("beta"));
+        return new DpoConfig(dpo.number("beta", DpoConfig.DEFAULT.beta()));
     }
 }

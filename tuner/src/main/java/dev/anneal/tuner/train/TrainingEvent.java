@@ -2,17 +2,24 @@ package dev.anneal.tuner.train;
 
 import dev.anneal.tuner.data.DataStats;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * What a training run reports, as typed values. Steps count optimiser steps from 1; after a
  * rollback, step numbers restart from the restored step.
+ *
+ * <p>Step and validation events carry, beside the loss, the metrics particular to a method, named
+ * as TRL names them; DPO reports {@code rewards/chosen}, {@code rewards/rejected}, {@code
+ * rewards/margins} (means over pairs of the implicit rewards and their difference) and {@code
+ * rewards/accuracies} (the fraction of pairs whose chosen reward is the larger). Supervised
+ * fine-tuning and pre-training report none.
  */
 public sealed interface TrainingEvent {
 
     /**
      * The run is set up and about to train.
      *
-     * @param method sft or pretrain
+     * @param method sft, pretrain or dpo
      * @param lora whether LoRA adapters are trained (otherwise every weight is)
      * @param trainableParameters elements trained
      * @param totalParameters elements in the model, adapters included
@@ -36,11 +43,14 @@ public sealed interface TrainingEvent {
      * One optimiser step done.
      *
      * @param step the step
-     * @param trainLoss mean cross-entropy over the step's counted tokens (nats)
+     * @param trainLoss the method's loss: mean cross-entropy over the step's counted tokens (nats),
+     *     or for DPO the mean over the step's pairs
      * @param learningRate the learning rate used
      * @param gradNorm global gradient norm before clipping
      * @param tokensPerSecond input positions (padding excluded) processed per second in this step
      * @param tokens input positions in this step
+     * @param metrics the method's metrics over the step, by name, in a fixed order; empty for
+     *     methods without any
      */
     record StepMetrics(
             int step,
@@ -48,18 +58,22 @@ public sealed interface TrainingEvent {
             double learningRate,
             double gradNorm,
             double tokensPerSecond,
-            long tokens)
+            long tokens,
+            Map<String, Double> metrics)
             implements TrainingEvent {}
 
     /**
      * The validation set evaluated.
      *
      * @param step the step after which it was evaluated
-     * @param loss mean cross-entropy over its counted tokens
-     * @param tokenAccuracy the fraction of counted tokens the model ranks first
-     * @param tokens counted tokens
+     * @param loss the method's loss over the set, as in {@link StepMetrics#trainLoss}
+     * @param tokenAccuracy the fraction of counted tokens the model ranks first (for DPO, the
+     *     tokens of the chosen completions)
+     * @param tokens the tokens {@code tokenAccuracy} counts
+     * @param metrics the method's metrics over the set, as in {@link StepMetrics#metrics}
      */
-    record ValidationMetrics(int step, double loss, double tokenAccuracy, long tokens)
+    record ValidationMetrics(
+            int step, double loss, double tokenAccuracy, long tokens, Map<String, Double> metrics)
             implements TrainingEvent {}
 
     /**

@@ -1,5 +1,6 @@
 package dev.anneal.tuner.train;
 
+import static dev.anneal.tuner.ReferenceAssertions.assertCloseToReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -57,7 +58,8 @@ class ReferenceGradientsTest {
             try (NDManager step = manager.newSubManager()) {
                 for (Map.Entry<String, NDArray> gradient : model.gradients(step).entrySet()) {
                     NDArray expected = reference.load(step, gradient.getKey() + ".grad");
-                    assertClose(gradient.getKey(), gradient.getValue(), expected);
+                    assertCloseToReference(
+                            gradient.getKey(), gradient.getValue(), expected, TOLERANCE);
                 }
             }
         }
@@ -85,7 +87,8 @@ class ReferenceGradientsTest {
             try (NDManager step = manager.newSubManager()) {
                 for (Map.Entry<String, NDArray> gradient : model.gradients(step).entrySet()) {
                     String name = "base_model.model." + gradient.getKey() + ".grad";
-                    assertClose(name, gradient.getValue(), reference.load(step, name));
+                    assertCloseToReference(
+                            name, gradient.getValue(), reference.load(step, name), TOLERANCE);
                 }
             }
         }
@@ -144,22 +147,5 @@ class ReferenceGradientsTest {
             double expected = reference.load(manager, "loss").getFloat();
             assertThat(loss).isCloseTo(expected, within(TOLERANCE * expected));
         }
-    }
-
-    private static void assertClose(String name, NDArray actual, NDArray expected) {
-        assertThat(actual.getShape()).as(name).isEqualTo(expected.getShape());
-        float[] got = actual.toFloatArray();
-        float[] want = expected.toFloatArray();
-        double scale = 0;
-        for (float value : want) {
-            scale = Math.max(scale, Math.abs(value));
-        }
-        double worst = 0;
-        for (int i = 0; i < want.length; i++) {
-            worst = Math.max(worst, Math.abs(got[i] - want[i]));
-        }
-        assertThat(worst / scale)
-                .as("%s: max |grad - reference| / max |reference|", name)
-                .isLessThanOrEqualTo(TOLERANCE);
     }
 }

@@ -69,7 +69,7 @@ class TrainingConfigTest {
                 .hasMessageContaining("schedule.warmup_steps");
         assertThatThrownBy(() -> TrainingConfig.parse(MINIMAL + "stability: {lr_backoff: 2}\n"))
                 .hasMessageContaining("stability.lr_backoff");
-        assertThatThrownBy(() -> TrainingConfig.parse(MINIMAL.replace("sft", "dpo")))
+        assertThatThrownBy(() -> TrainingConfig.parse(MINIMAL.replace("sft", "kto")))
                 .hasMessageContaining("method");
         assertThatThrownBy(() -> TrainingConfig.parse(MINIMAL.replace("max_steps: 10", "")))
                 .hasMessageContaining("training.max_steps");
@@ -92,5 +92,47 @@ class TrainingConfigTest {
                                                 "data: {train: data/train.jsonl}",
                                                 "data: {train: a.jsonl, format: text}")))
                 .hasMessageContaining("data.format");
+    }
+
+    @Test
+    void shouldReadBetaWhenMethodIsDpo() throws Exception {
+        String dpo = MINIMAL.replace("method: sft", "method: dpo");
+
+        assertThat(TrainingConfig.parse(dpo).dpo()).isEqualTo(DpoConfig.DEFAULT);
+        assertThat(TrainingConfig.parse(dpo + "dpo: {beta: 0.25}\n").dpo().beta()).isEqualTo(0.25);
+        assertThat(TrainingConfig.parse(MINIMAL).dpo()).isNull();
+    }
+
+    @Test
+    void shouldRejectDpoSettingsWhenInvalidOrMisplaced() {
+        String dpo = MINIMAL.replace("method: sft", "method: dpo");
+
+        assertThatThrownBy(() -> TrainingConfig.parse(dpo + "dpo: {beta: 0}\n"))
+                .hasMessageContaining("dpo.beta");
+        assertThatThrownBy(() -> TrainingConfig.parse(dpo + "dpo: {beta: 0.1, gamma: 1}\n"))
+                .hasMessageContaining("dpo.gamma");
+        assertThatThrownBy(() -> TrainingConfig.parse(MINIMAL + "dpo: {beta: 0.1}\n"))
+                .hasMessageContaining("dpo");
+        assertThatThrownBy(
+                        () ->
+                                TrainingConfig.parse(
+                                        dpo.replace(
+                                                "data: {train: data/train.jsonl}",
+                                                "data: {train: a.jsonl, format: chat}")))
+                .hasMessageContaining("data.format");
+        assertThatThrownBy(
+                        () ->
+                                TrainingConfig.parse(
+                                        MINIMAL.replace(
+                                                "data: {train: data/train.jsonl}",
+                                                "data: {train: a.jsonl, format: preference}")))
+                .hasMessageContaining("method dpo");
+        assertThatThrownBy(
+                        () ->
+                                TrainingConfig.parse(
+                                        dpo.replace(
+                                                "data: {train: data/train.jsonl}",
+                                                "data: {train: a.jsonl, train_on_inputs: true}")))
+                .hasMessageContaining("data.train_on_inputs");
     }
 }
