@@ -145,6 +145,11 @@ public class JobCreation {
                             + " tokens.",
                     "max_seq_length");
         }
+        if (method.equals("dpo") && Boolean.TRUE.equals(request.trainOnInputs())) {
+            throw invalid(
+                    "'train_on_inputs' does not apply to dpo: its loss is on the answers.",
+                    "train_on_inputs");
+        }
         int checkpointInterval =
                 request.checkpointInterval() == null
                         ? DEFAULT_CHECKPOINT_INTERVAL
@@ -182,19 +187,16 @@ public class JobCreation {
             return "supervised";
         }
         String type = method.type();
-        if (type.equals("dpo")) {
-            throw new InvalidRequestException(
-                    "Method 'dpo' is not available yet; use 'supervised'.",
-                    "method.type",
-                    "unsupported_method");
-        }
-        if (!type.equals("supervised")) {
+        if (!type.equals("supervised") && !type.equals("dpo")) {
             throw invalid(
                     "'method.type' must be 'supervised' or 'dpo', got '" + type + "'.",
                     "method.type");
         }
-        if (method.dpo() != null) {
-            throw invalid("'method.dpo' does not go with type 'supervised'.", "method.dpo");
+        String other = type.equals("dpo") ? "supervised" : "dpo";
+        if ((type.equals("dpo") ? method.supervised() : method.dpo()) != null) {
+            throw invalid(
+                    "'method." + other + "' does not go with type '" + type + "'.",
+                    "method." + other);
         }
         return type;
     }

@@ -9,6 +9,7 @@ import static dev.anneal.server.jobs.JobTestSupport.sseData;
 import static dev.anneal.server.jobs.JobTestSupport.unzip;
 import static dev.anneal.server.jobs.JobTestSupport.uploadStoryChats;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -230,6 +231,67 @@ class FineTuningEndToEndIT {
                                 .jsonPath()
                                 .getList("data.id", String.class))
                 .doesNotContain("ft:" + model + ":tiny:" + jobId);
+    }
+
+    @Test
+    void dpoJobOnPreferencePairsWidensTheRewardMargin() throws Exception {
+        String key = TestApi.newTenantKey();
+        String model = JobTestSupport.registerStories260K();
+        String pairs =
+                TestApi.upload(
+                                key,
+                                "pairs.jsonl",
+                                Files.readAllBytes(
+                                        Path.of(
+                                                "..",
+                                                "tuner",
+                                                "recipes",
+                                                "data",
+                                                "tiny_preference_train.jsonl")))
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .<String>path("id");
+        String jobId =
+                createJob(
+                        key,
+                        Map.of(
+                                "model",
+                                model,
+                                "training_file",
+                                pairs,
+                                "learning_rate",
+                                0.003,
+                                "method",
+                                Map.of(
+                                        "type",
+                                        "dpo",
+                                        "dpo",
+                                        Map.of(
+                                                "hyperparameters",
+                                                Map.of(
+                                                        "beta", 0.1,
+                                                        "n_epochs", 2,
+                                                        "batch_size", 4)))));
+        JsonPath job = awaitStatus(key, jobId, "succeeded", Duration.ofMinutes(2));
+        assertThat(job.getString("method.type")).isEqualTo("dpo");
+        assertThat(job.getDouble("hyperparameters.beta")).isEqualTo(0.1);
+
+        List<Map<String, Object>> metrics =
+                as(key).get("/v1/fine_tuning/jobs/" + jobId + "/events?limit=100")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getList("data.findAll { it.type == 'metrics' }.data");
+        // newest first: the last step's margin against the first step's (zero: policy = reference)
+        double last = ((Number) metrics.get(0).get("rewards/margins")).doubleValue();
+        double first =
+                ((Number) metrics.get(metrics.size() - 1).get("rewards/margins")).doubleValue();
+        assertThat(first).isCloseTo(0.0, within(1e-4));
+        assertThat(last).isGreaterThan(0.5);
+        assertThat(((Number) metrics.get(0).get("rewards/accuracies")).doubleValue())
+                .isGreaterThanOrEqualTo(0.75);
     }
 
     /** The {@code seq} of the job's records on the job-events topic, in partition order. */

@@ -5,6 +5,7 @@ import dev.anneal.store.job.JobSpec;
 import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.optim.LrSchedule;
 import dev.anneal.tuner.train.DataConfig;
+import dev.anneal.tuner.train.DpoConfig;
 import dev.anneal.tuner.train.LoopConfig;
 import dev.anneal.tuner.train.OptimizerConfig;
 import dev.anneal.tuner.train.ScheduleConfig;
@@ -13,7 +14,9 @@ import dev.anneal.tuner.train.TrainingConfig;
 import java.nio.file.Path;
 
 /**
- * Turns a job's specification into the engine's training configuration.
+ * Turns a job's specification into the engine's training configuration: supervised jobs train SFT
+ * (chat, prompt–completion) or continued pre-training (text), DPO jobs the DPO recipe with the
+ * job's β.
  *
  * <p>Steps: {@code ceil(n_epochs × examples / batch_size)}. Schedule: linear decay to zero after a
  * warm-up of 5% of the steps, as OpenAI's jobs do. AdamW with β = (0.9, 0.999), weight decay 0.01,
@@ -21,6 +24,13 @@ import java.nio.file.Path;
  * the end; the engine's loss-spike guard with its defaults.
  */
 final class JobPlan {
+
+    /**
+     * DPO's loss heads for zero as the pairs are learnt, so a ratio against its recent level says
+     * nothing: loss-spike rollback is off for DPO jobs; the non-finite guard stays.
+     */
+    private static final StabilityConfig DPO_STABILITY =
+            new StabilityConfig(true, 0, 20, 5, 10, 0.5, 5);
 
     private JobPlan() {}
 
@@ -54,10 +64,13 @@ final class JobPlan {
                                 spec.lora().dropout(),
                                 spec.lora().targetModules().stream().map(m -> m + "_proj").toList())
                         : null;
+        boolean dpo = spec.method().equals("dpo");
         return new TrainingConfig(
-                format == DatasetFormat.TEXT
-                        ? TrainingConfig.Method.PRETRAIN
-                        : TrainingConfig.Method.SFT,
+                dpo
+                        ? TrainingConfig.Method.DPO
+                        : format == DatasetFormat.TEXT
+                                ? TrainingConfig.Method.PRETRAIN
+                                : TrainingConfig.Method.SFT,
                 modelDir,
                 outputDir,
                 seed,
@@ -78,7 +91,8 @@ final class JobPlan {
                         1,
                         validation == null ? 0 : Math.max(1, steps / 10),
                         Math.min(spec.checkpointInterval(), steps)),
-                StabilityConfig.DEFAULT);
+                dpo ? DPO_STABILITY : StabilityConfig.DEFAULT,
+                dpo ? new DpoConfig(spec.beta()) : null);
     }
 
     /** Optimizer steps of a job over {@code examples} examples. */

@@ -168,6 +168,7 @@ final class JobProgress implements TrainingListener {
         data.put("grad_norm", step.gradNorm());
         data.put("tokens_per_second", step.tokensPerSecond());
         data.put("tokens", step.tokens());
+        data.putAll(step.metrics());
         events.append(
                 lease.jobId(),
                 JobEventLog.INFO,
@@ -209,11 +210,17 @@ final class JobProgress implements TrainingListener {
                         maxSteps,
                         validation.loss(),
                         validation.tokenAccuracy()),
-                Map.of(
-                        "step", validation.step(),
-                        "total_steps", maxSteps,
-                        "valid_loss", validation.loss(),
-                        "valid_mean_token_accuracy", validation.tokenAccuracy()));
+                validationData(validation));
+    }
+
+    private Map<String, Object> validationData(TrainingEvent.ValidationMetrics validation) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("step", validation.step());
+        data.put("total_steps", maxSteps);
+        data.put("valid_loss", validation.loss());
+        data.put("valid_mean_token_accuracy", validation.tokenAccuracy());
+        validation.metrics().forEach((name, value) -> data.put("valid_" + name, value));
+        return data;
     }
 
     private void checkpoint(TrainingEvent.CheckpointSaved checkpoint) {
