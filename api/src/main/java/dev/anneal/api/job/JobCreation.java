@@ -10,6 +10,7 @@ import dev.anneal.store.file.format.DatasetFormat;
 import dev.anneal.store.job.FineTuningJob;
 import dev.anneal.store.job.JobRepository;
 import dev.anneal.store.job.JobSpec;
+import dev.anneal.store.model.ModelRepository;
 import dev.anneal.tuner.model.LlamaConfig;
 import dev.anneal.tuner.models.BaseModelRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,6 +28,9 @@ import java.util.regex.Pattern;
 /**
  * Checks a job request completely and resolves every "auto" before the job is queued, so that a job
  * that starts has what it needs: each mistake is a 400 naming its parameter, and nothing is stored.
+ *
+ * <p>{@code model} is a base model or one of the caller's fine-tuned models, to continue from it
+ * (SFT, then DPO on top, for instance).
  *
  * <p>Defaults: LoRA (r 8, alpha 16, dropout 0.05, on q, k, v, o); {@code n_epochs} auto = 3; {@code
  * batch_size} auto = 4 (at most the number of examples); learning rate = multiplier (auto = 1) ×
@@ -49,12 +53,18 @@ public class JobCreation {
     private final JobRepository jobs;
     private final FileService files;
     private final BaseModelRegistry models;
+    private final ModelRepository fineTuned;
 
     @Inject
-    JobCreation(JobRepository jobs, FileService files, BaseModelRegistry models) {
+    JobCreation(
+            JobRepository jobs,
+            FileService files,
+            BaseModelRegistry models,
+            ModelRepository fineTuned) {
         this.jobs = jobs;
         this.files = files;
         this.models = models;
+        this.fineTuned = fineTuned;
     }
 
     /** Checks the request and queues the job. */
@@ -62,15 +72,7 @@ public class JobCreation {
         if (request.model() == null || request.model().isBlank()) {
             throw invalid("'model' is required.", "model");
         }
-        if (models.find(request.model()).isEmpty()) {
-            throw new InvalidRequestException(
-                    "The model '"
-                            + request.model()
-                            + "' does not exist; GET /v1/models lists"
-                            + " the base models.",
-                    "model",
-                    "model_not_found");
-        }
+        String baseModel = baseModelOf(request.model());
         if (request.integrations() != null && !request.integrations().isEmpty()) {
             throw invalid("No integrations are supported.", "integrations");
         }
@@ -133,7 +135,7 @@ public class JobCreation {
         } else if (hyper != null && hyper.beta() != null) {
             throw invalid("'beta' applies to method 'dpo' only.", "beta");
         }
-        int contextLength = contextLength(request.model());
+        int contextLength = contextLength(baseModel);
         int maxSeq =
                 request.maxSeqLength() == null
                         ? Math.min(DEFAULT_MAX_SEQ, contextLength)
@@ -180,6 +182,28 @@ public class JobCreation {
                 seed,
                 spec,
                 request.metadata());
+    }
+
+    /**
+     * The base model at the root of {@code model}: itself, or for one of the caller's fine-tuned
+     * models (a job may continue from it), the base its lineage started from.
+     */
+    private String baseModelOf(String model) {
+        if (models.find(model).isPresent()) {
+            return model;
+        }
+        return fineTuned
+                .findFineTuned(model)
+                .map(m -> baseModelOf(m.baseModel()))
+                .orElseThrow(
+                        () ->
+                                new InvalidRequestException(
+                                        "The model '"
+                                                + model
+                                                + "' does not exist; GET /v1/models lists the"
+                                                + " base models and your fine-tuned ones.",
+                                        "model",
+                                        "model_not_found"));
     }
 
     private static String methodType(CreateJobRequest.Method method) {

@@ -234,9 +234,25 @@ class FineTuningEndToEndIT {
     }
 
     @Test
-    void dpoJobOnPreferencePairsWidensTheRewardMargin() throws Exception {
+    void dpoOnTopOfAnSftModelWidensTheRewardMargin() throws Exception {
         String key = TestApi.newTenantKey();
-        String model = JobTestSupport.registerStories260K();
+        String base = JobTestSupport.registerStories260K();
+        // first SFT (LoRA), then DPO continuing from the fine-tuned model
+        String sft =
+                createJob(
+                        key,
+                        Map.of(
+                                "model",
+                                base,
+                                "training_file",
+                                uploadStoryChats(key, 8),
+                                "suffix",
+                                "sft",
+                                "hyperparameters",
+                                Map.of("n_epochs", 1)));
+        String model =
+                awaitStatus(key, sft, "succeeded", Duration.ofMinutes(2))
+                        .getString("fine_tuned_model");
         String pairs =
                 TestApi.upload(
                                 key,
@@ -275,6 +291,14 @@ class FineTuningEndToEndIT {
                                                         "batch_size", 4)))));
         JsonPath job = awaitStatus(key, jobId, "succeeded", Duration.ofMinutes(2));
         assertThat(job.getString("method.type")).isEqualTo("dpo");
+        assertThat(job.getString("fine_tuned_model")).isEqualTo("ft:" + base + "::" + jobId);
+        assertThat(
+                        as(key).get("/v1/models/" + job.getString("fine_tuned_model"))
+                                .then()
+                                .statusCode(200)
+                                .extract()
+                                .<String>path("parent"))
+                .isEqualTo(model);
         assertThat(job.getDouble("hyperparameters.beta")).isEqualTo(0.1);
 
         List<Map<String, Object>> metrics =

@@ -174,9 +174,13 @@ public class FineTuningJob {
         return errorCode == null ? null : new JobError(errorCode, errorMessage, errorParam);
     }
 
-    /** The name the job's fine-tuned model gets: {@code ft:<base>:<suffix>:<job id>}. */
+    /**
+     * The name the job's fine-tuned model gets: {@code ft:<base>:<suffix>:<job id>}, where base is
+     * the base model at the root of the lineage when the job continues from a fine-tuned model.
+     */
     public String outputModelName() {
-        return "ft:" + model + ":" + (suffix == null ? "" : suffix) + ":" + id;
+        String base = model.startsWith("ft:") ? model.split(":")[1] : model;
+        return "ft:" + base + ":" + (suffix == null ? "" : suffix) + ":" + id;
     }
 
     public String fineTunedModel() {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.anneal.tuner.checkpoint.HfCheckpoint;
+import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.checkpoint.SafetensorsFile;
 import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.lora.LoraLinear;
@@ -117,6 +118,27 @@ public final class MergedWeights {
             if (Files.isRegularFile(source)) {
                 Files.copy(source, dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
             }
+        }
+    }
+
+    /**
+     * Writes base plus PEFT adapter as one plain Hugging Face folder: the starting point of a
+     * training that continues from a LoRA fine-tuned model (its adapter folded in and frozen, a new
+     * adapter or every weight trained on top).
+     *
+     * @param baseModelDir the base model's Hugging Face folder
+     * @param adapterDir the PEFT adapter folder
+     * @param dir the folder to write
+     * @throws IOException if a file cannot be read or written, or the adapter does not fit
+     */
+    public static void mergeAdapter(Path baseModelDir, Path adapterDir, Path dir)
+            throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            PeftAdapter adapter = PeftAdapter.load(adapterDir, manager);
+            LoraProjections projections = new LoraProjections(adapter.config(), manager);
+            LlamaForCausalLM model = HfModelLoader.load(baseModelDir, manager, projections);
+            adapter.applyTo(projections);
+            save(dir, model, projections, baseModelDir);
         }
     }
 

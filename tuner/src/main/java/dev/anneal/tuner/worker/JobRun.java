@@ -13,6 +13,8 @@ import dev.anneal.store.job.JobError;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
 import dev.anneal.store.job.JobSpec;
+import dev.anneal.store.model.FineTunedModel;
+import dev.anneal.tuner.export.MergedWeights;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.recipe.Recipe;
 import dev.anneal.tuner.recipe.RunOptions;
@@ -79,7 +81,7 @@ final class JobRun {
                     job.validationFile() == null
                             ? null
                             : decrypt(context.files().get(job.validationFile()), "valid.jsonl");
-            Path modelDir = context.models().folderOf(job.model());
+            Path modelDir = startingModel(job.model());
             Path output = work.resolve("output");
             TrainingConfig config =
                     JobPlan.trainingConfig(
@@ -127,6 +129,29 @@ final class JobRun {
                             "Job %s: lease lost, stopped without writing anything more",
                             lease.jobId());
         }
+    }
+
+    /**
+     * The folder training starts from: a base model's, or one of the tenant's fine-tuned models
+     * unpacked from its archive — full weights as they are, a LoRA adapter folded into its own
+     * starting model (so the new training, and DPO's reference, start from base plus adapter).
+     */
+    private Path startingModel(String modelId) throws IOException {
+        if (context.models().find(modelId).isPresent()) {
+            return context.models().folderOf(modelId);
+        }
+        FineTunedModel model = context.fineTuned().getFineTuned(modelId, "model");
+        Path unpacked = work.resolve("start").resolve(model.blobName());
+        try (InputStream in =
+                context.blobs().open(new BlobKey(lease.tenantId(), model.blobName()), dataKey())) {
+            ZipArchive.extract(in, unpacked);
+        }
+        if (!model.kind().equals("lora")) {
+            return unpacked;
+        }
+        Path merged = work.resolve("start").resolve(model.blobName() + "-merged");
+        MergedWeights.mergeAdapter(startingModel(model.baseModel()), unpacked, merged);
+        return merged;
     }
 
     /** Afresh on a first claim; from the last stored checkpoint on a takeover. */

@@ -8,6 +8,7 @@ import dev.anneal.store.job.JobEventLog;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
 import dev.anneal.store.job.JobRepository;
+import dev.anneal.store.model.ModelRepository;
 import dev.anneal.store.tenant.CurrentTenant;
 import dev.anneal.store.tenant.TenantKeyRing;
 import dev.anneal.tuner.models.BaseModelRegistry;
@@ -62,6 +63,7 @@ public class TunerWorker {
             JobEventLog events,
             FileService files,
             BaseModelRegistry models,
+            ModelRepository fineTuned,
             BlobStore blobs,
             TenantKeyRing keyRing,
             CurrentTenant currentTenant) {
@@ -75,6 +77,7 @@ public class TunerWorker {
                         events,
                         files,
                         models,
+                        fineTuned,
                         blobs,
                         keyRing,
                         currentTenant,

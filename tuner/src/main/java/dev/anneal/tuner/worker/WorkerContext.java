@@ -5,6 +5,7 @@ import dev.anneal.store.file.FileService;
 import dev.anneal.store.job.JobEventLog;
 import dev.anneal.store.job.JobQueue;
 import dev.anneal.store.job.JobRepository;
+import dev.anneal.store.model.ModelRepository;
 import dev.anneal.store.tenant.CurrentTenant;
 import dev.anneal.store.tenant.TenantKeyRing;
 import dev.anneal.tuner.models.BaseModelRegistry;
@@ -17,6 +18,7 @@ record WorkerContext(
         JobEventLog events,
         FileService files,
         BaseModelRegistry models,
+        ModelRepository fineTuned,
         BlobStore blobs,
         TenantKeyRing keyRing,
         CurrentTenant currentTenant,

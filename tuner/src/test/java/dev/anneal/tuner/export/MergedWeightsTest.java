@@ -63,12 +63,11 @@ class MergedWeightsTest {
             PeftAdapterTest.randomise(projections, manager, 6);
             PeftAdapter.save(dir.resolve("adapter"), projections, "stories260K");
 
-            PeftAdapter adapter = PeftAdapter.load(dir.resolve("adapter"), manager);
-            LoraProjections reloaded = new LoraProjections(adapter.config(), manager);
-            LlamaForCausalLM model = HfModelLoader.load(Stories260K.DIR, manager, reloaded);
-            adapter.applyTo(reloaded);
-            MergedWeights.save(dir.resolve("merged"), model, reloaded, Stories260K.DIR);
+            MergedWeights.mergeAdapter(
+                    Stories260K.DIR, dir.resolve("adapter"), dir.resolve("merged"));
 
+            LlamaForCausalLM model =
+                    PeftAdapter.loadModel(Stories260K.DIR, dir.resolve("adapter"), manager);
             assertThat(PeftAdapterTest.logits(HfModelLoader.load(dir.resolve("merged"), manager)))
                     .containsExactly(PeftAdapterTest.logits(model), within(1e-4f));
         }
