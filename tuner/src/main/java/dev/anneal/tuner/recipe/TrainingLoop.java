@@ -253,6 +253,7 @@ final class TrainingLoop {
                         optimizer.step(model.values(), gradients, lr, stepManager);
                         model.zeroGradients(stepManager);
                         spikes.accept(loss);
+                        lrScale = stability.recoverLearningRate(lrScale);
                         lastLoss = loss;
                         double seconds = (System.nanoTime() - started) / 1e9;
                         listener.onEvent(

@@ -7,7 +7,9 @@ package dev.anneal.tuner.train;
  * loss exceeds {@code spike_factor} times the mean of the last {@code spike_window} accepted losses
  * (once {@code min_history} are known) is a spike: training is rolled back to the last good
  * snapshot (taken in memory every {@code snapshot_every} steps), the learning rate is multiplied by
- * {@code lr_backoff}, and the offending batch, with those read since the snapshot, is skipped.
+ * {@code lr_backoff}, and the offending batch, with those read since the snapshot, is skipped. The
+ * lowered rate then recovers geometrically over {@code lr_recovery_steps} accepted steps (0: it
+ * stays lowered), so a single bad batch does not slow the rest of the run down.
  *
  * @param skipNonFinite {@code skip_non_finite} (default true)
  * @param spikeFactor {@code spike_factor}: 0 turns spike detection off (default 3.0)
@@ -17,6 +19,8 @@ package dev.anneal.tuner.train;
  * @param lrBackoff {@code lr_backoff}: learning-rate factor after a rollback, in (0, 1] (default
  *     0.5)
  * @param maxRollbacks {@code max_rollbacks}: rollbacks allowed before the run fails (default 5)
+ * @param lrRecoverySteps {@code lr_recovery_steps}: accepted steps over which a backed-off learning
+ *     rate returns to its level before the rollback (default 20; 0 keeps it lowered)
  */
 public record StabilityConfig(
         boolean skipNonFinite,
@@ -25,10 +29,12 @@ public record StabilityConfig(
         int minHistory,
         int snapshotEvery,
         double lrBackoff,
-        int maxRollbacks) {
+        int maxRollbacks,
+        int lrRecoverySteps) {
 
     /** The defaults. */
-    public static final StabilityConfig DEFAULT = new StabilityConfig(true, 3.0, 20, 5, 10, 0.5, 5);
+    public static final StabilityConfig DEFAULT =
+            new StabilityConfig(true, 3.0, 20, 5, 10, 0.5, 5, 20);
 
     /** Validates the section; messages name the key. */
     public StabilityConfig {
@@ -53,10 +59,28 @@ public record StabilityConfig(
             throw new IllegalArgumentException(
                     "stability.lr_backoff must be in (0, 1], got " + lrBackoff);
         }
+        if (lrRecoverySteps < 0) {
+            throw new IllegalArgumentException(
+                    "stability.lr_recovery_steps must not be negative, got " + lrRecoverySteps);
+        }
         if (maxRollbacks < 0) {
             throw new IllegalArgumentException(
                     "stability.max_rollbacks must not be negative, got " + maxRollbacks);
         }
+    }
+
+    /**
+     * The learning-rate scale after one more accepted step: a backed-off scale moves back toward 1
+     * by the {@code lr_recovery_steps}-th root of {@code 1 / lr_backoff}.
+     *
+     * @param scale the scale before the step
+     * @return the scale after it
+     */
+    public double recoverLearningRate(double scale) {
+        if (lrRecoverySteps == 0 || scale >= 1) {
+            return scale;
+        }
+        return Math.min(1.0, scale * Math.pow(1 / lrBackoff, 1.0 / lrRecoverySteps));
     }
 
     /** Whether spikes are detected at all. */

@@ -317,7 +317,8 @@ public record TrainingConfig(
                         "min_history",
                         "snapshot_every",
                         "lr_backoff",
-                        "max_rollbacks"));
+                        "max_rollbacks",
+                        "lr_recovery_steps"));
         return new StabilityConfig(
                 stability.bool("skip_non_finite", d.skipNonFinite()),
                 stability.number("spike_factor", d.spikeFactor()),
@@ -325,7 +326,8 @@ public record TrainingConfig(
                 stability.integer("min_history", d.minHistory()),
                 stability.integer("snapshot_every", d.snapshotEvery()),
                 stability.number("lr_backoff", d.lrBackoff()),
-                stability.integer("max_rollbacks", d.maxRollbacks()));
+                stability.integer("max_rollbacks", d.maxRollbacks()),
+                stability.integer("lr_recovery_steps", d.lrRecoverySteps()));
     }
 
     private static DpoConfig dpo(ConfigReader dpo) {

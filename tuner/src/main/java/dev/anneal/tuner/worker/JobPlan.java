@@ -30,7 +30,7 @@ final class JobPlan {
      * nothing: loss-spike rollback is off for DPO jobs; the non-finite guard stays.
      */
     private static final StabilityConfig DPO_STABILITY =
-            new StabilityConfig(true, 0, 20, 5, 10, 0.5, 5);
+            new StabilityConfig(true, 0, 20, 5, 10, 0.5, 5, 20);
 
     private JobPlan() {}
 

@@ -106,8 +106,9 @@ class SftRecipeTest {
     /**
      * Point 5 of issue 3: a poisoned batch (an answer of noise, at step 14 of an unshuffled set)
      * makes the loss spike; training rolls back to the snapshot of step 12 with half the learning
-     * rate and skips it. Its final validation loss stays within 5% of a run on clean data, and well
-     * below that of the same poisoned run without the guard.
+     * rate, which recovers over the next two steps, and skips it. Its final validation loss matches
+     * a run on clean data (within 1%: the guarded run skipped the batches since the snapshot), and
+     * is far below that of the same poisoned run without the guard.
      */
     @Test
     void shouldRollBackAndSkipPoisonedBatchWhenLossSpikes(@TempDir Path output) throws Exception {
@@ -134,11 +135,10 @@ class SftRecipeTest {
         assertThat(rollbacks.get(0).restoredStep()).isEqualTo(12);
         assertThat(rollbacks.get(0).loss()).isGreaterThan(2 * rollbacks.get(0).runningMean());
         assertThat(rollbacks.get(0).learningRateScale()).isEqualTo(0.5);
-        // Measured: guarded 1.204, clean 1.170, unguarded 1.474. The guarded run pays for its
-        // halved
-        // learning rate and the three batches it skipped, hence the 5% allowance.
+        // Measured: guarded 1.1737, clean 1.1701, unguarded 1.4742 (without the learning rate's
+        // recovery the guarded run ended at 1.204).
         assertThat(withGuard.validationLoss())
-                .isLessThanOrEqualTo(withoutPoison.validationLoss() * 1.05)
+                .isLessThanOrEqualTo(withoutPoison.validationLoss() * 1.01)
                 .isLessThan(withoutGuard.validationLoss() - 0.1);
     }
 
@@ -157,7 +157,7 @@ class SftRecipeTest {
                 schedule: {type: cosine, min_lr_ratio: 0.1}
                 training: {max_steps: 20, batch_size: 2}
                 stability: {spike_factor: %s, spike_window: 10, min_history: 3, snapshot_every: 4,
-                            lr_backoff: 0.5}
+                            lr_backoff: 0.5, lr_recovery_steps: 2}
                 """
                         .formatted(
                                 Stories260K.DIR.toAbsolutePath(),

@@ -112,7 +112,7 @@ class TrainableModelTest {
     @Test
     void shouldFlagSpikeOnlyAboveFactorTimesRunningMeanWhenHistoryIsLongEnough() {
         LossSpikeDetector detector =
-                new LossSpikeDetector(new StabilityConfig(true, 3.0, 3, 2, 10, 0.5, 5));
+                new LossSpikeDetector(new StabilityConfig(true, 3.0, 3, 2, 10, 0.5, 5, 20));
 
         detector.accept(1.0);
         assertThat(detector.isSpike(100)).isFalse();
