@@ -236,6 +236,7 @@ final class PreferenceReader {
             if (content == null || !content.isTextual()) {
                 throw invalid(path + ".content", "'" + path + ".content' must be a string.");
             }
+            withoutNul(content.textValue(), path + ".content");
             messages.add(new Message(role.textValue(), content.textValue()));
         }
         return List.copyOf(messages);
@@ -280,6 +281,8 @@ final class PreferenceReader {
                         path,
                         "'" + path + "' is longer than " + MAX_METADATA_VALUE + " characters.");
             }
+            withoutNul(pair.getKey(), path);
+            withoutNul(pair.getValue().textValue(), path);
             pairs.put(pair.getKey(), pair.getValue().textValue());
         }
         return pairs;
@@ -305,7 +308,15 @@ final class PreferenceReader {
         if (value.textValue().length() > maxLength) {
             throw invalid(field, "'" + field + "' is longer than " + maxLength + " characters.");
         }
-        return value.textValue();
+        return withoutNul(value.textValue(), field);
+    }
+
+    /** PostgreSQL's text cannot hold U+0000; such a record could never be stored. */
+    private static String withoutNul(String text, String field) {
+        if (text.indexOf('\u0000') >= 0) {
+            throw invalid(field, "'" + field + "' must not contain the character U+0000.");
+        }
+        return text;
     }
 
     private static List<String> sorted(Set<String> values) {

@@ -103,6 +103,14 @@ class PreferenceRecordTest {
     }
 
     @Test
+    void shouldRefuseTheNulCharacterThatPostgresCannotStore() throws Exception {
+        ObjectNode node = pairwise();
+        ((ObjectNode) node.withArray("chosen").get(0)).put("content", "a" + (char) 0 + "b");
+
+        assertInvalid(node, "chosen[0].content");
+    }
+
+    @Test
     void shouldLimitMetadata() throws Exception {
         ObjectNode tooMany = pairwise();
         ObjectNode metadata = tooMany.putObject("metadata");
