@@ -1,6 +1,7 @@
 package dev.anneal.api.feedback;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.api.ListResponse;
 import dev.anneal.events.InvalidPreferenceException;
 import dev.anneal.events.PreferenceRecord;
@@ -13,6 +14,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,11 +37,13 @@ public class FeedbackResource {
 
     private final FeedbackProducer producer;
     private final CurrentTenant currentTenant;
+    private final ObjectMapper json;
 
     @Inject
-    FeedbackResource(FeedbackProducer producer, CurrentTenant currentTenant) {
+    FeedbackResource(FeedbackProducer producer, CurrentTenant currentTenant, ObjectMapper json) {
         this.producer = producer;
         this.currentTenant = currentTenant;
+        this.json = json;
     }
 
     @POST
@@ -47,7 +52,10 @@ public class FeedbackResource {
             summary =
                     "Submit preference feedback (pairwise judgements or ratings), one record or an"
                             + " array of up to 1000; repeated event ids are stored once")
-    public Response submit(JsonNode body) {
+    public Response submit(InputStream content) throws IOException {
+        // parsed here rather than bound by the framework, so that malformed JSON reaches the one
+        // mapper of JSON errors like every other body's
+        JsonNode body = json.readTree(content);
         if (body == null || body.isMissingNode()) {
             throw new InvalidRequestException(
                     "A JSON body is required: one feedback record or an array of them.", null);

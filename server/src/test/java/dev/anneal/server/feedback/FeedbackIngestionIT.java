@@ -128,9 +128,8 @@ class FeedbackIngestionIT {
                 .statusCode(400)
                 .body("error.param", equalTo("score"));
         post(key, "[]").statusCode(400).body("error.code", equalTo("invalid_batch_size"));
-        post(key, "{\"type\":")
-                .statusCode(400)
-                .body("error.type", equalTo("invalid_request_error"));
+        post(key, "{\"type\":").statusCode(400).body("error.code", equalTo("invalid_json"));
+        post(key, "").statusCode(400).body("error.message", containsString("JSON body is required"));
     }
 
     @Test
