@@ -129,7 +129,9 @@ class FeedbackIngestionIT {
                 .body("error.param", equalTo("score"));
         post(key, "[]").statusCode(400).body("error.code", equalTo("invalid_batch_size"));
         post(key, "{\"type\":").statusCode(400).body("error.code", equalTo("invalid_json"));
-        post(key, "").statusCode(400).body("error.message", containsString("JSON body is required"));
+        post(key, "")
+                .statusCode(400)
+                .body("error.message", containsString("JSON body is required"));
     }
 
     @Test
