@@ -10,8 +10,10 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** Creates and finds tenants. Administrator operations: they see every tenant. */
 @ApplicationScoped
@@ -55,6 +57,17 @@ public class TenantRepository {
 
     public Optional<Tenant> find(String id) {
         return Optional.ofNullable(em.find(Tenant.class, id));
+    }
+
+    /** Those of {@code ids} that name a tenant. */
+    public Set<String> existing(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Set.of();
+        }
+        return Set.copyOf(
+                em.createQuery("select t.id from Tenant t where t.id in :ids", String.class)
+                        .setParameter("ids", ids)
+                        .getResultList());
     }
 
     public Tenant get(String id) {

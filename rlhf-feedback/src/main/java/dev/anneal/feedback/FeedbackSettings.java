@@ -1,0 +1,26 @@
+package dev.anneal.feedback;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+
+/** The feedback role's settings ({@code anneal.feedback.*}, env {@code ANNEAL_FEEDBACK_*}). */
+@ConfigMapping(prefix = "anneal.feedback")
+public interface FeedbackSettings {
+
+    /** Most records read, validated and stored as one batch (one transaction, one commit). */
+    @WithName("batch-size")
+    @WithDefault("500")
+    int batchSize();
+
+    /** Longest wait between two attempts while the database or Kafka refuses a batch. */
+    @WithName("max-backoff")
+    @WithDefault("30s")
+    Duration maxBackoff();
+
+    /** How long a batch may keep failing before the consumer reports itself unhealthy. */
+    @WithName("unhealthy-after")
+    @WithDefault("5m")
+    Duration unhealthyAfter();
+}

@@ -1,0 +1,320 @@
+package dev.anneal.feedback;
+
+import dev.anneal.events.InvalidPreferenceException;
+import dev.anneal.events.PreferenceRecord;
+import dev.anneal.events.ReliableProducer;
+import dev.anneal.events.Topics;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The feedback role: reads {@link Topics#PREFERENCES} in consumer group {@value #GROUP}, one batch
+ * per poll, and for each batch (1) stores the valid records in one transaction, (2) sends the
+ * invalid ones to {@link Topics#PREFERENCES_DLQ} and waits for their acknowledgement, (3) commits
+ * the batch's offsets. A crash anywhere before (3) reads the batch again, which stores nothing
+ * twice (event ids are unique per tenant); nothing is committed that is not stored or
+ * dead-lettered.
+ *
+ * <p>While a step fails (the database or Kafka is down) the consumer pauses its partitions, keeps
+ * polling to stay in its group, and retries with exponential backoff up to {@code
+ * anneal.feedback.max-backoff}. A rebalance during the retries gives the batch up: its records are
+ * read again by whichever consumer owns their partitions next.
+ *
+ * <p>Runs on one thread of its own when {@code anneal.roles} holds {@code feedback} or {@code all}.
+ */
+@ApplicationScoped
+public class PreferenceFeedbackConsumer {
+
+    /** The consumer group of every feedback process. */
+    public static final String GROUP = "anneal-feedback";
+
+    private static final Logger LOG = Logger.getLogger(PreferenceFeedbackConsumer.class);
+    private static final Duration POLL = Duration.ofSeconds(1);
+    private static final long FIRST_BACKOFF_MS = 100;
+    private static final long SHUTDOWN_WAIT_MS = 10_000;
+
+    private final FeedbackSettings settings;
+    private final String bootstrapServers;
+    private final Set<String> roles;
+    private final FeedbackWriter writer;
+    private final FeedbackMetrics metrics;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private KafkaProducer<byte[], byte[]> deadLetters;
+    private Thread thread;
+    private volatile boolean stopping;
+    private volatile boolean died;
+    private volatile Instant failingSince;
+    private volatile String lastFailure;
+
+    /** Set by the rebalance listener when partitions are taken away while a batch is in hand. */
+    private boolean revoked;
+
+    @Inject
+    PreferenceFeedbackConsumer(
+            FeedbackSettings settings,
+            @ConfigProperty(name = "anneal.kafka.bootstrap-servers") String bootstrapServers,
+            @ConfigProperty(name = "anneal.roles", defaultValue = "all") Set<String> roles,
+            FeedbackWriter writer,
+            FeedbackMetrics metrics) {
+        this.settings = settings;
+        this.bootstrapServers = bootstrapServers;
+        this.roles = roles;
+        this.writer = writer;
+        this.metrics = metrics;
+    }
+
+    void start(@Observes StartupEvent startup) {
+        if (!roles.contains("feedback") && !roles.contains("all")) {
+            return;
+        }
+        deadLetters =
+                new KafkaProducer<>(
+                        ReliableProducer.config(bootstrapServers, "anneal-feedback-dlq"),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer());
+        thread = new Thread(this::run, "anneal-feedback-consumer");
+        thread.setDaemon(true);
+        thread.start();
+        LOG.infof("Feedback role: consuming %s as group %s", Topics.PREFERENCES, GROUP);
+    }
+
+    /** Whether this process runs the consumer. */
+    boolean enabled() {
+        return thread != null;
+    }
+
+    /** Whether the consumer thread stopped on an unexpected error. */
+    boolean died() {
+        return died;
+    }
+
+    /** Since when the batch in hand has kept failing, or {@code null} while all is well. */
+    Instant failingSince() {
+        return failingSince;
+    }
+
+    /** The latest failure's message, or {@code null}. */
+    String lastFailure() {
+        return lastFailure;
+    }
+
+    private void run() {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "anneal-feedback");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSize());
+        try (KafkaConsumer<byte[], byte[]> kafka =
+                new KafkaConsumer<>(
+                        config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer = kafka;
+            kafka.subscribe(List.of(Topics.PREFERENCES), new Rebalances());
+            while (!stopping) {
+                ConsumerRecords<byte[], byte[]> records = kafka.poll(POLL);
+                metrics.lag(lag(kafka));
+                if (!records.isEmpty()) {
+                    handle(kafka, records);
+                }
+            }
+        } catch (WakeupException | InterruptedException e) {
+            // shutting down
+        } catch (RuntimeException e) {
+            if (!stopping) {
+                died = true;
+                lastFailure = String.valueOf(e.getMessage());
+                LOG.errorf(e, "The feedback consumer stopped");
+            }
+        }
+    }
+
+    private void handle(
+            KafkaConsumer<byte[], byte[]> kafka, ConsumerRecords<byte[], byte[]> records)
+            throws InterruptedException {
+        revoked = false;
+        List<FeedbackWriter.Valid> valid = new ArrayList<>(records.count());
+        List<DeadLetter> invalid = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            try {
+                valid.add(
+                        new FeedbackWriter.Valid(record, PreferenceRecord.fromJson(value(record))));
+            } catch (InvalidPreferenceException e) {
+                invalid.add(DeadLetter.of(record, e));
+            }
+        }
+        try {
+            FeedbackWriter.Outcome outcome = retrying(kafka, "store", () -> writer.store(valid));
+            metrics.stored(outcome.stored());
+            metrics.duplicates(outcome.duplicates());
+            invalid.addAll(outcome.unknownTenants());
+            retrying(kafka, "dead-letter", () -> deadLetter(invalid));
+            retrying(kafka, "commit offsets", () -> commit(kafka, records));
+        } catch (BatchGivenUp e) {
+            rewind(kafka, records);
+        }
+        kafka.resume(kafka.paused());
+    }
+
+    private static byte[] value(ConsumerRecord<byte[], byte[]> record) {
+        return record.value() == null ? new byte[0] : record.value();
+    }
+
+    /** Sends the dead letters and returns once Kafka acknowledged every one. */
+    private Void deadLetter(List<DeadLetter> letters) throws InterruptedException {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(letters.size());
+        for (DeadLetter letter : letters) {
+            sent.add(deadLetters.send(letter.toProducerRecord(Topics.PREFERENCES_DLQ)));
+        }
+        deadLetters.flush();
+        try {
+            for (Future<RecordMetadata> future : sent) {
+                future.get();
+            }
+        } catch (ExecutionException e) {
+            throw new KafkaException("Kafka refused a dead letter", e.getCause());
+        }
+        for (DeadLetter letter : letters) {
+            metrics.deadLettered(letter.reason());
+            LOG.warnf(
+                    "Dead-lettered %s-%d offset %d (%s): %s",
+                    letter.source().topic(),
+                    letter.source().partition(),
+                    letter.source().offset(),
+                    letter.reason(),
+                    letter.message());
+        }
+        return null;
+    }
+
+    private static Void commit(
+            KafkaConsumer<byte[], byte[]> kafka, ConsumerRecords<byte[], byte[]> records) {
+        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+        for (TopicPartition partition : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> in = records.records(partition);
+            ConsumerRecord<byte[], byte[]> last = in.get(in.size() - 1);
+            next.put(partition, new OffsetAndMetadata(last.offset() + 1, last.leaderEpoch(), ""));
+        }
+        kafka.commitSync(next);
+        return null;
+    }
+
+    /**
+     * Runs {@code step} until it succeeds. Between attempts the partitions are paused and the
+     * consumer keeps polling (its heartbeat in the group) for the backoff's length.
+     *
+     * @throws BatchGivenUp when partitions were revoked meanwhile, or the process stops
+     */
+    private <T> T retrying(KafkaConsumer<byte[], byte[]> kafka, String what, Callable<T> step)
+            throws InterruptedException {
+        long backoffMs = FIRST_BACKOFF_MS;
+        while (true) {
+            try {
+                T result = step.call();
+                failingSince = null;
+                return result;
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                if (stopping) {
+                    throw new BatchGivenUp();
+                }
+                if (failingSince == null) {
+                    failingSince = Instant.now();
+                }
+                lastFailure = what + ": " + e.getMessage();
+                LOG.warnf("Feedback batch: %s failed, retrying in %d ms: %s", what, backoffMs, e);
+                kafka.pause(kafka.assignment());
+                rewind(kafka, kafka.poll(Duration.ofMillis(backoffMs)));
+                if (revoked || stopping) {
+                    throw new BatchGivenUp();
+                }
+                backoffMs = Math.min(backoffMs * 2, settings.maxBackoff().toMillis());
+            }
+        }
+    }
+
+    /** Moves the partitions of {@code records} that this consumer still owns back to them. */
+    private static void rewind(
+            KafkaConsumer<byte[], byte[]> kafka, ConsumerRecords<byte[], byte[]> records) {
+        Set<TopicPartition> owned = kafka.assignment();
+        for (TopicPartition partition : records.partitions()) {
+            if (owned.contains(partition)) {
+                kafka.seek(partition, records.records(partition).get(0).offset());
+            }
+        }
+    }
+
+    private static long lag(KafkaConsumer<byte[], byte[]> kafka) {
+        long sum = 0;
+        for (TopicPartition partition : kafka.assignment()) {
+            OptionalLong lag = kafka.currentLag(partition);
+            if (lag.isPresent()) {
+                sum += lag.getAsLong();
+            }
+        }
+        return sum;
+    }
+
+    void stop(@Observes ShutdownEvent shutdown) throws InterruptedException {
+        if (thread == null) {
+            return;
+        }
+        stopping = true;
+        KafkaConsumer<byte[], byte[]> kafka = consumer;
+        if (kafka != null) {
+            kafka.wakeup();
+        }
+        thread.join(SHUTDOWN_WAIT_MS);
+        deadLetters.close(Duration.ofSeconds(5));
+    }
+
+    /** The batch in hand is abandoned; its uncommitted records will be read again. */
+    private static final class BatchGivenUp extends RuntimeException {
+        BatchGivenUp() {
+            super(null, null, false, false);
+        }
+    }
+
+    private final class Rebalances implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                revoked = true;
+            }
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+    }
+}
