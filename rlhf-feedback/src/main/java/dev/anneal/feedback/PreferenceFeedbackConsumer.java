@@ -4,6 +4,7 @@ import dev.anneal.events.InvalidPreferenceException;
 import dev.anneal.events.PreferenceRecord;
 import dev.anneal.events.ReliableProducer;
 import dev.anneal.events.Topics;
+import dev.anneal.store.Roles;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -65,7 +66,7 @@ public class PreferenceFeedbackConsumer {
 
     private final FeedbackSettings settings;
     private final String bootstrapServers;
-    private final Set<String> roles;
+    private final Roles roles;
     private final FeedbackWriter writer;
     private final FeedbackMetrics metrics;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -83,7 +84,7 @@ public class PreferenceFeedbackConsumer {
     PreferenceFeedbackConsumer(
             FeedbackSettings settings,
             @ConfigProperty(name = "anneal.kafka.bootstrap-servers") String bootstrapServers,
-            @ConfigProperty(name = "anneal.roles", defaultValue = "all") Set<String> roles,
+            Roles roles,
             FeedbackWriter writer,
             FeedbackMetrics metrics) {
         this.settings = settings;
@@ -94,7 +95,7 @@ public class PreferenceFeedbackConsumer {
     }
 
     void start(@Observes StartupEvent startup) {
-        if (!roles.contains("feedback") && !roles.contains("all")) {
+        if (!roles.runs(Roles.FEEDBACK)) {
             return;
         }
         deadLetters =

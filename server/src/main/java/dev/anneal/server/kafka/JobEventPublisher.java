@@ -3,6 +3,7 @@ package dev.anneal.server.kafka;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.events.JobEventRecord;
+import dev.anneal.events.ReliableProducer;
 import dev.anneal.events.Topics;
 import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.job.JobEvent;
@@ -15,13 +16,11 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
@@ -58,14 +57,8 @@ public class JobEventPublisher {
     }
 
     void start(@Observes StartupEvent startup) {
-        Map<String, Object> config = new HashMap<>(settings.clientProperties());
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 2);
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
-        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
-        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, "anneal-job-events");
+        Map<String, Object> config =
+                ReliableProducer.config(settings.bootstrapServers(), "anneal-job-events");
         producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
         thread = new Thread(this::run, "anneal-job-event-relay");
         thread.setDaemon(true);

@@ -1,6 +1,7 @@
 package dev.anneal.tuner.worker;
 
 import dev.anneal.store.Ids;
+import dev.anneal.store.Roles;
 import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.blob.BlobStore;
 import dev.anneal.store.file.FileService;
@@ -46,7 +47,7 @@ public class TunerWorker {
     private static final String INTEROP_THREADS = "ai.djl.pytorch.num_interop_threads";
 
     private final WorkerSettings settings;
-    private final Set<String> roles;
+    private final Roles roles;
     private final WorkerContext context;
     private final Set<Heartbeat> running = ConcurrentHashMap.newKeySet();
     private final List<Thread> slots = new ArrayList<>();
@@ -56,7 +57,7 @@ public class TunerWorker {
     @Inject
     TunerWorker(
             WorkerSettings settings,
-            @ConfigProperty(name = "anneal.roles", defaultValue = "all") Set<String> roles,
+            Roles roles,
             @ConfigProperty(name = "anneal.data-dir") Path dataDir,
             JobQueue queue,
             JobRepository jobs,
@@ -85,7 +86,7 @@ public class TunerWorker {
     }
 
     void start(@Observes StartupEvent startup) {
-        if (!roles.contains("tuner") && !roles.contains("all")) {
+        if (!roles.runs(Roles.TUNER)) {
             return;
         }
         if (settings.heartbeat().multipliedBy(2).compareTo(settings.lease()) > 0) {
