@@ -6,12 +6,21 @@ import dev.anneal.api.ListResponse;
 import dev.anneal.events.InvalidPreferenceException;
 import dev.anneal.events.PreferenceRecord;
 import dev.anneal.store.InvalidRequestException;
+import dev.anneal.store.NotFoundException;
+import dev.anneal.store.Page;
+import dev.anneal.store.PageRequest;
+import dev.anneal.store.feedback.PreferenceFeedback;
+import dev.anneal.store.feedback.PreferenceFeedbackRepository;
 import dev.anneal.store.tenant.CurrentTenant;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
@@ -38,12 +47,52 @@ public class FeedbackResource {
     private final FeedbackProducer producer;
     private final CurrentTenant currentTenant;
     private final ObjectMapper json;
+    private final PreferenceFeedbackRepository feedback;
 
     @Inject
-    FeedbackResource(FeedbackProducer producer, CurrentTenant currentTenant, ObjectMapper json) {
+    FeedbackResource(
+            FeedbackProducer producer,
+            CurrentTenant currentTenant,
+            ObjectMapper json,
+            PreferenceFeedbackRepository feedback) {
         this.producer = producer;
         this.currentTenant = currentTenant;
         this.json = json;
+        this.feedback = feedback;
+    }
+
+    @GET
+    @Operation(
+            summary =
+                    "List the caller's stored feedback, newest first, filtered by model, type,"
+                            + " annotator and time")
+    public ListResponse<FeedbackObject> list(
+            @QueryParam("model") String model,
+            @QueryParam("type") String type,
+            @QueryParam("annotator_id") String annotatorId,
+            @QueryParam("created_after") String createdAfter,
+            @QueryParam("created_before") String createdBefore,
+            @QueryParam("after") String after,
+            @QueryParam("limit") @DefaultValue("20") int limit,
+            @QueryParam("order") String order) {
+        Page<PreferenceFeedback> page =
+                feedback.list(
+                        FeedbackQuery.filter(
+                                model, type, annotatorId, createdAfter, createdBefore, ""),
+                        new PageRequest(after, limit, PageRequest.newestFirst(order)));
+        return ListResponse.of(
+                page.data().stream().map(FeedbackObject::of).toList(),
+                page.hasMore(),
+                FeedbackObject::id);
+    }
+
+    @GET
+    @Path("/{event_id}")
+    @Operation(summary = "Retrieve one stored judgement by its event id")
+    public FeedbackObject get(@PathParam("event_id") String eventId) {
+        return FeedbackObject.of(
+                feedback.find(PreferenceFeedbackRepository.eventId(eventId, "event_id"))
+                        .orElseThrow(() -> new NotFoundException("feedback", eventId, "event_id")));
     }
 
     @POST

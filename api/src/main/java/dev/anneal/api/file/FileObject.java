@@ -19,7 +19,7 @@ public record FileObject(
         String format,
         long lineCount) {
 
-    static FileObject of(StoredFile file) {
+    public static FileObject of(StoredFile file) {
         return new FileObject(
                 file.id(),
                 "file",

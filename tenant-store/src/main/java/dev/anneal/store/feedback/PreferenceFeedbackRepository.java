@@ -1,15 +1,23 @@
 package dev.anneal.store.feedback;
 
+import dev.anneal.store.NotFoundException;
+import dev.anneal.store.Page;
+import dev.anneal.store.PageRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
 import java.sql.PreparedStatement;
 import java.sql.Types;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.hibernate.Session;
 
 /**
@@ -98,5 +106,86 @@ public class PreferenceFeedbackRepository {
     public long count() {
         return em.createQuery("select count(f) from PreferenceFeedback f", Long.class)
                 .getSingleResult();
+    }
+
+    /**
+     * A page of the tenant's judgements matching {@code filter}, newest first unless asked
+     * otherwise; {@code after} is an event id.
+     */
+    @Transactional
+    public Page<PreferenceFeedback> list(FeedbackFilter filter, PageRequest page) {
+        StringBuilder hql = new StringBuilder("from PreferenceFeedback f where 1 = 1");
+        Map<String, Object> parameters = new HashMap<>();
+        where(filter, hql, parameters);
+        if (page.after() != null) {
+            UUID after = eventId(page.after(), "after");
+            PreferenceFeedback cursor =
+                    find(after)
+                            .orElseThrow(
+                                    () -> new NotFoundException("feedback", page.after(), "after"));
+            hql.append(page.newestFirst() ? " and f.seq < :cursor" : " and f.seq > :cursor");
+            parameters.put("cursor", cursor.seq());
+        }
+        hql.append(page.newestFirst() ? " order by f.seq desc" : " order by f.seq asc");
+        TypedQuery<PreferenceFeedback> query =
+                em.createQuery(hql.toString(), PreferenceFeedback.class);
+        parameters.forEach(query::setParameter);
+        List<PreferenceFeedback> rows = query.setMaxResults(page.limit() + 1).getResultList();
+        boolean hasMore = rows.size() > page.limit();
+        return new Page<>(hasMore ? rows.subList(0, page.limit()) : rows, hasMore);
+    }
+
+    /** Every judgement of the tenant matching {@code filter}, oldest first, to {@code sink}. */
+    @Transactional
+    public void forEach(FeedbackFilter filter, Consumer<PreferenceFeedback> sink) {
+        StringBuilder hql = new StringBuilder("from PreferenceFeedback f where 1 = 1");
+        Map<String, Object> parameters = new HashMap<>();
+        where(filter, hql, parameters);
+        hql.append(" order by f.seq asc");
+        TypedQuery<PreferenceFeedback> query =
+                em.createQuery(hql.toString(), PreferenceFeedback.class);
+        parameters.forEach(query::setParameter);
+        try (Stream<PreferenceFeedback> rows =
+                query.setHint("org.hibernate.fetchSize", 1000).getResultStream()) {
+            rows.forEach(
+                    row -> {
+                        sink.accept(row);
+                        em.detach(row);
+                    });
+        }
+    }
+
+    private static void where(
+            FeedbackFilter filter, StringBuilder hql, Map<String, Object> parameters) {
+        if (filter.model() != null) {
+            hql.append(
+                    " and (f.model = :model or f.chosenModel = :model or f.rejectedModel = :model)");
+            parameters.put("model", filter.model());
+        }
+        if (filter.type() != null) {
+            hql.append(" and f.type = :type");
+            parameters.put("type", filter.type());
+        }
+        if (filter.annotatorId() != null) {
+            hql.append(" and f.annotatorId = :annotator");
+            parameters.put("annotator", filter.annotatorId());
+        }
+        if (filter.createdAfter() != null) {
+            hql.append(" and f.createdAt >= :after");
+            parameters.put("after", filter.createdAfter());
+        }
+        if (filter.createdBefore() != null) {
+            hql.append(" and f.createdAt < :before");
+            parameters.put("before", filter.createdBefore());
+        }
+    }
+
+    /** Parses an event id, or fails naming {@code param}. */
+    public static UUID eventId(String id, String param) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw new NotFoundException("feedback", id, param);
+        }
     }
 }
