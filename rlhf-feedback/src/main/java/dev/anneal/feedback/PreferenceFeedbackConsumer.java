@@ -19,9 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,9 +28,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -98,11 +98,14 @@ public class PreferenceFeedbackConsumer {
         if (!roles.runs(Roles.FEEDBACK)) {
             return;
         }
+        Map<String, Object> producer =
+                new HashMap<>(ReliableProducer.config(bootstrapServers, "anneal-feedback-dlq"));
+        // dead letters and the batch's offsets are committed together, in one transaction
+        producer.put(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "anneal-feedback-dlq-" + UUID.randomUUID());
         deadLetters =
-                new KafkaProducer<>(
-                        ReliableProducer.config(bootstrapServers, "anneal-feedback-dlq"),
-                        new ByteArraySerializer(),
-                        new ByteArraySerializer());
+                new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
+        deadLetters.initTransactions();
         thread = new Thread(this::run, "anneal-feedback-consumer");
         thread.setDaemon(true);
         thread.start();
@@ -179,8 +182,10 @@ public class PreferenceFeedbackConsumer {
             metrics.stored(outcome.stored());
             metrics.duplicates(outcome.duplicates());
             invalid.addAll(outcome.unknownTenants());
-            retrying(kafka, "dead-letter", () -> deadLetter(invalid));
-            retrying(kafka, "commit offsets", () -> commit(kafka, records));
+            retrying(
+                    kafka,
+                    "dead-letter and commit offsets",
+                    () -> deadLetterAndCommit(kafka, records, invalid));
         } catch (BatchGivenUp e) {
             rewind(kafka, records);
         }
@@ -191,19 +196,33 @@ public class PreferenceFeedbackConsumer {
         return record.value() == null ? new byte[0] : record.value();
     }
 
-    /** Sends the dead letters and returns once Kafka acknowledged every one. */
-    private Void deadLetter(List<DeadLetter> letters) throws InterruptedException {
-        List<Future<RecordMetadata>> sent = new ArrayList<>(letters.size());
-        for (DeadLetter letter : letters) {
-            sent.add(deadLetters.send(letter.toProducerRecord(Topics.PREFERENCES_DLQ)));
+    /**
+     * In one Kafka transaction, sends the dead letters and commits the batch's offsets: a crash
+     * before the commit leaves neither (read_committed readers never see the aborted letters), so
+     * the batch is read again and every invalid record is dead-lettered exactly once.
+     */
+    private Void deadLetterAndCommit(
+            KafkaConsumer<byte[], byte[]> kafka,
+            ConsumerRecords<byte[], byte[]> records,
+            List<DeadLetter> letters) {
+        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+        for (TopicPartition partition : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> in = records.records(partition);
+            ConsumerRecord<byte[], byte[]> last = in.get(in.size() - 1);
+            next.put(partition, new OffsetAndMetadata(last.offset() + 1, last.leaderEpoch(), ""));
         }
-        deadLetters.flush();
+        deadLetters.beginTransaction();
         try {
-            for (Future<RecordMetadata> future : sent) {
-                future.get();
+            for (DeadLetter letter : letters) {
+                deadLetters.send(letter.toProducerRecord(Topics.PREFERENCES_DLQ));
             }
-        } catch (ExecutionException e) {
-            throw new KafkaException("Kafka refused a dead letter", e.getCause());
+            deadLetters.sendOffsetsToTransaction(next, kafka.groupMetadata());
+            deadLetters.commitTransaction();
+        } catch (ProducerFencedException e) {
+            throw e;
+        } catch (KafkaException e) {
+            deadLetters.abortTransaction();
+            throw e;
         }
         for (DeadLetter letter : letters) {
             metrics.deadLettered(letter.reason());
@@ -215,18 +234,6 @@ public class PreferenceFeedbackConsumer {
                     letter.reason(),
                     letter.message());
         }
-        return null;
-    }
-
-    private static Void commit(
-            KafkaConsumer<byte[], byte[]> kafka, ConsumerRecords<byte[], byte[]> records) {
-        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-        for (TopicPartition partition : records.partitions()) {
-            List<ConsumerRecord<byte[], byte[]>> in = records.records(partition);
-            ConsumerRecord<byte[], byte[]> last = in.get(in.size() - 1);
-            next.put(partition, new OffsetAndMetadata(last.offset() + 1, last.leaderEpoch(), ""));
-        }
-        kafka.commitSync(next);
         return null;
     }
 

@@ -123,7 +123,9 @@ class FeedbackDeadLetterIT {
                                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                                 bootstrapServers,
                                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                                false),
+                                false,
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed"),
                         new ByteArrayDeserializer(),
                         new ByteArrayDeserializer())) {
             List<TopicPartition> partitions =
