@@ -7,7 +7,9 @@
 #   bench/feedback-bench.sh                          200,000 records, as fast as they can be sent
 #   bench/feedback-bench.sh --records 50000 --batch-size 2000 --rate 10000
 # --batch-size sets ANNEAL_FEEDBACK_BATCH_SIZE (records per poll and transaction; default 500);
-# --rate limits the producer to that many records/s (0: unlimited).
+# --rate limits the producer to that many records/s (0: unlimited); --warmup N records (default
+# 20,000) are stored first and left out; --rewrite-batched-inserts adds pgJDBC's
+# reWriteBatchedInserts=true to the server's database URL.
 # Set ANNEAL_MVN_FLAGS=-o to build offline. The machine should be otherwise idle.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -14,10 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,7 +45,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * feedback role against an embedded PostgreSQL and Kafka broker, and waits until every record is a
  * row of {@code preference_feedback}. Then a bare {@link KafkaConsumer} (a group of its own) reads
  * the same records from the beginning of the topic, and the Markdown table puts the two side by
- * side: what storing costs beside merely reading.
+ * side: what storing costs beside merely reading. A warm-up of {@code --warmup} records is sent and
+ * stored first and left out of the figures (the bare consumer reads it too). {@code
+ * --rewrite-batched-inserts} gives the server's JDBC URL pgJDBC's {@code reWriteBatchedInserts}.
  *
  * <p>Latency is {@code received_at − created_at} per row: {@code created_at} is the produce time
  * set by this JVM (microseconds), {@code received_at} is stamped by the consumer inside the batch's
@@ -52,6 +56,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <pre>
  * java ... FeedbackIngestionBench [--records 200000] [--batch-size 500] [--rate 0]
+ *     [--warmup 20000] [--rewrite-batched-inserts]
  * </pre>
  */
 public final class FeedbackIngestionBench {
@@ -66,6 +71,8 @@ public final class FeedbackIngestionBench {
         int records = intArg(args, "--records", 200_000);
         int batchSize = intArg(args, "--batch-size", 0);
         int rate = intArg(args, "--rate", 0);
+        int warmup = intArg(args, "--warmup", 20_000);
+        boolean rewrite = List.of(args).contains("--rewrite-batched-inserts");
         Path dataDir = Files.createTempDirectory("anneal-feedback-bench-");
         ServerProcess server = null;
         try (EmbeddedInfrastructure infrastructure =
@@ -86,6 +93,11 @@ public final class FeedbackIngestionBench {
             if (batchSize > 0) {
                 env.put("ANNEAL_FEEDBACK_BATCH_SIZE", String.valueOf(batchSize));
             }
+            if (rewrite) {
+                env.put(
+                        "ANNEAL_DB_URL",
+                        config.get("anneal.db.url") + "?reWriteBatchedInserts=true");
+            }
             server = ServerProcess.start(dataDir, "768m", env);
             server.awaitReady(Duration.ofMinutes(2));
             String tenant =
@@ -93,12 +105,21 @@ public final class FeedbackIngestionBench {
                             .get("id")
                             .asText();
 
-            String loadBefore = loadAverage();
             try (Connection db =
                     DriverManager.getConnection(
                             config.get("anneal.db.url"),
                             config.get("anneal.db.user"),
                             config.get("anneal.db.password"))) {
+                if (warmup > 0) {
+                    System.err.printf("Warm-up: %d records%n", warmup);
+                    produce(bootstrap, tenant, warmup, 0);
+                    while (count(db) < warmup) {
+                        Thread.sleep(100);
+                    }
+                }
+                String loadBefore = loadAverage();
+                Instant measuredFrom = Instant.now();
+                int target = warmup + records;
                 long started = System.nanoTime();
                 AtomicLong producedNanos = new AtomicLong();
                 AtomicReference<Exception> produceFailure = new AtomicReference<>();
@@ -116,7 +137,7 @@ public final class FeedbackIngestionBench {
                 producer.start();
                 long stored = 0;
                 long lastReport = 0;
-                while (stored < records) {
+                while (stored < target) {
                     Thread.sleep(100);
                     if (produceFailure.get() != null) {
                         throw produceFailure.get();
@@ -124,17 +145,17 @@ public final class FeedbackIngestionBench {
                     stored = count(db);
                     long now = System.nanoTime();
                     if (now - lastReport > 5_000_000_000L) {
-                        System.err.printf("%d/%d records stored%n", stored, records);
+                        System.err.printf("%d/%d records stored%n", stored, target);
                         lastReport = now;
                     }
                 }
                 double endToEndSeconds = (System.nanoTime() - started) / 1e9;
                 producer.join();
                 String loadAfterStore = loadAverage();
-                double[] latency = latencyMillis(db);
+                double[] latency = latencyMillis(db, measuredFrom);
 
                 long readStarted = System.nanoTime();
-                long read = readAll(bootstrap, records);
+                long read = readAll(bootstrap, target);
                 double readSeconds = (System.nanoTime() - readStarted) / 1e9;
                 String loadAfter = loadAverage();
 
@@ -147,9 +168,10 @@ public final class FeedbackIngestionBench {
                 double bare = read / readSeconds;
                 System.out.printf(
                         Locale.ROOT,
-                        "| %,d | %s | %,.0f | %.0f | %.0f | %,.0f | %.3f | %s, %s, %s |%n",
+                        "| %,d | %s%s | %,.0f | %.0f | %.0f | %,.0f | %.3f | %s, %s, %s |%n",
                         records,
                         batchSize > 0 ? String.valueOf(batchSize) : "500 (default)",
+                        rewrite ? ", reWriteBatchedInserts" : "",
                         endToEnd,
                         latency[0],
                         latency[1],
@@ -276,20 +298,21 @@ public final class FeedbackIngestionBench {
     }
 
     /** p50, p99, mean and max of {@code received_at − created_at} in milliseconds. */
-    private static double[] latencyMillis(Connection db) throws Exception {
+    private static double[] latencyMillis(Connection db, Instant from) throws Exception {
         String ms = "extract(epoch from (received_at - created_at)) * 1000";
-        try (Statement statement = db.createStatement();
-                ResultSet rows =
-                        statement.executeQuery(
-                                "select percentile_cont(0.5) within group (order by "
-                                        + ms
-                                        + "), percentile_cont(0.99) within group (order by "
-                                        + ms
-                                        + "), avg("
-                                        + ms
-                                        + "), max("
-                                        + ms
-                                        + ") from preference_feedback")) {
+        try (PreparedStatement statement =
+                db.prepareStatement(
+                        "select percentile_cont(0.5) within group (order by "
+                                + ms
+                                + "), percentile_cont(0.99) within group (order by "
+                                + ms
+                                + "), avg("
+                                + ms
+                                + "), max("
+                                + ms
+                                + ") from preference_feedback where created_at >= ?")) {
+            statement.setObject(1, from.atOffset(ZoneOffset.UTC));
+            ResultSet rows = statement.executeQuery();
             rows.next();
             return new double[] {
                 rows.getDouble(1), rows.getDouble(2), rows.getDouble(3), rows.getDouble(4)
