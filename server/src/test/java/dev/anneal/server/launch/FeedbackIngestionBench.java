@@ -1,15 +1,8 @@
 package dev.anneal.server.launch;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.events.PreferenceRecord;
 import dev.anneal.events.PreferenceRecord.Message;
 import dev.anneal.events.Topics;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -62,16 +55,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class FeedbackIngestionBench {
 
     private static final String ADMIN_KEY = "sk-admin-bench-0123456789";
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private FeedbackIngestionBench() {}
 
     public static void main(String[] args) throws Exception {
-        int records = intArg(args, "--records", 200_000);
-        int batchSize = intArg(args, "--batch-size", 0);
-        int rate = intArg(args, "--rate", 0);
-        int warmup = intArg(args, "--warmup", 20_000);
+        int records = BenchApi.intArg(args, "--records", 200_000);
+        int batchSize = BenchApi.intArg(args, "--batch-size", 0);
+        int rate = BenchApi.intArg(args, "--rate", 0);
+        int warmup = BenchApi.intArg(args, "--warmup", 20_000);
         boolean rewrite = List.of(args).contains("--rewrite-batched-inserts");
         Path dataDir = Files.createTempDirectory("anneal-feedback-bench-");
         ServerProcess server = null;
@@ -101,7 +92,11 @@ public final class FeedbackIngestionBench {
             server = ServerProcess.start(dataDir, "768m", env);
             server.awaitReady(Duration.ofMinutes(2));
             String tenant =
-                    post(server.baseUri(), ADMIN_KEY, "/v1/admin/tenants", "{\"name\":\"bench\"}")
+                    BenchApi.post(
+                                    server.baseUri(),
+                                    ADMIN_KEY,
+                                    "/v1/admin/tenants",
+                                    "{\"name\":\"bench\"}")
                             .get("id")
                             .asText();
 
@@ -323,30 +318,5 @@ public final class FeedbackIngestionBench {
     private static String loadAverage() throws Exception {
         String[] fields = Files.readString(Path.of("/proc/loadavg")).strip().split(" ");
         return fields[0] + " " + fields[1] + " " + fields[2];
-    }
-
-    private static JsonNode post(String api, String key, String path, String json)
-            throws Exception {
-        HttpRequest request =
-                HttpRequest.newBuilder(URI.create(api + path))
-                        .header("Authorization", "Bearer " + key)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8))
-                        .build();
-        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() >= 300) {
-            throw new IllegalStateException(
-                    path + " answered " + response.statusCode() + ": " + response.body());
-        }
-        return JSON.readTree(response.body());
-    }
-
-    private static int intArg(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }

@@ -1,11 +1,8 @@
 package dev.anneal.server.launch;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,15 +26,13 @@ import java.util.Optional;
 public final class JobThroughputBench {
 
     private static final String ADMIN_KEY = "sk-admin-bench-0123456789";
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private JobThroughputBench() {}
 
     public static void main(String[] args) throws Exception {
-        int jobs = intArg(args, "--jobs", 1000);
-        int workerCount = intArg(args, "--workers", 2);
-        int steps = intArg(args, "--steps", 4);
+        int jobs = BenchApi.intArg(args, "--jobs", 1000);
+        int workerCount = BenchApi.intArg(args, "--workers", 2);
+        int steps = BenchApi.intArg(args, "--steps", 4);
         Path dataDir = Files.createTempDirectory("anneal-jobs-bench-");
         List<ServerProcess> workers = new ArrayList<>();
         try (EmbeddedInfrastructure infrastructure =
@@ -62,11 +57,11 @@ public final class JobThroughputBench {
             }
             String api = workers.get(0).baseUri();
             String tenant =
-                    post(api, ADMIN_KEY, "/v1/admin/tenants", "{\"name\":\"bench\"}")
+                    BenchApi.post(api, ADMIN_KEY, "/v1/admin/tenants", "{\"name\":\"bench\"}")
                             .get("id")
                             .asText();
             String key =
-                    post(api, ADMIN_KEY, "/v1/admin/tenants/" + tenant + "/api_keys", "")
+                    BenchApi.post(api, ADMIN_KEY, "/v1/admin/tenants/" + tenant + "/api_keys", "")
                             .get("key")
                             .asText();
             String file = upload(api, key, 2 * steps);
@@ -79,7 +74,7 @@ public final class JobThroughputBench {
             long started = System.nanoTime();
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < jobs; i++) {
-                ids.add(post(api, key, "/v1/fine_tuning/jobs", body).get("id").asText());
+                ids.add(BenchApi.post(api, key, "/v1/fine_tuning/jobs", body).get("id").asText());
             }
             double submitSeconds = (System.nanoTime() - started) / 1e9;
             int done = 0;
@@ -94,13 +89,13 @@ public final class JobThroughputBench {
             double latency = 0;
             int failed = 0;
             for (String id : ids) {
-                JsonNode job = get(api, key, "/v1/fine_tuning/jobs/" + id);
+                JsonNode job = BenchApi.get(api, key, "/v1/fine_tuning/jobs/" + id);
                 if (!job.get("status").asText().equals("succeeded")) {
                     failed++;
                 }
                 latency += job.get("finished_at").asLong() - job.get("created_at").asLong();
                 for (JsonNode event :
-                        get(api, key, "/v1/fine_tuning/jobs/" + id + "/events?limit=1000")
+                        BenchApi.get(api, key, "/v1/fine_tuning/jobs/" + id + "/events?limit=1000")
                                 .get("data")) {
                     JsonNode data = event.get("data");
                     if (data != null && data.has("tokens_per_second") && data.has("tokens")) {
@@ -149,7 +144,7 @@ public final class JobThroughputBench {
         String after = null;
         while (true) {
             JsonNode page =
-                    get(
+                    BenchApi.get(
                             api,
                             key,
                             "/v1/fine_tuning/jobs?limit=100"
@@ -197,46 +192,6 @@ public final class JobThroughputBench {
                         .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .build();
-        return check(HTTP.send(request, HttpResponse.BodyHandlers.ofString())).get("id").asText();
-    }
-
-    private static JsonNode post(String api, String key, String path, String json)
-            throws Exception {
-        HttpRequest request =
-                HttpRequest.newBuilder(URI.create(api + path))
-                        .header("Authorization", "Bearer " + key)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(json))
-                        .build();
-        return check(HTTP.send(request, HttpResponse.BodyHandlers.ofString()));
-    }
-
-    private static JsonNode get(String api, String key, String path) throws Exception {
-        HttpRequest request =
-                HttpRequest.newBuilder(URI.create(api + path))
-                        .header("Authorization", "Bearer " + key)
-                        .build();
-        return check(HTTP.send(request, HttpResponse.BodyHandlers.ofString()));
-    }
-
-    private static JsonNode check(HttpResponse<String> response) throws Exception {
-        if (response.statusCode() >= 300) {
-            throw new IllegalStateException(
-                    response.request().uri()
-                            + " answered "
-                            + response.statusCode()
-                            + ": "
-                            + response.body());
-        }
-        return JSON.readTree(response.body());
-    }
-
-    private static int intArg(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
+        return BenchApi.send(request).get("id").asText();
     }
 }

@@ -1,0 +1,56 @@
+package dev.anneal.server.launch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+
+/** The benchmark mains' plain HTTP calls to a server process, and their argument parsing. */
+final class BenchApi {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private BenchApi() {}
+
+    /** POSTs JSON with {@code key}; the answer's JSON, or an exception for a status of 300+. */
+    static JsonNode post(String api, String key, String path, String json) throws Exception {
+        return send(
+                HttpRequest.newBuilder(URI.create(api + path))
+                        .header("Authorization", "Bearer " + key)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8))
+                        .build());
+    }
+
+    /** GETs with {@code key}; the answer's JSON, or an exception for a status of 300+. */
+    static JsonNode get(String api, String key, String path) throws Exception {
+        return send(
+                HttpRequest.newBuilder(URI.create(api + path))
+                        .header("Authorization", "Bearer " + key)
+                        .build());
+    }
+
+    /** Sends {@code request}; the answer's JSON, or an exception for a status of 300+. */
+    static JsonNode send(HttpRequest request) throws Exception {
+        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() >= 300) {
+            throw new IllegalStateException(
+                    request.uri() + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    /** The integer after {@code name} in {@code args}, or {@code fallback}. */
+    static int intArg(String[] args, String name, int fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return fallback;
+    }
+}
