@@ -85,14 +85,7 @@ final class DpoObjective implements TrainingObjective {
             Batch batch = Batch.collate(rows, indices, true);
             try (NDManager pass = manager.newSubManager()) {
                 Batch.Arrays arrays = batch.toArrays(pass);
-                NDArray logits =
-                        model.model()
-                                .forward(
-                                        model.parameterStore(),
-                                        arrays.inputIds(),
-                                        arrays.positionIds(),
-                                        arrays.segmentIds(),
-                                        false);
+                NDArray logits = model.logits(arrays, false);
                 float[] logProbs =
                         DpoLoss.sequenceLogProbs(logits, arrays.labels(), sides(batch, pass))
                                 .toFloatArray();

@@ -185,14 +185,7 @@ final class TrainingLoop {
                                 GradientCollector collector =
                                         Engine.getInstance().newGradientCollector()) {
                             Batch.Arrays arrays = batch.toArrays(micro);
-                            NDArray logits =
-                                    model.model()
-                                            .forward(
-                                                    model.parameterStore(),
-                                                    arrays.inputIds(),
-                                                    arrays.positionIds(),
-                                                    arrays.segmentIds(),
-                                                    true);
+                            NDArray logits = model.logits(arrays, true);
                             BatchLoss.Sums sums = trainLoss.sums(logits, batch, arrays);
                             NDArray microLoss = sums.loss().div(stepWeight);
                             collector.backward(microLoss);

@@ -60,14 +60,7 @@ public final class Evaluator {
             Batch batch = Batch.collate(rows, indices, packed);
             try (NDManager manager = parent.newSubManager()) {
                 Batch.Arrays arrays = batch.toArrays(manager);
-                NDArray logits =
-                        model.model()
-                                .forward(
-                                        model.parameterStore(),
-                                        arrays.inputIds(),
-                                        arrays.positionIds(),
-                                        arrays.segmentIds(),
-                                        false);
+                NDArray logits = model.logits(arrays, false);
                 BatchLoss.Sums sums = loss.sums(logits, batch, arrays);
                 lossSum += sums.loss().getFloat();
                 sums.metrics().forEach((name, value) -> metrics.merge(name, value, Double::sum));

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
+import dev.anneal.tuner.data.Batch;
 import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.lora.LoraProjections;
 import dev.anneal.tuner.model.LlamaForCausalLM;
@@ -94,6 +95,23 @@ public final class TrainableModel {
     /** The adapters, when LoRA is trained. */
     public Optional<LoraProjections> lora() {
         return Optional.ofNullable(lora);
+    }
+
+    /**
+     * The logits of a batch, {@code [batch, seq, vocab]}: the forward pass with packing's positions
+     * and segments, through this model's parameter store.
+     *
+     * @param arrays the batch's arrays
+     * @param training whether dropout is active
+     * @return the logits, owned by the arrays' manager
+     */
+    public NDArray logits(Batch.Arrays arrays, boolean training) {
+        return model.forward(
+                parameterStore,
+                arrays.inputIds(),
+                arrays.positionIds(),
+                arrays.segmentIds(),
+                training);
     }
 
     /** The parameter store the forward pass reads weights through. */

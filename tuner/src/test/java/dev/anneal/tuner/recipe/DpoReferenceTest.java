@@ -135,14 +135,7 @@ class DpoReferenceTest {
         try (NDManager step = manager.newSubManager();
                 GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             Batch.Arrays arrays = batch.toArrays(step);
-            NDArray logits =
-                    model.model()
-                            .forward(
-                                    model.parameterStore(),
-                                    arrays.inputIds(),
-                                    arrays.positionIds(),
-                                    arrays.segmentIds(),
-                                    true);
+            NDArray logits = model.logits(arrays, true);
             BatchLoss.Sums sums = loss.sums(logits, batch, arrays);
             NDArray mean = sums.loss().div(step.create((float) loss.weight(batch)));
             System.gc(); // provoke the use-after-free of DJL-FACTS if a scalar overload crept in

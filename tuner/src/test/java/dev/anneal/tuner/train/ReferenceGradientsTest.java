@@ -100,14 +100,7 @@ class ReferenceGradientsTest {
         try (NDManager step = manager.newSubManager();
                 GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             Batch.Arrays arrays = batch.toArrays(step);
-            NDArray logits =
-                    model.model()
-                            .forward(
-                                    model.parameterStore(),
-                                    arrays.inputIds(),
-                                    arrays.positionIds(),
-                                    arrays.segmentIds(),
-                                    true);
+            NDArray logits = model.logits(arrays, true);
             NDArray loss =
                     MaskedCrossEntropyLoss.sum(logits, arrays.labels(), arrays.lossMask())
                             .div(step.create((float) batch.countedTokens()));
