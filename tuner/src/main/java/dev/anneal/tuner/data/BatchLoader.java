@@ -1,12 +1,17 @@
 package dev.anneal.tuner.data;
 
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
  * Serves batches of rows over and over, each epoch in a shuffled order that depends only on the
  * seed and the epoch, so that any {@link DataPosition} can be returned to exactly.
+ *
+ * <p>Batches marked with {@link #skip} (one that made the loss spike) are passed over whenever the
+ * loader reaches them, so that the data replayed after a rollback leaves them out.
  *
  * <p>An epoch's last batch may be smaller. Not thread-safe.
  */
@@ -17,6 +22,7 @@ public final class BatchLoader {
     private final boolean shuffle;
     private final long seed;
     private final boolean packed;
+    private final Set<DataPosition> skipped = new LinkedHashSet<>();
     private int[] order;
     private int epoch;
     private int cursor;
@@ -53,16 +59,13 @@ public final class BatchLoader {
      * @return the batch
      */
     public Batch next() {
-        int end = Math.min(cursor + batchSize, rows.size());
-        int[] chosen = Arrays.copyOfRange(order, cursor, end);
-        cursor = end;
-        if (cursor == rows.size()) {
-            seek(new DataPosition(epoch + 1, 0));
-        }
+        int[] chosen = Arrays.copyOfRange(order, cursor, batchEnd());
+        passBatch();
+        passSkipped();
         return Batch.collate(rows, chosen, packed);
     }
 
-    /** Where the next batch starts. */
+    /** Where the next batch starts; never a skipped batch's start. */
     public DataPosition position() {
         return new DataPosition(epoch, cursor);
     }
@@ -77,16 +80,57 @@ public final class BatchLoader {
             throw new IllegalArgumentException(
                     "Data position " + position + " is past the " + rows.size() + " rows");
         }
-        if (order == null || position.epoch() != epoch) {
-            order = permutation(position.epoch());
-        }
-        epoch = position.epoch();
-        cursor = position.cursor();
+        moveTo(position.epoch(), position.cursor());
+        passSkipped();
+    }
+
+    /**
+     * Marks a batch to be passed over from now on. Only this epoch's: the same rows served in a
+     * later epoch are read.
+     *
+     * @param start where the batch starts, as {@link #position} gave it before reading it
+     */
+    public void skip(DataPosition start) {
+        skipped.add(start);
+        passSkipped();
+    }
+
+    /** The starts of the batches marked with {@link #skip}, in the order marked. */
+    public List<DataPosition> skipped() {
+        return List.copyOf(skipped);
     }
 
     /** Batches in one epoch. */
     public int batchesPerEpoch() {
         return (rows.size() + batchSize - 1) / batchSize;
+    }
+
+    private int batchEnd() {
+        return Math.min(cursor + batchSize, rows.size());
+    }
+
+    /** Moves past the batch at the cursor, to the next epoch after the last row. */
+    private void passBatch() {
+        int end = batchEnd();
+        if (end == rows.size()) {
+            moveTo(epoch + 1, 0);
+        } else {
+            cursor = end;
+        }
+    }
+
+    private void passSkipped() {
+        while (skipped.contains(position())) {
+            passBatch();
+        }
+    }
+
+    private void moveTo(int epochIndex, int cursorIndex) {
+        if (order == null || epochIndex != epoch) {
+            order = permutation(epochIndex);
+        }
+        epoch = epochIndex;
+        cursor = cursorIndex;
     }
 
     private int[] permutation(int epochIndex) {

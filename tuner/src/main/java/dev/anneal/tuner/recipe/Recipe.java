@@ -10,9 +10,10 @@ import java.io.IOException;
  * <p>One step: read {@code gradient_accumulation_steps} micro-batches; for each, forward, the
  * method's summed loss (masked cross-entropy; DPO's pair loss) divided by the step's weight
  * (counted tokens; pairs), backward (gradients accumulate); then the stability checks (non-finite:
- * skip; spike: roll back to the last good snapshot, lower the learning rate, skip the batches
- * since), clipping, AdamW at the schedule's learning rate, zeroed gradients. Validation every
- * {@code eval_every} steps, checkpoints every {@code checkpoint_every}, both at the end.
+ * skip; spike: roll back to the last good snapshot, lower the learning rate, replay the batches
+ * since but the offending step's), clipping, AdamW at the schedule's learning rate, zeroed
+ * gradients. Validation every {@code eval_every} steps, checkpoints every {@code checkpoint_every},
+ * both at the end.
  *
  * <p>Determinism: the data order depends on {@code (seed, epoch)}, LoRA's initialisation on {@code
  * seed}, dropout on {@code (seed, step)} through the engine's generator, reseeded every step; the

@@ -134,6 +134,7 @@ final class TrainingLoop {
                     step = progress.step();
                     lrScale = progress.learningRateScale();
                     rollbacks = progress.rollbacks();
+                    progress.skippedBatches().forEach(loader::skip);
                     loader.seek(progress.data());
                     spikes.restore(progress.recentLosses());
                 }
@@ -141,8 +142,7 @@ final class TrainingLoop {
             TrainingState lastGood =
                     TrainingState.capture(
                             manager,
-                            progress(
-                                    step, optimizer, lrScale, loader.position(), spikes, rollbacks),
+                            progress(step, optimizer, lrScale, loader, spikes, rollbacks),
                             model,
                             optimizer);
             int maxSteps = config.training().maxSteps();
@@ -164,10 +164,12 @@ final class TrainingLoop {
             while (step < endStep) {
                 options.checkStop(step);
                 long started = System.nanoTime();
+                List<DataPosition> starts = new ArrayList<>();
                 List<Batch> microBatches = new ArrayList<>();
                 int weight = 0;
                 long positions = 0;
                 for (int i = 0; i < config.training().gradientAccumulationSteps(); i++) {
+                    starts.add(loader.position());
                     Batch batch = loader.next();
                     microBatches.add(batch);
                     weight += trainLoss.weight(batch);
@@ -211,7 +213,8 @@ final class TrainingLoop {
                                 new TrainingEvent.StepSkipped(
                                         step, verdict.skipReason(), loss, gradNorm));
                     } else if (verdict == StepVerdict.ROLL_BACK) {
-                        // Stability: a spike rolls back to the last good snapshot.
+                        // Stability: a spike rolls back to the last good snapshot and replays
+                        // the batches read since, all but this step's.
                         rollbacks++;
                         if (rollbacks > stability.maxRollbacks()) {
                             throw new TrainingDivergedException(
@@ -228,6 +231,8 @@ final class TrainingLoop {
                         model.zeroGradients(stepManager);
                         lastGood.restoreInto(model, optimizer);
                         spikes.restore(lastGood.progress().recentLosses());
+                        starts.forEach(loader::skip);
+                        loader.seek(lastGood.progress().data());
                         listener.onEvent(
                                 new TrainingEvent.RolledBack(
                                         step,
@@ -269,13 +274,7 @@ final class TrainingLoop {
                     lastGood =
                             TrainingState.capture(
                                     manager,
-                                    progress(
-                                            step,
-                                            optimizer,
-                                            lrScale,
-                                            loader.position(),
-                                            spikes,
-                                            rollbacks),
+                                    progress(step, optimizer, lrScale, loader, spikes, rollbacks),
                                     model,
                                     optimizer);
                 }
@@ -290,13 +289,7 @@ final class TrainingLoop {
                             saveCheckpoint(
                                     model,
                                     optimizer,
-                                    progress(
-                                            step,
-                                            optimizer,
-                                            lrScale,
-                                            loader.position(),
-                                            spikes,
-                                            rollbacks),
+                                    progress(step, optimizer, lrScale, loader, spikes, rollbacks),
                                     manager,
                                     listener);
                 }
@@ -312,8 +305,7 @@ final class TrainingLoop {
                     saveCheckpoint(
                             model,
                             optimizer,
-                            progress(
-                                    step, optimizer, lrScale, loader.position(), spikes, rollbacks),
+                            progress(step, optimizer, lrScale, loader, spikes, rollbacks),
                             manager,
                             listener);
             if (step == maxSteps && model.lora().isPresent()) {
@@ -394,14 +386,15 @@ final class TrainingLoop {
             int step,
             AdamW optimizer,
             double lrScale,
-            DataPosition position,
+            BatchLoader loader,
             LossSpikeDetector spikes,
             int rollbacks) {
         return new TrainingState.Progress(
                 step,
                 optimizer.stepCount(),
                 lrScale,
-                position,
+                loader.position(),
+                loader.skipped(),
                 spikes.history(),
                 rollbacks,
                 config.seed());

@@ -7,9 +7,10 @@ package dev.anneal.tuner.train;
  * loss exceeds {@code spike_factor} times the mean of the last {@code spike_window} accepted losses
  * (once {@code min_history} are known) is a spike: training is rolled back to the last good
  * snapshot (taken in memory every {@code snapshot_every} steps), the learning rate is multiplied by
- * {@code lr_backoff}, and the offending batch, with those read since the snapshot, is skipped. The
- * lowered rate then recovers geometrically over {@code lr_recovery_steps} accepted steps (0: it
- * stays lowered), so a single bad batch does not slow the rest of the run down.
+ * {@code lr_backoff}, the data is rewound to the snapshot and the batches read since are replayed,
+ * all but the offending step's, which are skipped for good. The lowered rate then recovers
+ * geometrically over {@code lr_recovery_steps} accepted steps (0: it stays lowered), so a single
+ * bad batch does not slow the rest of the run down.
  *
  * @param skipNonFinite {@code skip_non_finite} (default true)
  * @param spikeFactor {@code spike_factor}: 0 turns spike detection off (default 3.0)

@@ -105,7 +105,7 @@ public sealed interface TrainingEvent {
 
     /**
      * A loss spike: training went back to a snapshot, with a lower learning rate; the batches read
-     * since, the offending one included, are not replayed.
+     * since are replayed, all but the offending step's.
      *
      * @param step the step whose loss spiked
      * @param loss its loss

@@ -19,7 +19,8 @@ import java.util.Map;
 /**
  * Everything a run needs to continue exactly where it was: the trained weights, the optimiser's
  * moments and step count, the schedule position (the step), the learning-rate scale left by
- * rollbacks, the data position, the spike detector's recent losses and the seed.
+ * rollbacks, the data position, the batches left out after loss spikes, the spike detector's recent
+ * losses and the seed.
  *
  * <p>The random state is the seed: dropout is reseeded from {@code (seed, step)} at every step and
  * the data order depends only on {@code (seed, epoch)}, so no generator state needs saving.
@@ -50,6 +51,8 @@ public final class TrainingState implements AutoCloseable {
      * @param optimizerSteps updates AdamW applied (its bias-correction {@code t})
      * @param learningRateScale the factor rollbacks left on the learning rate
      * @param data where the next batch starts
+     * @param skippedBatches the starts of the batches that made the loss spike, which the data
+     *     loader passes over
      * @param recentLosses the spike detector's history
      * @param rollbacks rollbacks so far
      * @param seed the run's seed
@@ -59,12 +62,14 @@ public final class TrainingState implements AutoCloseable {
             int optimizerSteps,
             double learningRateScale,
             DataPosition data,
+            List<DataPosition> skippedBatches,
             List<Double> recentLosses,
             int rollbacks,
             long seed) {
 
-        /** Copies the list. */
+        /** Copies the lists. */
         public Progress {
+            skippedBatches = List.copyOf(skippedBatches);
             recentLosses = List.copyOf(recentLosses);
         }
     }
@@ -145,6 +150,7 @@ public final class TrainingState implements AutoCloseable {
         state.put("learning_rate_scale", progress.learningRateScale());
         state.put("data_epoch", progress.data().epoch());
         state.put("data_cursor", progress.data().cursor());
+        state.put("skipped_batches", progress.skippedBatches());
         state.put("recent_losses", progress.recentLosses());
         state.put("rollbacks", progress.rollbacks());
         state.put("seed", progress.seed());
@@ -161,6 +167,14 @@ public final class TrainingState implements AutoCloseable {
      */
     public static TrainingState load(Path directory, NDManager parent) throws IOException {
         JsonNode state = JSON.readTree(Files.readString(directory.resolve(STATE_FILE)));
+        List<DataPosition> skipped = new ArrayList<>();
+        state.path("skipped_batches")
+                .forEach(
+                        start ->
+                                skipped.add(
+                                        new DataPosition(
+                                                start.path("epoch").asInt(),
+                                                start.path("cursor").asInt())));
         List<Double> losses = new ArrayList<>();
         state.path("recent_losses").forEach(loss -> losses.add(loss.asDouble()));
         Progress progress =
@@ -171,6 +185,7 @@ public final class TrainingState implements AutoCloseable {
                         new DataPosition(
                                 state.path("data_epoch").asInt(),
                                 state.path("data_cursor").asInt()),
+                        skipped,
                         losses,
                         state.path("rollbacks").asInt(),
                         state.path("seed").asLong());

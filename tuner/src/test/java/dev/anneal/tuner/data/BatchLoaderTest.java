@@ -58,6 +58,23 @@ class BatchLoaderTest {
     }
 
     @Test
+    void shouldPassOverSkippedBatchWhenReplayingFromSavedPosition() {
+        BatchLoader loader = new BatchLoader(rows(7), 2, false, 0, false);
+        DataPosition saved = loader.position();
+        loader.next();
+        DataPosition offending = loader.position();
+        loader.next();
+
+        loader.skip(offending);
+        loader.seek(saved);
+
+        assertThat(firstIds(loader, 3)).containsExactly(0L, 1L, 4L, 5L, 6L);
+        assertThat(loader.position()).isEqualTo(new DataPosition(1, 0));
+        assertThat(firstIds(loader, 2)).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(loader.skipped()).containsExactly(offending);
+    }
+
+    @Test
     void shouldEndEpochWithSmallerBatchWhenRowsDoNotDivide() {
         BatchLoader loader = new BatchLoader(rows(5), 2, false, 0, false);
 

@@ -3,8 +3,10 @@ package dev.anneal.tuner.recipe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.NDManager;
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.checkpoint.SafetensorsFile;
+import dev.anneal.tuner.data.DataPosition;
 import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingEvent;
 import dev.anneal.tuner.train.TrainingListener;
@@ -31,6 +33,11 @@ class SftRecipeTest {
             training: {max_steps: 8, batch_size: 4, gradient_accumulation_steps: 2, eval_every: 4,
                        checkpoint_every: 4}
             """;
+
+    /** The steps of the rollback tests: 14 spikes, back to 12, step 13 replayed. */
+    private static final Integer[] STEPS_WITH_REPLAY = {
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 13, 14, 15, 16, 17, 18, 19, 20
+    };
 
     private static TrainingConfig loraChat(Path output) throws Exception {
         return RecipeFixtures.config(
@@ -106,27 +113,22 @@ class SftRecipeTest {
     /**
      * Point 5 of issue 3: a poisoned batch (an answer of noise, at step 14 of an unshuffled set)
      * makes the loss spike; training rolls back to the snapshot of step 12 with half the learning
-     * rate, which recovers over the next two steps, and skips it. Its final validation loss matches
-     * a run on clean data (within 1%: the guarded run skipped the batches since the snapshot), and
-     * is far below that of the same poisoned run without the guard.
+     * rate, which recovers over the next two steps, replays step 13's batch and skips step 14's.
+     * Its final validation loss is within 1% of a run on clean data and far below that of the same
+     * poisoned run without the guard.
      */
     @Test
     void shouldRollBackAndSkipPoisonedBatchWhenLossSpikes(@TempDir Path output) throws Exception {
-        List<String> clean =
-                Files.readAllLines(RecipeFixtures.DATA.resolve("tiny_chat_train.jsonl"));
-        List<String> poisoned = new ArrayList<>(clean);
-        poisoned.add(26, poisonLine());
-        Files.write(output.resolve("clean.jsonl"), clean);
-        Files.write(output.resolve("poisoned.jsonl"), poisoned);
+        writeData(output);
 
         RecipeFixtures.Recorder guarded = new RecipeFixtures.Recorder();
         TrainingResult withGuard =
-                new SftRecipe(stabilityConfig(output, "poisoned.jsonl", 2.0)).run(guarded);
+                new SftRecipe(stabilityConfig(output, "poisoned.jsonl", 2.0, 0.5)).run(guarded);
         TrainingResult withoutPoison =
-                new SftRecipe(stabilityConfig(output, "clean.jsonl", 2.0))
+                new SftRecipe(stabilityConfig(output, "clean.jsonl", 2.0, 0.5))
                         .run(TrainingListener.NONE);
         TrainingResult withoutGuard =
-                new SftRecipe(stabilityConfig(output, "poisoned.jsonl", 0))
+                new SftRecipe(stabilityConfig(output, "poisoned.jsonl", 0, 0.5))
                         .run(TrainingListener.NONE);
 
         var rollbacks = guarded.of(TrainingEvent.RolledBack.class);
@@ -135,15 +137,107 @@ class SftRecipeTest {
         assertThat(rollbacks.get(0).restoredStep()).isEqualTo(12);
         assertThat(rollbacks.get(0).loss()).isGreaterThan(2 * rollbacks.get(0).runningMean());
         assertThat(rollbacks.get(0).learningRateScale()).isEqualTo(0.5);
-        // Measured: guarded 1.1737, clean 1.1701, unguarded 1.4742 (without the learning rate's
-        // recovery the guarded run ended at 1.204).
+        // The replay: step 13 again, on the same batch from the same weights, then on to 20.
+        assertThat(steps(guarded)).containsExactly(STEPS_WITH_REPLAY);
+        assertThat(guarded.trainLosses().get(13)).isEqualTo(guarded.trainLosses().get(12));
+        try (NDManager manager = NDManager.newBaseManager();
+                TrainingState last = TrainingState.load(withGuard.checkpoint(), manager)) {
+            assertThat(last.progress().skippedBatches()).containsExactly(new DataPosition(0, 26));
+        }
+        // Measured: guarded 1.1805, clean 1.1701, unguarded 1.4742. Not quite the clean run's: of
+        // the 0.0104, 0.0008 is the clean row that shared the poison's batch and was skipped with
+        // it, 0.0096 the halved learning rate of steps 13 and 14 (the next test shows the rest of
+        // the run is exact). Without the learning rate's recovery the guarded run ends at 1.2075.
         assertThat(withGuard.validationLoss())
                 .isLessThanOrEqualTo(withoutPoison.validationLoss() * 1.01)
                 .isLessThan(withoutGuard.validationLoss() - 0.1);
     }
 
-    private static TrainingConfig stabilityConfig(Path output, String train, double spikeFactor)
+    /**
+     * With the learning rate left as it was ({@code lr_backoff: 1}), rollback and replay train
+     * exactly as a run on data without the skipped batch: the poison and the clean row beside it.
+     * Both end at 1.1709 (the clean run at 1.1701).
+     */
+    @Test
+    void shouldTrainAsWithoutSkippedBatchWhenRollbackKeepsLearningRate(@TempDir Path output)
             throws Exception {
+        writeData(output);
+
+        RecipeFixtures.Recorder guarded = new RecipeFixtures.Recorder();
+        TrainingResult withGuard =
+                new SftRecipe(stabilityConfig(output, "poisoned.jsonl", 2.0, 1.0)).run(guarded);
+        RecipeFixtures.Recorder withoutBatch = new RecipeFixtures.Recorder();
+        TrainingResult skippedBatchRemoved =
+                new SftRecipe(stabilityConfig(output, "without-batch.jsonl", 2.0, 1.0))
+                        .run(withoutBatch);
+
+        assertThat(guarded.of(TrainingEvent.RolledBack.class)).hasSize(1);
+        assertThat(steps(guarded)).containsExactly(STEPS_WITH_REPLAY);
+        List<Double> replayed = new ArrayList<>(guarded.trainLosses());
+        replayed.remove(13);
+        assertThat(replayed).isEqualTo(withoutBatch.trainLosses());
+        assertThat(withGuard.validationLoss())
+                .isCloseTo(skippedBatchRemoved.validationLoss(), within(1e-6));
+    }
+
+    /**
+     * Exact resume across a rollback: with the poison at step 15, the replay writes checkpoint 13
+     * again, before the batch to skip; a run resumed from it skips that batch too and trains as the
+     * run that wrote it.
+     */
+    @Test
+    void shouldResumeExactlyWhenCheckpointPrecedesSkippedBatch(@TempDir Path output)
+            throws Exception {
+        writeData(output);
+        TrainingConfig config = stabilityConfig(output, "poisoned-later.jsonl", 2.0, 0.5);
+
+        RecipeFixtures.Recorder straight = new RecipeFixtures.Recorder();
+        new SftRecipe(config).run(straight);
+        RecipeFixtures.Recorder resumed = new RecipeFixtures.Recorder();
+        new SftRecipe(config)
+                .run(resumed, RunOptions.resumeFrom(config.outputDir().resolve("checkpoint-13")));
+
+        var rollbacks = straight.of(TrainingEvent.RolledBack.class);
+        assertThat(rollbacks).hasSize(1);
+        assertThat(rollbacks.get(0).step()).isEqualTo(15);
+        assertThat(rollbacks.get(0).restoredStep()).isEqualTo(12);
+        assertThat(resumed.of(TrainingEvent.RolledBack.class)).isEmpty();
+        assertThat(steps(resumed)).containsExactly(14, 15, 16, 17, 18, 19, 20);
+        List<Double> losses = straight.trainLosses();
+        List<Double> expected = losses.subList(losses.size() - 7, losses.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(resumed.trainLosses().get(i)).isCloseTo(expected.get(i), within(1e-5));
+        }
+    }
+
+    private static List<Integer> steps(RecipeFixtures.Recorder recorder) {
+        return recorder.of(TrainingEvent.StepMetrics.class).stream()
+                .map(TrainingEvent.StepMetrics::step)
+                .toList();
+    }
+
+    /**
+     * Writes the clean training set, the poisoned one (the poison at row 26, which with batches of
+     * two shares step 14's batch with the clean row 26), the clean one without that row, and one
+     * poisoned at row 28 (step 15).
+     */
+    private static void writeData(Path output) throws Exception {
+        List<String> clean =
+                Files.readAllLines(RecipeFixtures.DATA.resolve("tiny_chat_train.jsonl"));
+        List<String> poisoned = new ArrayList<>(clean);
+        poisoned.add(26, poisonLine());
+        List<String> withoutBatch = new ArrayList<>(clean);
+        withoutBatch.remove(26);
+        List<String> poisonedLater = new ArrayList<>(clean);
+        poisonedLater.add(28, poisonLine());
+        Files.write(output.resolve("clean.jsonl"), clean);
+        Files.write(output.resolve("poisoned.jsonl"), poisoned);
+        Files.write(output.resolve("without-batch.jsonl"), withoutBatch);
+        Files.write(output.resolve("poisoned-later.jsonl"), poisonedLater);
+    }
+
+    private static TrainingConfig stabilityConfig(
+            Path output, String train, double spikeFactor, double lrBackoff) throws Exception {
         String yaml =
                 """
                 method: sft
@@ -155,18 +249,19 @@ class SftRecipeTest {
                 lora: {r: 4, alpha: 8}
                 optimizer: {lr: 1.0e-2, max_grad_norm: 0}
                 schedule: {type: cosine, min_lr_ratio: 0.1}
-                training: {max_steps: 20, batch_size: 2}
+                training: {max_steps: 20, batch_size: 2, checkpoint_every: 13}
                 stability: {spike_factor: %s, spike_window: 10, min_history: 3, snapshot_every: 4,
-                            lr_backoff: 0.5, lr_recovery_steps: 2}
+                            lr_backoff: %s, lr_recovery_steps: 2}
                 """
                         .formatted(
                                 Stories260K.DIR.toAbsolutePath(),
-                                output.resolve("out-" + train + spikeFactor),
+                                output.resolve("out-" + train + spikeFactor + lrBackoff),
                                 output.resolve(train),
                                 RecipeFixtures.DATA
                                         .resolve("tiny_chat_validation.jsonl")
                                         .toAbsolutePath(),
-                                spikeFactor);
+                                spikeFactor,
+                                lrBackoff);
         return TrainingConfig.parse(yaml);
     }
 
