@@ -16,6 +16,7 @@ import static org.hamcrest.Matchers.hasItem;
 
 import dev.anneal.server.AnnealTestResources;
 import dev.anneal.server.TestApi;
+import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.feedback.PreferenceFeedback;
 import dev.anneal.store.feedback.PreferenceFeedbackRepository;
 import dev.anneal.store.tenant.CurrentTenant;
@@ -23,6 +24,9 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
 import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -147,6 +151,57 @@ class FeedbackIngestionIT {
         post(key, withTenant(pairwise(own), tenant)).statusCode(202);
 
         assertThat(awaitStored(tenant, own).tenantId()).isEqualTo(tenant);
+    }
+
+    /**
+     * The store reports exactly how many rows were new (the consumer's stored and duplicate metrics
+     * come from it), repeats within one batch included, and keeps every column as given.
+     */
+    @Test
+    void shouldCountNewRowsExactlyWhenStoringABatch() {
+        String tenant = TestApi.newTenant();
+        Instant created = Instant.parse("2026-11-27T10:15:30.123456Z");
+        PreferenceFeedback a = row(tenant, "pairwise", created, null);
+        PreferenceFeedback b = row(tenant, "rating", created, -1.0);
+        PreferenceFeedback c = row(tenant, "rating", created, 0.25);
+
+        assertThat(UnitOfWork.call(() -> feedback.storeAll(List.of(a, b)))).isEqualTo(2);
+        assertThat(UnitOfWork.call(() -> feedback.storeAll(List.of(a, c, c, b)))).isEqualTo(1);
+        assertThat(UnitOfWork.call(() -> feedback.storeAll(List.of()))).isZero();
+
+        assertThat(count(currentTenant, feedback, tenant)).isEqualTo(3);
+        PreferenceFeedback pair =
+                stored(currentTenant, feedback, tenant, a.eventId().toString()).orElseThrow();
+        assertThat(pair.createdAt()).isEqualTo(created);
+        assertThat(pair.score()).isNull();
+        assertThat(pair.completion()).isNull();
+        assertThat(pair.metadata()).isEqualTo("{\"k\":\"a, \\\"quoted\\\" {v}\"}");
+        assertThat(
+                        stored(currentTenant, feedback, tenant, c.eventId().toString())
+                                .orElseThrow()
+                                .score())
+                .isEqualTo(0.25);
+    }
+
+    private static PreferenceFeedback row(
+            String tenant, String type, Instant created, Double score) {
+        boolean pairwise = type.equals("pairwise");
+        return new PreferenceFeedback(
+                tenant,
+                UUID.randomUUID(),
+                type,
+                created,
+                created.plusMillis(5),
+                "[{\"role\":\"user\",\"content\":\"Hi\"}]",
+                pairwise ? "[{\"role\":\"assistant\",\"content\":\"Hello!\"}]" : null,
+                pairwise ? "[{\"role\":\"assistant\",\"content\":\"Go away.\"}]" : null,
+                pairwise ? "anneal-nano" : null,
+                pairwise ? "anneal-nano" : null,
+                pairwise ? null : "[{\"role\":\"assistant\",\"content\":\"Hello!\"}]",
+                pairwise ? null : "anneal-nano",
+                score,
+                null,
+                "{\"k\":\"a, \\\"quoted\\\" {v}\"}");
     }
 
     @Test
