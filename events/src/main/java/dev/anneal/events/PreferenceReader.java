@@ -63,19 +63,7 @@ final class PreferenceReader {
     private PreferenceReader() {}
 
     static PreferenceRecord fromTopic(byte[] value) {
-        String text;
-        try {
-            text =
-                    StandardCharsets.UTF_8
-                            .newDecoder()
-                            .onMalformedInput(CodingErrorAction.REPORT)
-                            .onUnmappableCharacter(CodingErrorAction.REPORT)
-                            .decode(ByteBuffer.wrap(value))
-                            .toString();
-        } catch (CharacterCodingException e) {
-            throw new InvalidPreferenceException(
-                    Problem.NOT_UTF8, null, "The record is not UTF-8 text.");
-        }
+        String text = text(value);
         JsonNode node;
         try {
             node = JSON.readTree(text);
@@ -86,6 +74,26 @@ final class PreferenceReader {
                     "The record is not valid JSON: " + e.getOriginalMessage() + ".");
         }
         return read(node, null, null);
+    }
+
+    /** The bytes as text; strict UTF-8 (most records are ASCII, which needs no decoding). */
+    private static String text(byte[] value) {
+        for (byte b : value) {
+            if (b < 0) {
+                try {
+                    return StandardCharsets.UTF_8
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(value))
+                            .toString();
+                } catch (CharacterCodingException e) {
+                    throw new InvalidPreferenceException(
+                            Problem.NOT_UTF8, null, "The record is not UTF-8 text.");
+                }
+            }
+        }
+        return new String(value, StandardCharsets.US_ASCII);
     }
 
     static PreferenceRecord fromSubmission(JsonNode node, String tenantId, Instant now) {

@@ -15,12 +15,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,15 +46,19 @@ import org.jboss.logging.Logger;
 /**
  * The feedback role: reads {@link Topics#PREFERENCES} in consumer group {@value #GROUP}, one batch
  * per poll, and for each batch (1) stores the valid records in one transaction, (2) sends the
- * invalid ones to {@link Topics#PREFERENCES_DLQ} and waits for their acknowledgement, (3) commits
- * the batch's offsets. A crash anywhere before (3) reads the batch again, which stores nothing
- * twice (event ids are unique per tenant); nothing is committed that is not stored or
- * dead-lettered.
+ * invalid ones to {@link Topics#PREFERENCES_DLQ} and commits the batch's offsets in one Kafka
+ * transaction. A crash anywhere before (2) reads the batch again, which stores nothing twice (event
+ * ids are unique per tenant); nothing is committed that is not stored or dead-lettered.
+ *
+ * <p>Batches overlap by one: while batch <i>n</i> is being stored (on a thread of its own), the
+ * consumer thread polls and checks batch <i>n</i>+1; once <i>n</i> is stored, <i>n</i>+1 starts
+ * storing and <i>n</i> is committed. Offsets are still committed in order, each only after its
+ * batch's rows.
  *
  * <p>While a step fails (the database or Kafka is down) the consumer pauses its partitions, keeps
  * polling to stay in its group, and retries with exponential backoff up to {@code
- * anneal.feedback.max-backoff}. A rebalance during the retries gives the batch up: its records are
- * read again by whichever consumer owns their partitions next.
+ * anneal.feedback.max-backoff}. A rebalance while batches are in hand gives them up: their records
+ * are read again by whichever consumer owns their partitions next.
  *
  * <p>Runs on one thread of its own when {@code anneal.roles} holds {@code feedback} or {@code all}.
  */
@@ -71,13 +80,14 @@ public class PreferenceFeedbackConsumer {
     private final FeedbackMetrics metrics;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> deadLetters;
+    private ExecutorService stores;
     private Thread thread;
     private volatile boolean stopping;
     private volatile boolean died;
     private volatile Instant failingSince;
     private volatile String lastFailure;
 
-    /** Set by the rebalance listener when partitions are taken away while a batch is in hand. */
+    /** Set by the rebalance listener when partitions are taken away; read after each poll. */
     private boolean revoked;
 
     @Inject
@@ -106,6 +116,13 @@ public class PreferenceFeedbackConsumer {
         deadLetters =
                 new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
         deadLetters.initTransactions();
+        stores =
+                Executors.newSingleThreadExecutor(
+                        task -> {
+                            Thread store = new Thread(task, "anneal-feedback-store");
+                            store.setDaemon(true);
+                            return store;
+                        });
         thread = new Thread(this::run, "anneal-feedback-consumer");
         thread.setDaemon(true);
         thread.start();
@@ -145,15 +162,24 @@ public class PreferenceFeedbackConsumer {
                         config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = kafka;
             kafka.subscribe(List.of(Topics.PREFERENCES), new Rebalances());
+            Batch inHand = null; // stored or being stored, not yet committed
             while (!stopping) {
-                ConsumerRecords<byte[], byte[]> records = kafka.poll(POLL);
+                ConsumerRecords<byte[], byte[]> records =
+                        kafka.poll(inHand == null ? POLL : Duration.ZERO);
                 metrics.lag(lag(kafka));
-                if (!records.isEmpty()) {
-                    handle(kafka, records);
+                boolean rebalanced = revoked;
+                revoked = false;
+                Batch next = records.isEmpty() ? null : new Batch(records);
+                if (rebalanced && inHand != null) {
+                    giveUp(kafka, inHand, next);
+                    inHand = null;
+                    next = null;
                 }
+                inHand = advance(kafka, inHand, next);
+                kafka.resume(kafka.paused());
             }
         } catch (WakeupException | InterruptedException e) {
-            // shutting down
+            // shutting down; what was in hand is read again at the next start
         } catch (RuntimeException e) {
             if (!stopping) {
                 died = true;
@@ -163,33 +189,56 @@ public class PreferenceFeedbackConsumer {
         }
     }
 
-    private void handle(
-            KafkaConsumer<byte[], byte[]> kafka, ConsumerRecords<byte[], byte[]> records)
+    /**
+     * Waits until {@code inHand} is stored, starts storing {@code next}, then dead-letters and
+     * commits {@code inHand}.
+     *
+     * @return the batch now in hand: {@code next}, or {@code null} when both were given up
+     */
+    private Batch advance(KafkaConsumer<byte[], byte[]> kafka, Batch inHand, Batch next)
             throws InterruptedException {
-        revoked = false;
-        List<FeedbackWriter.Valid> valid = new ArrayList<>(records.count());
-        List<DeadLetter> invalid = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            try {
-                valid.add(
-                        new FeedbackWriter.Valid(record, PreferenceRecord.fromJson(value(record))));
-            } catch (InvalidPreferenceException e) {
-                invalid.add(DeadLetter.of(record, e));
+        try {
+            if (inHand != null) {
+                FeedbackWriter.Outcome outcome = retrying(kafka, "store", inHand::stored);
+                metrics.stored(outcome.stored());
+                metrics.duplicates(outcome.duplicates());
+                inHand.invalid.addAll(outcome.unknownTenants());
+            }
+            if (next != null) {
+                next.startStoring();
+            }
+            if (inHand != null) {
+                retrying(
+                        kafka,
+                        "dead-letter and commit offsets",
+                        () -> deadLetterAndCommit(kafka, inHand.records, inHand.invalid));
+            }
+            return next;
+        } catch (BatchGivenUp e) {
+            giveUp(kafka, inHand, next);
+            return null;
+        }
+    }
+
+    /**
+     * Abandons the batches (oldest first): waits for a store still running, then moves each
+     * partition this consumer still owns back to its first uncommitted record.
+     */
+    private void giveUp(KafkaConsumer<byte[], byte[]> kafka, Batch... batches) {
+        Set<TopicPartition> owned = kafka.assignment();
+        Set<TopicPartition> rewound = new HashSet<>();
+        for (Batch batch : batches) {
+            if (batch == null) {
+                continue;
+            }
+            batch.settle();
+            for (TopicPartition partition : batch.records.partitions()) {
+                if (owned.contains(partition) && rewound.add(partition)) {
+                    kafka.seek(partition, batch.records.records(partition).get(0).offset());
+                }
             }
         }
-        try {
-            FeedbackWriter.Outcome outcome = retrying(kafka, "store", () -> writer.store(valid));
-            metrics.stored(outcome.stored());
-            metrics.duplicates(outcome.duplicates());
-            invalid.addAll(outcome.unknownTenants());
-            retrying(
-                    kafka,
-                    "dead-letter and commit offsets",
-                    () -> deadLetterAndCommit(kafka, records, invalid));
-        } catch (BatchGivenUp e) {
-            rewind(kafka, records);
-        }
-        kafka.resume(kafka.paused());
+        revoked = false;
     }
 
     private static byte[] value(ConsumerRecord<byte[], byte[]> record) {
@@ -304,7 +353,64 @@ public class PreferenceFeedbackConsumer {
             kafka.wakeup();
         }
         thread.join(SHUTDOWN_WAIT_MS);
+        stores.shutdown();
         deadLetters.close(Duration.ofSeconds(5));
+    }
+
+    /** One poll's records, checked, on their way to the database and then to the commit. */
+    private final class Batch {
+        final ConsumerRecords<byte[], byte[]> records;
+        final List<FeedbackWriter.Valid> valid;
+        final List<DeadLetter> invalid = new ArrayList<>();
+        private Future<FeedbackWriter.Outcome> storing;
+
+        Batch(ConsumerRecords<byte[], byte[]> records) {
+            this.records = records;
+            this.valid = new ArrayList<>(records.count());
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                try {
+                    valid.add(
+                            new FeedbackWriter.Valid(
+                                    record, PreferenceRecord.fromJson(value(record))));
+                } catch (InvalidPreferenceException e) {
+                    invalid.add(DeadLetter.of(record, e));
+                }
+            }
+        }
+
+        /** Starts the first attempt to store the valid records, on the store thread. */
+        void startStoring() {
+            storing = stores.submit(() -> writer.store(valid));
+        }
+
+        /** The first attempt's outcome once it is done; each later call is a new attempt. */
+        FeedbackWriter.Outcome stored() throws Exception {
+            Future<FeedbackWriter.Outcome> first = storing;
+            if (first == null) {
+                return writer.store(valid);
+            }
+            storing = null;
+            try {
+                return first.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            }
+        }
+
+        /** Waits for an attempt still running, whatever comes of it. */
+        void settle() {
+            if (storing == null) {
+                return;
+            }
+            try {
+                storing.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                // given up anyway
+            }
+            storing = null;
+        }
     }
 
     /** The batch in hand is abandoned; its uncommitted records will be read again. */

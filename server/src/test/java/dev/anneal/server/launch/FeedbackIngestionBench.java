@@ -3,24 +3,26 @@ package dev.anneal.server.launch;
 import dev.anneal.events.PreferenceRecord;
 import dev.anneal.events.PreferenceRecord.Message;
 import dev.anneal.events.Topics;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,7 +31,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Sustained feedback ingestion end to end (not a test; {@code bench/feedback-bench.sh} runs it):
@@ -39,31 +40,34 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * row of {@code preference_feedback}. Then a bare {@link KafkaConsumer} (a group of its own) reads
  * the same records from the beginning of the topic, and the Markdown table puts the two side by
  * side: what storing costs beside merely reading. A warm-up of {@code --warmup} records is sent and
- * stored first and left out of the figures (the bare consumer reads it too). {@code
- * --rewrite-batched-inserts} gives the server's JDBC URL pgJDBC's {@code reWriteBatchedInserts}.
+ * stored first and left out of the figures (the bare consumer reads it too); it is long because
+ * the JIT compilers of both JVMs otherwise take a good part of the two cores during the run.
  *
- * <p>Latency is {@code received_at − created_at} per row: {@code created_at} is the produce time
- * set by this JVM (microseconds), {@code received_at} is stamped by the consumer inside the batch's
- * transaction, after the batch was polled and parsed and before its rows are inserted and committed
- * (so it leaves out the insert and commit of the row's own batch, and the offset commit after it).
+ * <p>Latency is from produce to commit, per record: from just before this JVM's {@code send} to the
+ * first moment an {@link Admin} client, asking every 20 ms, sees the group's committed offset of
+ * the record's partition past the record. The consumer commits offsets only after the database
+ * committed the batch's rows, so this is an upper bound of produce-to-stored (by up to the polling
+ * interval and one admin request). End-to-end records/s counts from the first send to the last
+ * record's commit; at the end {@code count(*)} of the table must equal every record sent.
  *
  * <pre>
- * java ... FeedbackIngestionBench [--records 200000] [--batch-size 500] [--rate 0]
- *     [--warmup 20000] [--rewrite-batched-inserts]
+ * java ... FeedbackIngestionBench [--records 600000] [--batch-size N] [--rate 0] [--warmup 200000]
  * </pre>
  */
 public final class FeedbackIngestionBench {
 
     private static final String ADMIN_KEY = "sk-admin-bench-0123456789";
 
+    /** A rate-limited producer checks its schedule every this many records. */
+    private static final int RATE_STEP = 100;
+
     private FeedbackIngestionBench() {}
 
     public static void main(String[] args) throws Exception {
-        int records = BenchApi.intArg(args, "--records", 200_000);
+        int records = BenchApi.intArg(args, "--records", 600_000);
         int batchSize = BenchApi.intArg(args, "--batch-size", 0);
         int rate = BenchApi.intArg(args, "--rate", 0);
-        int warmup = BenchApi.intArg(args, "--warmup", 20_000);
-        boolean rewrite = List.of(args).contains("--rewrite-batched-inserts");
+        int warmup = BenchApi.intArg(args, "--warmup", 200_000);
         Path dataDir = Files.createTempDirectory("anneal-feedback-bench-");
         ServerProcess server = null;
         try (EmbeddedInfrastructure infrastructure =
@@ -84,11 +88,6 @@ public final class FeedbackIngestionBench {
             if (batchSize > 0) {
                 env.put("ANNEAL_FEEDBACK_BATCH_SIZE", String.valueOf(batchSize));
             }
-            if (rewrite) {
-                env.put(
-                        "ANNEAL_DB_URL",
-                        config.get("anneal.db.url") + "?reWriteBatchedInserts=true");
-            }
             server = ServerProcess.start(dataDir, "768m", env);
             server.awaitReady(Duration.ofMinutes(2));
             String tenant =
@@ -107,88 +106,87 @@ public final class FeedbackIngestionBench {
                             config.get("anneal.db.password"))) {
                 if (warmup > 0) {
                     System.err.printf("Warm-up: %d records%n", warmup);
-                    produce(bootstrap, tenant, warmup, 0);
+                    produce(bootstrap, tenant, warmup, 0, new Sends());
                     while (count(db) < warmup) {
                         Thread.sleep(100);
                     }
                 }
                 String loadBefore = loadAverage();
-                Instant measuredFrom = Instant.now();
                 int target = warmup + records;
-                long started = System.nanoTime();
-                AtomicLong producedNanos = new AtomicLong();
+                Sends sends = new Sends();
                 AtomicReference<Exception> produceFailure = new AtomicReference<>();
-                Thread producer =
-                        new Thread(
-                                () -> {
-                                    try {
-                                        produce(bootstrap, tenant, records, rate);
-                                        producedNanos.set(System.nanoTime() - started);
-                                    } catch (Exception e) {
-                                        produceFailure.set(e);
-                                    }
-                                },
-                                "bench-producer");
-                producer.start();
-                long stored = 0;
-                long lastReport = 0;
-                while (stored < target) {
-                    Thread.sleep(250); // count(*) costs the database CPU; keep it rare
+                long started;
+                try (CommitWatch commits = CommitWatch.start(bootstrap)) {
+                    started = System.nanoTime();
+                    Thread producer =
+                            new Thread(
+                                    () -> {
+                                        try {
+                                            produce(bootstrap, tenant, records, rate, sends);
+                                        } catch (Exception e) {
+                                            produceFailure.set(e);
+                                        }
+                                    },
+                                    "bench-producer");
+                    producer.start();
+                    producer.join();
                     if (produceFailure.get() != null) {
                         throw produceFailure.get();
                     }
-                    stored = count(db);
-                    long now = System.nanoTime();
-                    if (now - lastReport > 5_000_000_000L) {
-                        System.err.printf("%d/%d records stored%n", stored, target);
-                        lastReport = now;
+                    double producedSeconds = (sends.lastSendNanos() - started) / 1e9;
+                    commits.awaitPast(sends.nextOffsets(), Duration.ofMinutes(10));
+                    double endToEndSeconds = (commits.lastChangeNanos() - started) / 1e9;
+                    long stored = count(db);
+                    if (stored != target) {
+                        throw new IllegalStateException(
+                                "Offsets committed, but " + stored + " rows, not " + target);
                     }
+                    String loadAfterStore = loadAverage();
+                    double[] latency = sends.latencyMillis(commits);
+
+                    long readStarted = System.nanoTime();
+                    long read = readAll(bootstrap, target);
+                    double readSeconds = (System.nanoTime() - readStarted) / 1e9;
+                    String loadAfter = loadAverage();
+
+                    System.out.printf(
+                            "| records | feedback batch size | end-to-end records/s | p50 ms |"
+                                    + " p99 ms | bare consumer records/s | end-to-end / bare |"
+                                    + " load average (1 min: before, after storing, after reading)"
+                                    + " |%n");
+                    System.out.printf("| --- | --- | --- | --- | --- | --- | --- | --- |%n");
+                    double endToEnd = records / endToEndSeconds;
+                    double bare = read / readSeconds;
+                    System.out.printf(
+                            Locale.ROOT,
+                            "| %,d%s | %s | %,.0f | %.0f | %.0f | %,.0f | %.3f | %s, %s, %s |%n",
+                            records,
+                            rate > 0 ? String.format(Locale.ROOT, " at %,d/s", rate) : "",
+                            batchSize > 0 ? String.valueOf(batchSize) : "default",
+                            endToEnd,
+                            latency[0],
+                            latency[1],
+                            bare,
+                            endToEnd / bare,
+                            loadBefore.split(" ")[0],
+                            loadAfterStore.split(" ")[0],
+                            loadAfter.split(" ")[0]);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "Producing took %.1f s (%,.0f records/s%s); storing all took %.1f s"
+                                    + " from the first send; the bare consumer read %,d records in"
+                                    + " %.1f s; mean latency %.0f ms, max %.0f ms; load average"
+                                    + " %s%n",
+                            producedSeconds,
+                            records / producedSeconds,
+                            rate > 0 ? ", limited to " + rate : "",
+                            endToEndSeconds,
+                            read,
+                            readSeconds,
+                            latency[2],
+                            latency[3],
+                            loadAfter);
                 }
-                double endToEndSeconds = (System.nanoTime() - started) / 1e9;
-                producer.join();
-                String loadAfterStore = loadAverage();
-                double[] latency = latencyMillis(db, measuredFrom);
-
-                long readStarted = System.nanoTime();
-                long read = readAll(bootstrap, target);
-                double readSeconds = (System.nanoTime() - readStarted) / 1e9;
-                String loadAfter = loadAverage();
-
-                System.out.printf(
-                        "| records | feedback batch size | end-to-end records/s | p50 ms | p99 ms"
-                                + " | bare consumer records/s | end-to-end / bare | load average"
-                                + " (1 min: before, after storing, after reading) |%n");
-                System.out.printf("| --- | --- | --- | --- | --- | --- | --- | --- |%n");
-                double endToEnd = records / endToEndSeconds;
-                double bare = read / readSeconds;
-                System.out.printf(
-                        Locale.ROOT,
-                        "| %,d | %s%s | %,.0f | %.0f | %.0f | %,.0f | %.3f | %s, %s, %s |%n",
-                        records,
-                        batchSize > 0 ? String.valueOf(batchSize) : "500 (default)",
-                        rewrite ? ", reWriteBatchedInserts" : "",
-                        endToEnd,
-                        latency[0],
-                        latency[1],
-                        bare,
-                        endToEnd / bare,
-                        loadBefore.split(" ")[0],
-                        loadAfterStore.split(" ")[0],
-                        loadAfter.split(" ")[0]);
-                System.out.printf(
-                        Locale.ROOT,
-                        "Producing took %.1f s (%,.0f records/s%s); storing all took %.1f s from"
-                                + " the first send; the bare consumer read %,d records in %.1f s;"
-                                + " mean latency %.0f ms, max %.0f ms; load average %s%n",
-                        producedNanos.get() / 1e9,
-                        records / (producedNanos.get() / 1e9),
-                        rate > 0 ? ", limited to " + rate : "",
-                        endToEndSeconds,
-                        read,
-                        readSeconds,
-                        latency[2],
-                        latency[3],
-                        loadAfter);
             }
         } finally {
             if (server != null) {
@@ -201,7 +199,7 @@ public final class FeedbackIngestionBench {
     /**
      * Sends {@code records} judgements, each stamped with its send time, and waits for all acks.
      */
-    private static void produce(String bootstrap, String tenant, int records, int rate)
+    private static void produce(String bootstrap, String tenant, int records, int rate, Sends sends)
             throws Exception {
         Map<String, Object> config = new HashMap<>();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -211,44 +209,35 @@ public final class FeedbackIngestionBench {
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        List<Message> prompt = List.of(new Message("user", "Name a prime number below 100."));
-        List<Message> chosen = List.of(new Message("assistant", "97 is prime."));
-        List<Message> rejected = List.of(new Message("assistant", "91 is prime."));
-        Map<String, String> metadata = Map.of("ui", "bench");
+        RecordTemplate template = new RecordTemplate(tenant);
+        SplittableRandom random = new SplittableRandom();
         long started = System.nanoTime();
-        try (KafkaProducer<String, byte[]> producer =
-                new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
             AtomicReference<Exception> failure = new AtomicReference<>();
             for (int i = 0; i < records; i++) {
-                if (rate > 0) {
+                if (rate > 0 && i % RATE_STEP == 0) {
                     long due = started + (long) i * 1_000_000_000L / rate;
                     long wait = due - System.nanoTime();
                     if (wait > 0) {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                 }
-                PreferenceRecord record =
-                        new PreferenceRecord(
-                                PreferenceRecord.SCHEMA,
-                                UUID.randomUUID(),
-                                tenant,
-                                Instant.now(),
-                                PreferenceRecord.PAIRWISE,
-                                prompt,
-                                chosen,
-                                rejected,
-                                "ft:anneal-nano:bench:x",
-                                "anneal-nano",
-                                null,
-                                null,
-                                null,
-                                "annotator-" + (i % 50),
-                                metadata);
+                UUID eventId =
+                        new UUID(
+                                (random.nextLong() & ~0xF000L) | 0x4000L,
+                                (random.nextLong() & ~(3L << 62)) | (2L << 62));
+                long sentAt = System.nanoTime();
                 producer.send(
-                        new ProducerRecord<>(Topics.PREFERENCES, tenant, record.toJson()),
-                        (metadata1, e) -> {
+                        new ProducerRecord<>(
+                                Topics.PREFERENCES,
+                                template.key(),
+                                template.json(eventId, Instant.now(), i % 50)),
+                        (acked, e) -> {
                             if (e != null) {
                                 failure.compareAndSet(null, e);
+                            } else {
+                                sends.acked(acked.partition(), acked.offset(), sentAt);
                             }
                         });
                 if (failure.get() != null) {
@@ -259,6 +248,78 @@ public final class FeedbackIngestionBench {
             if (failure.get() != null) {
                 throw failure.get();
             }
+        }
+    }
+
+    /**
+     * One pairwise judgement serialised once by {@link PreferenceRecord#toJson()} with stand-ins
+     * for the event id, the time and the annotator, which each record fills in: the producer's own
+     * cost per record stays small on a machine it shares with what it measures.
+     */
+    private static final class RecordTemplate {
+        private static final UUID EVENT_ID =
+                new UUID(0x1111_1111_1111_4111L, 0x8111_1111_1111_1111L);
+        private static final Instant CREATED_AT = Instant.parse("2001-01-01T01:01:01.111111Z");
+        private static final String ANNOTATOR = "annotator-stand-in";
+
+        private final String tenant;
+        private final String[] parts;
+
+        RecordTemplate(String tenant) {
+            this.tenant = tenant;
+            String json =
+                    new String(
+                            new PreferenceRecord(
+                                            PreferenceRecord.SCHEMA,
+                                            EVENT_ID,
+                                            tenant,
+                                            CREATED_AT,
+                                            PreferenceRecord.PAIRWISE,
+                                            List.of(
+                                                    new Message(
+                                                            "user",
+                                                            "Name a prime number below 100.")),
+                                            List.of(new Message("assistant", "97 is prime.")),
+                                            List.of(new Message("assistant", "91 is prime.")),
+                                            "ft:anneal-nano:bench:x",
+                                            "anneal-nano",
+                                            null,
+                                            null,
+                                            null,
+                                            ANNOTATOR,
+                                            Map.of("ui", "bench"))
+                                    .toJson(),
+                            StandardCharsets.UTF_8);
+            this.parts =
+                    json.split(
+                            Pattern.quote(EVENT_ID.toString())
+                                    + "|"
+                                    + Pattern.quote(CREATED_AT.toString())
+                                    + "|"
+                                    + Pattern.quote(ANNOTATOR),
+                            -1);
+            int id = json.indexOf(EVENT_ID.toString());
+            int time = json.indexOf(CREATED_AT.toString());
+            if (parts.length != 4 || !(id < time && time < json.indexOf(ANNOTATOR))) {
+                throw new IllegalStateException("Unexpected field order in " + json);
+            }
+        }
+
+        /** The record's key: the tenant id, as the API keys them. */
+        byte[] key() {
+            return tenant.getBytes(StandardCharsets.UTF_8);
+        }
+
+        byte[] json(UUID eventId, Instant createdAt, int annotator) {
+            return (parts[0]
+                            + eventId
+                            + parts[1]
+                            + createdAt
+                            + parts[2]
+                            + "annotator-"
+                            + annotator
+                            + parts[3])
+                    .getBytes(StandardCharsets.UTF_8);
         }
     }
 
@@ -292,26 +353,55 @@ public final class FeedbackIngestionBench {
         }
     }
 
-    /** p50, p99, mean and max of {@code received_at − created_at} in milliseconds. */
-    private static double[] latencyMillis(Connection db, Instant from) throws Exception {
-        String ms = "extract(epoch from (received_at - created_at)) * 1000";
-        try (PreparedStatement statement =
-                db.prepareStatement(
-                        "select percentile_cont(0.5) within group (order by "
-                                + ms
-                                + "), percentile_cont(0.99) within group (order by "
-                                + ms
-                                + "), avg("
-                                + ms
-                                + "), max("
-                                + ms
-                                + ") from preference_feedback where created_at >= ?")) {
-            statement.setObject(1, from.atOffset(ZoneOffset.UTC));
-            ResultSet rows = statement.executeQuery();
-            rows.next();
+    /** Every acknowledged record's partition, offset and send time (nanoTime). */
+    private static final class Sends {
+
+        private final Map<Integer, List<long[]>> byPartition = new HashMap<>();
+        private long lastSendNanos;
+
+        synchronized void acked(int partition, long offset, long sentAt) {
+            byPartition
+                    .computeIfAbsent(partition, p -> new ArrayList<>())
+                    .add(new long[] {offset, sentAt});
+            lastSendNanos = Math.max(lastSendNanos, sentAt);
+        }
+
+        synchronized long lastSendNanos() {
+            return lastSendNanos;
+        }
+
+        /** Per partition, the offset after its last record. */
+        synchronized Map<Integer, Long> nextOffsets() {
+            Map<Integer, Long> next = new HashMap<>();
+            byPartition.forEach(
+                    (partition, sent) ->
+                            next.put(
+                                    partition,
+                                    sent.stream().mapToLong(r -> r[0]).max().orElse(-1) + 1));
+            return next;
+        }
+
+        /** p50, p99, mean and max of produce-to-commit in milliseconds. */
+        synchronized double[] latencyMillis(CommitWatch commits) {
+            double[] millis = new double[byPartition.values().stream().mapToInt(List::size).sum()];
+            int i = 0;
+            for (Map.Entry<Integer, List<long[]>> partition : byPartition.entrySet()) {
+                for (long[] sent : partition.getValue()) {
+                    long committed = commits.firstPast(partition.getKey(), sent[0]);
+                    millis[i++] = (committed - sent[1]) / 1e6;
+                }
+            }
+            Arrays.sort(millis);
             return new double[] {
-                rows.getDouble(1), rows.getDouble(2), rows.getDouble(3), rows.getDouble(4)
+                percentile(millis, 0.50),
+                percentile(millis, 0.99),
+                Arrays.stream(millis).average().orElse(0),
+                millis[millis.length - 1]
             };
+        }
+
+        private static double percentile(double[] sorted, double p) {
+            return sorted[(int) Math.round(p * (sorted.length - 1))];
         }
     }
 
