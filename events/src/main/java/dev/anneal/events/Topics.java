@@ -14,6 +14,14 @@ public final class Topics {
     /** Preference feedback that could not be stored, with the reason in its headers. */
     public static final String PREFERENCES_DLQ = "feedback.preferences.dlq";
 
+    /**
+     * Largest record the dead-letter topic takes ({@code max.message.bytes}, set when the platform
+     * creates it) and its producer sends: a dead letter is the original record plus headers, so it
+     * must exceed the largest record {@link #PREFERENCES} takes (Kafka's default, 1 MiB) or a
+     * record at that limit could never be dead-lettered and would block its partition.
+     */
+    public static final int DLQ_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
     /** Every topic the platform needs, created at start when missing. */
     public static final List<String> ALL = List.of(JOB_EVENTS, PREFERENCES, PREFERENCES_DLQ);
 

@@ -110,6 +110,7 @@ public class PreferenceFeedbackConsumer {
         }
         Map<String, Object> producer =
                 new HashMap<>(ReliableProducer.config(bootstrapServers, "anneal-feedback-dlq"));
+        producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.DLQ_MAX_MESSAGE_BYTES);
         // dead letters and the batch's offsets are committed together, in one transaction
         producer.put(
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, "anneal-feedback-dlq-" + UUID.randomUUID());

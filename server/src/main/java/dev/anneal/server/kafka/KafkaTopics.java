@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 import org.jboss.logging.Logger;
 
 /**
@@ -45,12 +47,7 @@ public class KafkaTopics {
             List<NewTopic> missing =
                     Topics.ALL.stream()
                             .filter(t -> !existing.contains(t))
-                            .map(
-                                    t ->
-                                            new NewTopic(
-                                                    t,
-                                                    settings.partitions(),
-                                                    settings.replicationFactor()))
+                            .map(this::newTopic)
                             .toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -62,6 +59,17 @@ public class KafkaTopics {
                     "Could not check or create Kafka topics at %s: %s",
                     settings.bootstrapServers(), e.getMessage());
         }
+    }
+
+    private NewTopic newTopic(String name) {
+        NewTopic topic = new NewTopic(name, settings.partitions(), settings.replicationFactor());
+        if (name.equals(Topics.PREFERENCES_DLQ)) {
+            topic.configs(
+                    Map.of(
+                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                            String.valueOf(Topics.DLQ_MAX_MESSAGE_BYTES)));
+        }
+        return topic;
     }
 
     /** Whether the cluster answers within {@code timeout}; its node count if it does. */

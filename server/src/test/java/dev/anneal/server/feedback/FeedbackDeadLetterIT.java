@@ -55,7 +55,8 @@ class FeedbackDeadLetterIT {
         String tenant = TestApi.newTenant();
         String valid = newEventId();
         Map<String, byte[]> bad = new HashMap<>();
-        bad.put("invalid_json", utf8("{\"event_id\": \"" + newEventId() + "\", oops"));
+        // as large as the topic takes: with the headers added, its dead letter is larger still
+        bad.put("invalid_json", largest("{\"event_id\": \"" + newEventId() + "\", ", "oops"));
         bad.put(
                 "not_utf8",
                 onTopic(newEventId(), tenant)
@@ -95,6 +96,19 @@ class FeedbackDeadLetterIT {
         assertThat(header(dead.get("invalid_record"), "anneal.dlq.field"))
                 .isEqualTo("prompt[1].role");
         assertThat(header(dead.get("unknown_tenant"), "anneal.dlq.field")).isEqualTo("tenant_id");
+    }
+
+    /**
+     * {@code head}, spaces, {@code tail}: about the most bytes one record on the topic may have.
+     */
+    private static byte[] largest(String head, String tail) {
+        byte[] value = new byte[1_048_300];
+        Arrays.fill(value, (byte) ' ');
+        byte[] start = utf8(head);
+        byte[] end = utf8(tail);
+        System.arraycopy(start, 0, value, 0, start.length);
+        System.arraycopy(end, 0, value, value.length - end.length, end.length);
+        return value;
     }
 
     private KafkaProducer<byte[], byte[]> producer() {

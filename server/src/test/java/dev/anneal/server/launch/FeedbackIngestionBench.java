@@ -40,8 +40,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * row of {@code preference_feedback}. Then a bare {@link KafkaConsumer} (a group of its own) reads
  * the same records from the beginning of the topic, and the Markdown table puts the two side by
  * side: what storing costs beside merely reading. A warm-up of {@code --warmup} records is sent and
- * stored first and left out of the figures (the bare consumer reads it too); it is long because
- * the JIT compilers of both JVMs otherwise take a good part of the two cores during the run.
+ * stored first and left out of the figures (the bare consumer reads it too); it is long because the
+ * JIT compilers of both JVMs otherwise take a good part of the two cores during the run.
  *
  * <p>Latency is from produce to commit, per record: from just before this JVM's {@code send} to the
  * first moment an {@link Admin} client, asking every 20 ms, sees the group's committed offset of
