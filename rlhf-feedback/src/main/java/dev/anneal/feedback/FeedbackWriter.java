@@ -11,7 +11,6 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,8 +18,9 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Stores a batch of valid records in one transaction: those of unknown tenants are handed back as
- * dead letters, the rest inserted unless their (tenant, event id) is stored already.
+ * Turns valid records into rows ({@link #row}, on the consumer thread) and stores a batch of them
+ * in one transaction ({@link #store}, on the store thread): those of unknown tenants are handed
+ * back as dead letters, the rest inserted unless their (tenant, event id) is stored already.
  */
 @ApplicationScoped
 public class FeedbackWriter {
@@ -30,8 +30,8 @@ public class FeedbackWriter {
     private final TenantRepository tenants;
     private final PreferenceFeedbackRepository feedback;
 
-    /** A valid record and where it was read. */
-    record Valid(ConsumerRecord<byte[], byte[]> source, PreferenceRecord record) {}
+    /** A valid record's row and where the record was read. */
+    record Valid(ConsumerRecord<byte[], byte[]> source, PreferenceFeedback row) {}
 
     /** What became of a batch: new rows, repeats, and records to dead-letter. */
     record Outcome(int stored, int duplicates, List<DeadLetter> unknownTenants) {}
@@ -50,28 +50,32 @@ public class FeedbackWriter {
     private Outcome inserted(List<Valid> batch) {
         Set<String> known =
                 tenants.existing(
-                        batch.stream().map(v -> v.record().tenantId()).collect(Collectors.toSet()));
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+                        batch.stream().map(v -> v.row().tenantId()).collect(Collectors.toSet()));
         List<PreferenceFeedback> rows = new ArrayList<>(batch.size());
         List<DeadLetter> unknown = new ArrayList<>();
         for (Valid valid : batch) {
-            PreferenceRecord r = valid.record();
-            if (known.contains(r.tenantId())) {
-                rows.add(row(r, now));
+            String tenant = valid.row().tenantId();
+            if (known.contains(tenant)) {
+                rows.add(valid.row());
             } else {
                 unknown.add(
                         new DeadLetter(
                                 valid.source(),
                                 DeadLetter.UNKNOWN_TENANT,
                                 "tenant_id",
-                                "No tenant '" + r.tenantId() + "' exists."));
+                                "No tenant '" + tenant + "' exists."));
             }
         }
         int stored = feedback.storeAll(rows);
         return new Outcome(stored, rows.size() - stored, unknown);
     }
 
-    private static PreferenceFeedback row(PreferenceRecord r, Instant receivedAt) {
+    /**
+     * The row of a valid record, its messages and metadata as JSON text.
+     *
+     * @param receivedAt when the consumer read it
+     */
+    static PreferenceFeedback row(PreferenceRecord r, Instant receivedAt) {
         return new PreferenceFeedback(
                 r.tenantId(),
                 r.eventId(),

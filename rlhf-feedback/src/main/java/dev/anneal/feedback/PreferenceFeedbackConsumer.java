@@ -12,6 +12,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -368,11 +369,13 @@ public class PreferenceFeedbackConsumer {
         Batch(ConsumerRecords<byte[], byte[]> records) {
             this.records = records;
             this.valid = new ArrayList<>(records.count());
+            Instant receivedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 try {
+                    PreferenceRecord parsed = PreferenceRecord.fromJson(value(record));
                     valid.add(
                             new FeedbackWriter.Valid(
-                                    record, PreferenceRecord.fromJson(value(record))));
+                                    record, FeedbackWriter.row(parsed, receivedAt)));
                 } catch (InvalidPreferenceException e) {
                     invalid.add(DeadLetter.of(record, e));
                 }
