@@ -233,6 +233,10 @@ public class PreferenceFeedbackConsumer {
             if (batch == null) {
                 continue;
             }
+            LOG.infof(
+                    "Gave up %d records in hand (partitions revoked, a failure or shutdown);"
+                            + " they will be read again",
+                    batch.records.count());
             batch.settle();
             for (TopicPartition partition : batch.records.partitions()) {
                 if (owned.contains(partition) && rewound.add(partition)) {

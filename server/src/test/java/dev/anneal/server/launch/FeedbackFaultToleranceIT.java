@@ -31,8 +31,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +45,8 @@ import org.junit.jupiter.api.Test;
  * same event id (the second copy by the other way in) and 1% invalid, through the API and through
  * Debian's {@code kcat} (an independent Kafka client), while the consumer process is killed with
  * SIGKILL twice and PostgreSQL is stopped for 10 s. At the end the database holds exactly the
- * distinct valid judgements and the dead-letter topic exactly the invalid ones.
+ * distinct valid judgements and the dead-letter topic exactly the invalid ones. And rebalances with
+ * batches in hand: see the second test.
  */
 class FeedbackFaultToleranceIT {
 
@@ -57,10 +62,11 @@ class FeedbackFaultToleranceIT {
     private EmbeddedKafkaBroker kafka;
     private ServerProcess api;
     private ServerProcess consumer;
+    private ServerProcess secondConsumer;
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (ServerProcess process : new ServerProcess[] {consumer, api}) {
+        for (ServerProcess process : new ServerProcess[] {consumer, secondConsumer, api}) {
             if (process != null) {
                 process.close();
             }
@@ -86,24 +92,10 @@ class FeedbackFaultToleranceIT {
             assertThat(kcat).as(missing).isNotNull(); // in CI a missing client is a failure
         }
         assumeTrue(kcat != null, missing);
-        dataDir = Files.createTempDirectory("anneal-faults-");
-        postgres = EmbeddedPostgresServer.start(dataDir.resolve("postgres"), 0);
-        kafka = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), "localhost", 0, 0);
-        Map<String, String> env = new HashMap<>();
-        env.put("ANNEAL_DB_URL", postgres.jdbcUrl());
-        env.put("ANNEAL_DB_USER", postgres.username());
-        env.put("ANNEAL_DB_PASSWORD", postgres.password());
-        env.put("ANNEAL_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("ANNEAL_ADMIN_KEY", ADMIN_KEY);
-        env.put("ANNEAL_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[32]));
-        env.put("ANNEAL_FEEDBACK_MAX_BACKOFF", "2s");
-        api = ServerProcess.start(dataDir, "512m", with(env, "ANNEAL_ROLES", "api"));
-        api.awaitReady(Duration.ofMinutes(2));
+        Map<String, String> env = startInfrastructure();
         consumer = startConsumer(env);
 
-        String tenant =
-                post("/v1/admin/tenants", ADMIN_KEY, "{\"name\":\"faults\"}")
-                        .replaceAll("(?s).*\"id\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+        String tenant = newTenant("faults");
         String key =
                 post("/v1/admin/tenants/" + tenant + "/api_keys", ADMIN_KEY, "")
                         .replaceAll("(?s).*\"key\"\\s*:\\s*\"([^\"]+)\".*", "$1");
@@ -166,6 +158,90 @@ class FeedbackFaultToleranceIT {
         assertThat(storedCount(tenant)).isEqualTo(valid);
         assertThat(deadLetteredEventIds(invalid.size()))
                 .containsExactlyInAnyOrderElementsOf(invalid);
+    }
+
+    /**
+     * Batches in hand when the partitions are taken away: one consumer drains a backlog of three
+     * tenants' judgements (1% invalid) in tiny batches; a second joins the group mid-stream and
+     * later leaves it. Each rebalance gives up the first consumer's batches in hand (its log says
+     * so), which are read again; the database ends with exactly the valid judgements and the
+     * dead-letter topic with exactly the invalid ones.
+     */
+    @Test
+    void batchesInHandAreReadAgainWhenConsumersJoinAndLeave() throws Exception {
+        Map<String, String> env = startInfrastructure();
+        env.put("ANNEAL_FEEDBACK_BATCH_SIZE", "20"); // slow: still draining when the second joins
+        List<String> tenants = List.of(newTenant("a"), newTenant("b"), newTenant("c"));
+        int records = 30_000;
+        Set<String> invalid = new HashSet<>();
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(
+                        Map.of(
+                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                kafka.bootstrapServers(),
+                                ProducerConfig.LINGER_MS_CONFIG,
+                                5),
+                        new StringSerializer(),
+                        new StringSerializer())) {
+            for (int i = 0; i < records; i++) {
+                String tenant = tenants.get(i % tenants.size());
+                String eventId = UUID.randomUUID().toString();
+                String value = record(eventId, tenant);
+                if (i % 100 == 7) {
+                    invalid.add(eventId);
+                    value = invalidRecord(eventId, tenant);
+                }
+                producer.send(new ProducerRecord<>(Topics.PREFERENCES, tenant, value));
+            }
+        }
+        int valid = records - invalid.size();
+
+        consumer = startConsumer(env);
+        awaitStored(tenants, 3_000);
+        secondConsumer = startConsumer(env); // joins: a rebalance
+        awaitStored(tenants, 15_000);
+        secondConsumer.stop("TERM"); // leaves: another
+        awaitStored(tenants, valid);
+
+        Thread.sleep(3000); // anything more would be a duplicate: give it the chance to show
+        assertThat(tenants.stream().mapToLong(this::storedCount).sum()).isEqualTo(valid);
+        assertThat(deadLetteredEventIds(invalid.size()))
+                .containsExactlyInAnyOrderElementsOf(invalid);
+        assertThat(consumer.output()).contains("Gave up");
+    }
+
+    /** Starts PostgreSQL, Kafka and an API process; the environment of a server process. */
+    private Map<String, String> startInfrastructure() throws Exception {
+        dataDir = Files.createTempDirectory("anneal-faults-");
+        postgres = EmbeddedPostgresServer.start(dataDir.resolve("postgres"), 0);
+        kafka = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), "localhost", 0, 0);
+        Map<String, String> env = new HashMap<>();
+        env.put("ANNEAL_DB_URL", postgres.jdbcUrl());
+        env.put("ANNEAL_DB_USER", postgres.username());
+        env.put("ANNEAL_DB_PASSWORD", postgres.password());
+        env.put("ANNEAL_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("ANNEAL_ADMIN_KEY", ADMIN_KEY);
+        env.put("ANNEAL_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[32]));
+        env.put("ANNEAL_FEEDBACK_MAX_BACKOFF", "2s");
+        api = ServerProcess.start(dataDir, "512m", with(env, "ANNEAL_ROLES", "api"));
+        api.awaitReady(Duration.ofMinutes(2));
+        return env;
+    }
+
+    private String newTenant(String name) throws Exception {
+        return post("/v1/admin/tenants", ADMIN_KEY, "{\"name\":\"" + name + "\"}")
+                .replaceAll("(?s).*\"id\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+    }
+
+    /** Waits up to 3 minutes until the tenants hold at least {@code rows} judgements together. */
+    private void awaitStored(List<String> tenants, long rows) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (tenants.stream().mapToLong(this::storedCount).sum() < rows) {
+            assertThat(System.nanoTime() < deadline)
+                    .as("%d judgements stored in time", rows)
+                    .isTrue();
+            Thread.sleep(200);
+        }
     }
 
     /** {@code kcat}, or its older name {@code kafkacat}, if either is installed. */
