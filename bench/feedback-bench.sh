@@ -11,12 +11,4 @@
 # --rate limits the producer to that many records/s (0: unlimited); --warmup N records (default
 # 200,000) are stored first and left out.
 # Set ANNEAL_MVN_FLAGS=-o to build offline. The machine should be otherwise idle.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-./mvnw -B -q ${ANNEAL_MVN_FLAGS:-} -pl server -am package -DskipTests -Dquick >&2
-./mvnw -B -q ${ANNEAL_MVN_FLAGS:-} -pl server dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile=target/feedback-bench.classpath >&2
-root="$PWD"
-cp="$root/server/target/test-classes:$root/server/target/classes:$(cat server/target/feedback-bench.classpath)"
-cd server   # the server process runs the packaged server/target/quarkus-app
-exec java -cp "$cp" dev.anneal.server.launch.FeedbackIngestionBench "$@"
+exec "$(dirname "$0")/run-server-bench.sh" FeedbackIngestionBench "$@"

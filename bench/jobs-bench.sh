@@ -5,12 +5,4 @@
 #   bench/jobs-bench.sh                         1,000 jobs, 2 worker processes, 4 steps each
 #   bench/jobs-bench.sh --jobs 200 --workers 2 --steps 4
 # Set ANNEAL_MVN_FLAGS=-o to build offline. The machine should be otherwise idle.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-./mvnw -B -q ${ANNEAL_MVN_FLAGS:-} -pl server -am package -DskipTests -Dquick >&2
-./mvnw -B -q ${ANNEAL_MVN_FLAGS:-} -pl server dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile=target/jobs-bench.classpath >&2
-root="$PWD"
-cp="$root/server/target/test-classes:$root/server/target/classes:$(cat server/target/jobs-bench.classpath)"
-cd server   # the worker processes run the packaged server/target/quarkus-app
-exec java -cp "$cp" dev.anneal.server.launch.JobThroughputBench "$@"
+exec "$(dirname "$0")/run-server-bench.sh" JobThroughputBench "$@"
