@@ -17,7 +17,7 @@ The Java harness (dev.anneal.bench.GenerationBench, MemoryBench) runs it; by han
 
   apt-get install -y python3-torch python3-numpy libopenblas0-openmp
   /usr/bin/python3 bench/engine-bench/python/generate_reference.py \
-      --model ../shared/fixtures/stories260K --prompt-ids 1,403,407,261,378 \
+      --model tuner/engine/models/stories260K --prompt-ids 1,403,407,261,378 \
       --new-tokens 200 --threads 1 --runs 3
 
 Thread count: torch.set_num_threads, and OMP_NUM_THREADS for OpenBLAS (set it in the

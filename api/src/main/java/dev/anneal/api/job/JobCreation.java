@@ -11,8 +11,8 @@ import dev.anneal.store.job.FineTuningJob;
 import dev.anneal.store.job.JobRepository;
 import dev.anneal.store.job.JobSpec;
 import dev.anneal.store.model.ModelRepository;
-import dev.anneal.tuner.model.LlamaConfig;
-import dev.anneal.tuner.models.BaseModelRegistry;
+import dev.anneal.tuner.registry.BaseModel;
+import dev.anneal.tuner.registry.BaseModelRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -352,11 +352,11 @@ public class JobCreation {
     }
 
     private int contextLength(String model) {
-        try {
-            return LlamaConfig.load(models.folderOf(model)).maxPositionEmbeddings();
-        } catch (IOException e) {
-            throw invalid("The model '" + model + "' cannot be read: " + e.getMessage(), "model");
+        int context = models.find(model).map(BaseModel::contextLength).orElse(0);
+        if (context <= 0) {
+            throw invalid("The model '" + model + "' cannot be read.", "model");
         }
+        return context;
     }
 
     private static int positiveInt(JsonNode value, int auto, int min, int max, String param) {

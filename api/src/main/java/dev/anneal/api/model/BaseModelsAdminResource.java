@@ -1,7 +1,7 @@
 package dev.anneal.api.model;
 
 import dev.anneal.api.ListResponse;
-import dev.anneal.tuner.models.BaseModelRegistry;
+import dev.anneal.tuner.registry.BaseModelRegistry;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;

@@ -1,7 +1,7 @@
 package dev.anneal.api.model;
 
 import dev.anneal.store.model.FineTunedModel;
-import dev.anneal.tuner.models.BaseModel;
+import dev.anneal.tuner.registry.BaseModel;
 import java.util.Locale;
 
 /**

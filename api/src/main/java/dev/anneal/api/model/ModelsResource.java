@@ -7,7 +7,7 @@ import dev.anneal.store.blob.BlobKey;
 import dev.anneal.store.blob.BlobStore;
 import dev.anneal.store.model.FineTunedModel;
 import dev.anneal.store.model.ModelRepository;
-import dev.anneal.tuner.models.BaseModelRegistry;
+import dev.anneal.tuner.registry.BaseModelRegistry;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;

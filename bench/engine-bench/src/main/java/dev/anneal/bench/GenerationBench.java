@@ -53,7 +53,7 @@ public final class GenerationBench {
                 new BenchArguments(
                         args,
                         Map.of(
-                                "--model", "../shared/fixtures/stories260K",
+                                "--model", "tuner/engine/models/stories260K",
                                 "--prompt", "Once upon a time",
                                 "--new-tokens", "200",
                                 "--runs", "5",

@@ -53,7 +53,7 @@ public final class MemoryBench {
                         args,
                         Map.ofEntries(
                                 Map.entry("--workload", "generation"),
-                                Map.entry("--model", "../shared/fixtures/stories260K"),
+                                Map.entry("--model", "tuner/engine/models/stories260K"),
                                 Map.entry("--prompt", "Once upon a time"),
                                 Map.entry("--steps", "2000"),
                                 Map.entry("--every", "200"),

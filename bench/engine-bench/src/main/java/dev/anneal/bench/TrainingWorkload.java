@@ -82,7 +82,7 @@ final class TrainingWorkload implements Workload {
                         });
     }
 
-    /** The recipe, as {@code tuner/recipes/stories260k_lora.yaml} with the bench's steps. */
+    /** The recipe, as {@code tuner/engine/recipes/stories260k_lora.yaml} with the bench's steps. */
     private String recipe(int steps) {
         return String.join(
                 "\n",

@@ -261,6 +261,7 @@ class FineTuningEndToEndIT {
                                         Path.of(
                                                 "..",
                                                 "tuner",
+                                                "engine",
                                                 "recipes",
                                                 "data",
                                                 "tiny_preference_train.jsonl")))

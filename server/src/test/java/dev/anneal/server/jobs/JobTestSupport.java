@@ -29,7 +29,7 @@ final class JobTestSupport {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static final Path STORIES_260K =
-            Path.of("..", "..", "shared", "fixtures", "stories260K").toAbsolutePath().normalize();
+            Path.of("..", "tuner", "engine", "models", "stories260K").toAbsolutePath().normalize();
 
     private JobTestSupport() {}
 

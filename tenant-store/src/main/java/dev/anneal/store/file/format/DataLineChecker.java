@@ -1,9 +1,12 @@
 package dev.anneal.store.file.format;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anneal.tuner.data.InvalidTrainingDataException;
+import dev.anneal.tuner.data.LineFormat;
 
 /**
- * Checks the content of one data line: UTF-8, JSON, format detection and the format's rules.
+ * Checks the content of one data line: UTF-8, JSON, format detection (the engine's {@link LineFormat#detect}) and the format's
+ * rules.
  * Remembers the file's format, set by the first line whose format could be detected. Not
  * thread-safe.
  */
@@ -29,9 +32,15 @@ final class DataLineChecker {
                 return new LineViolation(null, INVALID_UTF8);
             }
             ObjectNode line = JsonLineParser.parseObject(b, off, len);
-            DatasetFormat format = LineSchema.detect(line, fileFormat);
-            if (format == null) {
-                return new LineViolation(null, LineSchema.NO_FORMAT);
+            DatasetFormat format;
+            try {
+                format =
+                        DatasetFormat.of(
+                                LineFormat.detect(
+                                        line::has,
+                                        fileFormat == null ? null : fileFormat.lineFormat()));
+            } catch (InvalidTrainingDataException e) {
+                return new LineViolation(e.field(), e.reason());
             }
             if (fileFormat == null) {
                 fileFormat = format;

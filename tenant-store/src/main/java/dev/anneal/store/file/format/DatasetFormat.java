@@ -1,30 +1,51 @@
 package dev.anneal.store.file.format;
 
+import dev.anneal.tuner.data.LineFormat;
 import java.util.Objects;
 
-/** The shape of every line of a fine-tuning dataset, detected from the keys of its lines. */
+/**
+ * The format of a stored dataset, as the API shows it and the file's row keeps it. Each is one of
+ * the engine's {@link LineFormat}s, whose {@link LineFormat#detect} is the one rule that tells a
+ * line's format, at upload and in training alike.
+ */
 public enum DatasetFormat {
     /** {@code {"messages":[{"role":"user","content":"…"},…]}}. */
-    CHAT("chat"),
+    CHAT(LineFormat.CHAT),
     /** {@code {"prompt":"…","completion":"…"}}. */
-    PROMPT_COMPLETION("prompt_completion"),
+    PROMPT_COMPLETION(LineFormat.PROMPT_COMPLETION),
     /**
      * {@code {"input":{"messages":[…]},"preferred_output":[…],"non_preferred_output":[…]}} or
      * {@code {"prompt":"…","chosen":"…","rejected":"…"}}.
      */
-    PREFERENCE("preference"),
+    PREFERENCE(LineFormat.PREFERENCE),
     /** {@code {"text":"…"}}. */
-    TEXT("text");
+    TEXT(LineFormat.TEXT);
 
-    private final String wireName;
+    private final LineFormat lineFormat;
 
-    DatasetFormat(String wireName) {
-        this.wireName = wireName;
+    DatasetFormat(LineFormat lineFormat) {
+        this.lineFormat = lineFormat;
+    }
+
+    /** The engine's format of the dataset's lines. */
+    public LineFormat lineFormat() {
+        return lineFormat;
     }
 
     /** The name used in the API and in stored metadata, e.g. {@code prompt_completion}. */
     public String wireName() {
-        return wireName;
+        return lineFormat.wireName();
+    }
+
+    /** The stored format of lines of the engine's {@code format}. */
+    public static DatasetFormat of(LineFormat format) {
+        Objects.requireNonNull(format, "format");
+        for (DatasetFormat candidate : values()) {
+            if (candidate.lineFormat == format) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("no dataset format for " + format);
     }
 
     /**
@@ -33,15 +54,6 @@ public enum DatasetFormat {
      * @throws IllegalArgumentException when no format has this name
      */
     public static DatasetFormat fromWireName(String wireName) {
-        Objects.requireNonNull(wireName, "wireName");
-        for (DatasetFormat format : values()) {
-            if (format.wireName.equals(wireName)) {
-                return format;
-            }
-        }
-        throw new IllegalArgumentException(
-                "unknown dataset format '"
-                        + wireName
-                        + "': expected one of chat, prompt_completion, preference, text");
+        return of(LineFormat.fromWireName(wireName));
     }
 }

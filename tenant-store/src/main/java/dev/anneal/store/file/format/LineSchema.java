@@ -6,18 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Set;
 
 /**
- * Which {@link DatasetFormat} a parsed line has, told by its keys, and the rules of each format.
- * Detection looks at one distinctive key per shape, so that a line with a typo or a wrong type
- * still gets the format's precise error rather than "matches no format".
+ * The rules of each {@link DatasetFormat}, checked once a line's format is known (told by {@link
+ * dev.anneal.tuner.data.LineFormat#detect}).
  */
 final class LineSchema {
 
-    static final String NO_FORMAT =
-            "matches no dataset format: expected {\"messages\": [...]} (chat),"
-                    + " {\"prompt\", \"completion\"} (prompt_completion),"
-                    + " {\"input\", \"preferred_output\", \"non_preferred_output\"}"
-                    + " or {\"prompt\", \"chosen\", \"rejected\"} (preference),"
-                    + " or {\"text\"} (text)";
     static final String NO_ASSISTANT = "must contain at least one assistant message";
     static final String IDENTICAL_PAIR = "chosen and rejected are identical";
 
@@ -33,33 +26,6 @@ final class LineSchema {
     private static final Set<String> TEXT_KEYS = Set.of("text", "metadata");
 
     private LineSchema() {}
-
-    /**
-     * The format this line is meant to have, or {@code null} when none fits.
-     *
-     * @param fileFormat the format of the file so far, or {@code null}; it settles a line that has
-     *     only {@code prompt}, which both prompt-completion and preference pairs start with
-     */
-    static DatasetFormat detect(ObjectNode line, DatasetFormat fileFormat) {
-        if (line.has("messages")) {
-            return DatasetFormat.CHAT;
-        }
-        if (isDpo(line) || line.has("chosen") || line.has("rejected")) {
-            return DatasetFormat.PREFERENCE;
-        }
-        if (line.has("completion")) {
-            return DatasetFormat.PROMPT_COMPLETION;
-        }
-        if (line.has("prompt")) {
-            return fileFormat == DatasetFormat.PREFERENCE
-                    ? DatasetFormat.PREFERENCE
-                    : DatasetFormat.PROMPT_COMPLETION;
-        }
-        if (line.has("text")) {
-            return DatasetFormat.TEXT;
-        }
-        return null;
-    }
 
     /**
      * Checks the line against the rules of {@code format}.

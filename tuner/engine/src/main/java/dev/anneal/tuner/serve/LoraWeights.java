@@ -1,0 +1,13 @@
+package dev.anneal.tuner.serve;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * One adapter's update of one projection, {@code (alpha / r) * x A^T B^T}.
+ *
+ * @param a {@code lora_A.weight}, {@code [r, in]}
+ * @param b {@code lora_B.weight}, {@code [out, r]}
+ * @param scaling {@code [1]}, {@code alpha / r}, a long-lived array used as second operand (see
+ *     docs/djl-facts.md: scalar overloads)
+ */
+record LoraWeights(NDArray a, NDArray b, NDArray scaling) {}

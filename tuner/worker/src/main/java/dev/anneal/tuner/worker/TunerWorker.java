@@ -1,0 +1,208 @@
+package dev.anneal.tuner.worker;
+
+import dev.anneal.store.Ids;
+import dev.anneal.store.Roles;
+import dev.anneal.store.UnitOfWork;
+import dev.anneal.store.blob.BlobStore;
+import dev.anneal.store.file.FileService;
+import dev.anneal.store.job.JobEventLog;
+import dev.anneal.store.job.JobLease;
+import dev.anneal.store.job.JobQueue;
+import dev.anneal.store.job.JobRepository;
+import dev.anneal.store.model.ModelRepository;
+import dev.anneal.store.tenant.CurrentTenant;
+import dev.anneal.store.tenant.TenantKeyRing;
+import dev.anneal.tuner.registry.BaseModelRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The tuner role: {@code anneal.tuner.concurrency} worker slots, each a thread that claims the next
+ * job from the queue, runs it, and claims again. Runs when {@code anneal.roles} holds {@code tuner}
+ * or {@code all}. At shutdown, running jobs stop and go back to the queue, to be taken over from
+ * their last checkpoint.
+ */
+@ApplicationScoped
+public class TunerWorker {
+
+    private static final Logger LOG = Logger.getLogger(TunerWorker.class);
+    private static final long SHUTDOWN_WAIT_MS = 15_000;
+    private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
+    private static final String INTEROP_THREADS = "ai.djl.pytorch.num_interop_threads";
+
+    private final WorkerSettings settings;
+    private final Roles roles;
+    private final WorkerContext context;
+    private final Set<Heartbeat> running = ConcurrentHashMap.newKeySet();
+    private final List<Thread> slots = new ArrayList<>();
+    private ScheduledExecutorService heartbeats;
+    private volatile boolean stopping;
+
+    @Inject
+    TunerWorker(
+            WorkerSettings settings,
+            Roles roles,
+            @ConfigProperty(name = "anneal.data-dir") Path dataDir,
+            JobQueue queue,
+            JobRepository jobs,
+            JobEventLog events,
+            FileService files,
+            BaseModelRegistry models,
+            ModelRepository fineTuned,
+            BlobStore blobs,
+            TenantKeyRing keyRing,
+            CurrentTenant currentTenant) {
+        this.settings = settings;
+        this.roles = roles;
+        Path workRoot = settings.workDir().map(Path::of).orElse(dataDir.resolve("work"));
+        this.context =
+                new WorkerContext(
+                        queue,
+                        jobs,
+                        events,
+                        files,
+                        models,
+                        fineTuned,
+                        blobs,
+                        keyRing,
+                        currentTenant,
+                        workRoot);
+    }
+
+    void start(@Observes StartupEvent startup) {
+        if (!roles.runs(Roles.TUNER)) {
+            return;
+        }
+        if (settings.heartbeat().multipliedBy(2).compareTo(settings.lease()) > 0) {
+            throw new IllegalStateException(
+                    "anneal.tuner.heartbeat must be at most half of anneal.tuner.lease");
+        }
+        int threads =
+                settings.threads()
+                        .orElse(
+                                Math.max(
+                                        1,
+                                        Runtime.getRuntime().availableProcessors()
+                                                / settings.concurrency()));
+        // read by DJL when the engine starts, which is when the first job loads a model
+        System.setProperty(NUM_THREADS, System.getProperty(NUM_THREADS, String.valueOf(threads)));
+        System.setProperty(INTEROP_THREADS, System.getProperty(INTEROP_THREADS, "1"));
+        heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "anneal-lease"));
+        String owner = ownerPrefix();
+        for (int i = 0; i < settings.concurrency(); i++) {
+            String slot = owner + "/" + i;
+            Thread thread = daemon(() -> loop(slot), "anneal-tuner-" + i);
+            slots.add(thread);
+            thread.start();
+        }
+        LOG.infof(
+                "Tuner role: %d worker slot(s), %s libtorch thread(s), lease %ss, work folder %s",
+                settings.concurrency(),
+                System.getProperty(NUM_THREADS),
+                settings.lease().toSeconds(),
+                context.workRoot());
+    }
+
+    void stop(@Observes ShutdownEvent shutdown) throws InterruptedException {
+        if (slots.isEmpty()) {
+            return;
+        }
+        stopping = true;
+        running.forEach(h -> h.stopFor(Heartbeat.Stop.SHUTDOWN));
+        long deadline = System.currentTimeMillis() + SHUTDOWN_WAIT_MS;
+        for (Thread slot : slots) {
+            slot.join(Math.max(1, deadline - System.currentTimeMillis()));
+        }
+        heartbeats.shutdownNow();
+        heartbeats.awaitTermination(2, TimeUnit.SECONDS);
+    }
+
+    private void loop(String owner) {
+        while (!stopping) {
+            try {
+                Optional<JobLease> claimed =
+                        UnitOfWork.call(
+                                () ->
+                                        context.queue()
+                                                .claim(
+                                                        owner,
+                                                        settings.lease(),
+                                                        settings.maxRunningPerTenant()));
+                if (claimed.isEmpty()) {
+                    Thread.sleep(settings.pollInterval().toMillis());
+                    continue;
+                }
+                run(claimed.get());
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Worker slot %s: could not claim a job; retrying", owner);
+                sleepQuietly();
+            }
+        }
+    }
+
+    private void run(JobLease lease) {
+        LOG.infof(
+                "Worker %s runs job %s (attempt %d)",
+                lease.owner(), lease.jobId(), lease.attempt());
+        try (Heartbeat heartbeat =
+                new Heartbeat(
+                        context.queue(),
+                        lease,
+                        settings.lease(),
+                        settings.heartbeat(),
+                        heartbeats)) {
+            running.add(heartbeat);
+            if (stopping) {
+                heartbeat.stopFor(Heartbeat.Stop.SHUTDOWN);
+            }
+            try {
+                new JobRun(lease, heartbeat, context).execute();
+            } finally {
+                running.remove(heartbeat);
+            }
+        }
+    }
+
+    private void sleepQuietly() {
+        try {
+            Thread.sleep(settings.pollInterval().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** host:pid:random, unique per process so that leases name who holds them. */
+    private static String ownerPrefix() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown";
+        }
+        return host + ":" + ProcessHandle.current().pid() + ":" + Ids.randomToken(6);
+    }
+
+    private static Thread daemon(Runnable body, String name) {
+        Thread thread = new Thread(body, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+}
