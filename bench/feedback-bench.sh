@@ -10,5 +10,6 @@
 # --batch-size sets ANNEAL_FEEDBACK_BATCH_SIZE (records per poll and transaction; default 2000);
 # --rate limits the producer to that many records/s (0: unlimited); --warmup N records (default
 # 200,000) are stored first and left out.
+# Runs bench/server-bench's FeedbackIngestionBench (run-server-bench.sh builds it first).
 # Set ANNEAL_MVN_FLAGS=-o to build offline. The machine should be otherwise idle.
 exec "$(dirname "$0")/run-server-bench.sh" FeedbackIngestionBench "$@"

@@ -18,7 +18,8 @@
 # Temp files (dataset, copy, server data dir) go to a fresh folder under $BENCH_DIR (default
 # /tmp) and are removed on exit, as is the server, also on Ctrl-C. Set BENCH_LOGS=<dir> to keep
 # the server log and GC log there.
-# Needs only bash, coreutils, curl and java (JDK 17+); builds the server if its jar is missing.
+# Needs only bash, coreutils, curl and java (JDK 17+); builds the server and bench/server-bench
+# (whose GenerateChatJsonl writes the dataset) if either jar is missing.
 
 set -euo pipefail
 
@@ -45,6 +46,7 @@ done
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JAR=$ROOT/server/target/quarkus-app/quarkus-run.jar
+BENCH_JAR=$ROOT/bench/server-bench/target/anneal-server-bench.jar
 BASE=${BENCH_DIR:-/tmp}
 mkdir -p "$BASE"
 WORK=$(mktemp -d "$BASE/anneal-upload-bench.XXXXXX")
@@ -192,10 +194,10 @@ vm_hwm_kb() {
 }
 
 # --- build -------------------------------------------------------------------------------------
-if [[ ! -f $JAR ]]; then
-    log "server jar missing; building it"
+if [[ ! -f $JAR || ! -f $BENCH_JAR ]]; then
+    log "server or bench jar missing; building them"
     for attempt in 1 2 3; do
-        if (cd "$ROOT" && ./mvnw -B -q -o -DskipTests -pl server -am package); then
+        if (cd "$ROOT" && ./mvnw -B -q -o -DskipTests -pl bench/server-bench -am package); then
             break
         fi
         ((attempt < 3)) || { log "build failed"; exit 1; }
@@ -206,12 +208,12 @@ fi
 
 # --- dataset -----------------------------------------------------------------------------------
 log "generating $SIZE of chat JSONL in $WORK"
-java "$ROOT/bench/GenerateChatJsonl.java" "$SIZE" "$FILE"
+java -cp "$BENCH_JAR" dev.anneal.bench.server.GenerateChatJsonl "$SIZE" "$FILE"
 BYTES=$(stat -c %s "$FILE")
 SHA=$(sha256sum "$FILE")
 SHA=${SHA%% *}
 log "dataset: $BYTES bytes, sha256 $SHA"
-java "$ROOT/bench/GenerateChatJsonl.java" 32M "$WARMUP_FILE" 2>/dev/null
+java -cp "$BENCH_JAR" dev.anneal.bench.server.GenerateChatJsonl 32M "$WARMUP_FILE" 2>/dev/null
 
 # --- server ------------------------------------------------------------------------------------
 HTTP_PORT=$(free_port)

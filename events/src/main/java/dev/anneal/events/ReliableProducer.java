@@ -15,24 +15,18 @@ public final class ReliableProducer {
 
     private ReliableProducer() {}
 
-    /** Producer properties for {@code bootstrapServers}, named {@code clientId} in the broker. */
-    public static Map<String, Object> config(String bootstrapServers, String clientId) {
-        return Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.CLIENT_ID_CONFIG,
-                clientId,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.LINGER_MS_CONFIG,
-                2,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                5_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                5_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                DELIVERY_TIMEOUT_MS);
+    /**
+     * Producer properties for the cluster of {@code kafka}, named {@code clientId} in the broker: a
+     * new map, to which the caller may add its own settings.
+     */
+    public static Map<String, Object> config(KafkaSettings kafka, String clientId) {
+        Map<String, Object> config = kafka.producer(clientId);
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, DELIVERY_TIMEOUT_MS);
+        return config;
     }
 }

@@ -1,15 +1,18 @@
 package dev.anneal.feedback;
 
 import dev.anneal.events.InvalidPreferenceException;
+import dev.anneal.events.KafkaSettings;
 import dev.anneal.events.PreferenceRecord;
 import dev.anneal.events.ReliableProducer;
 import dev.anneal.events.Topics;
+import dev.anneal.store.LogFields;
 import dev.anneal.store.Roles;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -41,8 +44,8 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /**
  * The feedback role: reads {@link Topics#PREFERENCES} in consumer group {@value #GROUP}, one batch
@@ -75,7 +78,7 @@ public class PreferenceFeedbackConsumer {
     private static final long SHUTDOWN_WAIT_MS = 10_000;
 
     private final FeedbackSettings settings;
-    private final String bootstrapServers;
+    private final KafkaSettings kafkaSettings;
     private final Roles roles;
     private final FeedbackWriter writer;
     private final FeedbackMetrics metrics;
@@ -94,12 +97,12 @@ public class PreferenceFeedbackConsumer {
     @Inject
     PreferenceFeedbackConsumer(
             FeedbackSettings settings,
-            @ConfigProperty(name = "anneal.kafka.bootstrap-servers") String bootstrapServers,
+            KafkaSettings kafkaSettings,
             Roles roles,
             FeedbackWriter writer,
             FeedbackMetrics metrics) {
         this.settings = settings;
-        this.bootstrapServers = bootstrapServers;
+        this.kafkaSettings = kafkaSettings;
         this.roles = roles;
         this.writer = writer;
         this.metrics = metrics;
@@ -110,7 +113,7 @@ public class PreferenceFeedbackConsumer {
             return;
         }
         Map<String, Object> producer =
-                new HashMap<>(ReliableProducer.config(bootstrapServers, "anneal-feedback-dlq"));
+                ReliableProducer.config(kafkaSettings, "anneal-feedback-dlq");
         producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.DLQ_MAX_MESSAGE_BYTES);
         // dead letters and the batch's offsets are committed together, in one transaction
         producer.put(
@@ -152,10 +155,8 @@ public class PreferenceFeedbackConsumer {
     }
 
     private void run() {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> config = kafkaSettings.consumer("anneal-feedback");
         config.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "anneal-feedback");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSize());
@@ -281,13 +282,22 @@ public class PreferenceFeedbackConsumer {
         }
         for (DeadLetter letter : letters) {
             metrics.deadLettered(letter.reason());
-            LOG.warnf(
-                    "Dead-lettered %s-%d offset %d (%s): %s",
-                    letter.source().topic(),
-                    letter.source().partition(),
-                    letter.source().offset(),
-                    letter.reason(),
-                    letter.message());
+            byte[] key = letter.source().key();
+            // records are keyed by their tenant's id: the log line carries it like every other
+            MDC.put(
+                    LogFields.TENANT_ID,
+                    key == null ? "" : new String(key, StandardCharsets.UTF_8));
+            try {
+                LOG.warnf(
+                        "Dead-lettered %s-%d offset %d (%s): %s",
+                        letter.source().topic(),
+                        letter.source().partition(),
+                        letter.source().offset(),
+                        letter.reason(),
+                        letter.message());
+            } finally {
+                MDC.remove(LogFields.TENANT_ID);
+            }
         }
         return null;
     }

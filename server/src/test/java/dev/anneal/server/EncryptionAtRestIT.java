@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 class EncryptionAtRestIT {
 
     @Test
-    void shouldKeepNoPlaintextUnderDataFolderAndReturnOriginalBytes() throws Exception {
+    void shouldKeepNoPlaintextUnderDataFolderAndReturnOriginalBytesWhenAFileIsUploaded()
+            throws Exception {
         String key = newTenantKey();
         String marker = "PLAINTEXT-MARKER-" + UUID.randomUUID();
         StringBuilder content = new StringBuilder();

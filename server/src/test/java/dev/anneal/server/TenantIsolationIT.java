@@ -73,7 +73,7 @@ class TenantIsolationIT {
     }
 
     @Test
-    void shouldHideAnotherTenantsFileInThePersistenceLayer() {
+    void shouldHideAnotherTenantsFileWhenFoundThroughThePersistenceLayer() {
         String tenantB = newTenant();
         assertThat(findAs(tenantB, fileOfA)).isFalse();
         assertThat(findAs(tenantA, fileOfA)).isTrue();

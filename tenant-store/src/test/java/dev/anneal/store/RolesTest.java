@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class RolesTest {
 
     @Test
-    void allRunsEveryRole() {
+    void shouldRunEveryRoleWhenAllIsGiven() {
         Roles roles = new Roles(Set.of("all"));
         assertThat(roles.runs(Roles.API)).isTrue();
         assertThat(roles.runs(Roles.TUNER)).isTrue();
@@ -17,14 +17,14 @@ class RolesTest {
     }
 
     @Test
-    void aListRunsOnlyWhatItNames() {
+    void shouldRunOnlyTheNamedRolesWhenAListIsGiven() {
         Roles roles = new Roles(Set.of("api", " Tuner "));
         assertThat(roles.runs(Roles.TUNER)).isTrue();
         assertThat(roles.runs(Roles.FEEDBACK)).isFalse();
     }
 
     @Test
-    void anUnknownRoleFailsTheStart() {
+    void shouldFailTheStartWhenARoleIsUnknown() {
         assertThatThrownBy(() -> new Roles(Set.of("api", "tunner")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'tunner'");

@@ -2,6 +2,7 @@ package dev.anneal.api.auth;
 
 import dev.anneal.api.error.ApiException;
 import dev.anneal.api.error.ErrorType;
+import dev.anneal.store.LogFields;
 import dev.anneal.store.apikey.ApiKey;
 import dev.anneal.store.apikey.ApiKeyRepository;
 import dev.anneal.store.tenant.CurrentTenant;
@@ -10,6 +11,7 @@ import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import java.util.Optional;
+import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
@@ -19,10 +21,12 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * of the request.
  *
  * <p>Keys are checked against the database on every request, so a revoked key stops working at
- * once.
+ * once. The tenant also goes into the logging context ({@code tenantId}), beside the request id,
+ * for every line logged while the request is served.
  */
 public class BearerAuthFilter {
 
+    /** The logging context's key for the tenant a request acts for. */
     private static final String ADMIN_PREFIX = "v1/admin";
 
     private final AdminKey adminKey;
@@ -59,6 +63,7 @@ public class BearerAuthFilter {
             throw forbidden("This route needs the administrator key.");
         }
         currentTenant.set(key.get().tenantId());
+        MDC.put(LogFields.TENANT_ID, key.get().tenantId());
     }
 
     private static String bearerToken(String header) {

@@ -104,10 +104,16 @@ public class ApiExceptionMappers {
                             .collect(Collectors.joining("."))
                             .replace(".[", "[");
         }
+        // a value type that refuses a value (an enum's wire name) says why in its own words
+        String reason =
+                e.getCause() instanceof IllegalArgumentException refused
+                                && refused.getMessage() != null
+                        ? refused.getMessage()
+                        : e.getOriginalMessage();
         String message =
                 param != null
-                        ? "Invalid value for '" + param + "': " + e.getOriginalMessage() + "."
-                        : "The request body is not valid JSON: " + e.getOriginalMessage() + ".";
+                        ? "Invalid value for '" + param + "': " + reason + "."
+                        : "The request body is not valid JSON: " + reason + ".";
         return respond(
                 400, ErrorResponse.of(message, ErrorType.INVALID_REQUEST, param, "invalid_json"));
     }

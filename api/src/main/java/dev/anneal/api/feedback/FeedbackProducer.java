@@ -2,6 +2,7 @@ package dev.anneal.api.feedback;
 
 import dev.anneal.api.error.ApiException;
 import dev.anneal.api.error.ErrorType;
+import dev.anneal.events.KafkaSettings;
 import dev.anneal.events.PreferenceRecord;
 import dev.anneal.events.ReliableProducer;
 import dev.anneal.events.Topics;
@@ -9,6 +10,7 @@ import dev.anneal.store.InvalidRequestException;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +22,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -36,16 +37,19 @@ public class FeedbackProducer {
 
     private static final Logger LOG = Logger.getLogger(FeedbackProducer.class);
 
-    @ConfigProperty(name = "anneal.kafka.bootstrap-servers")
-    String bootstrapServers;
-
+    private final KafkaSettings kafka;
     private KafkaProducer<String, byte[]> producer;
+
+    @Inject
+    FeedbackProducer(KafkaSettings kafka) {
+        this.kafka = kafka;
+    }
 
     @PostConstruct
     void open() {
         producer =
                 new KafkaProducer<>(
-                        ReliableProducer.config(bootstrapServers, "anneal-feedback-api"),
+                        ReliableProducer.config(kafka, "anneal-feedback-api"),
                         new StringSerializer(),
                         new ByteArraySerializer());
     }

@@ -1,6 +1,8 @@
 package dev.anneal.api.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.anneal.store.job.JobMethod;
+import dev.anneal.store.job.TrainingType;
 import java.util.List;
 import java.util.Map;
 
@@ -35,7 +37,7 @@ public record CreateJobRequest(
         Method method,
         Hyperparameters hyperparameters,
         List<JsonNode> integrations,
-        String trainingType,
+        TrainingType trainingType,
         Lora lora,
         Double learningRate,
         Integer maxSeqLength,
@@ -44,7 +46,7 @@ public record CreateJobRequest(
         Integer checkpointInterval) {
 
     /** OpenAI's {@code method}: its type, and the hyper-parameters under the type's name. */
-    public record Method(String type, Section supervised, Section dpo) {}
+    public record Method(JobMethod type, Section supervised, Section dpo) {}
 
     /** {@code {"hyperparameters": {...}}}. */
     public record Section(Hyperparameters hyperparameters) {}
@@ -66,7 +68,8 @@ public record CreateJobRequest(
      * @param r rank
      * @param alpha scale numerator (the update is scaled by alpha / r)
      * @param dropout dropout on the adapter's input
-     * @param targetModules projections among q, k, v, o, gate, up, down
+     * @param targetModules projections among q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj,
+     *     down_proj (PEFT's names, as the adapter's config keeps them)
      */
     public record Lora(Integer r, Double alpha, Double dropout, List<String> targetModules) {}
 }

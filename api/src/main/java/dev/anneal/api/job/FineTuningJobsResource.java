@@ -188,7 +188,10 @@ public class FineTuningJobsResource {
                                                 id,
                                                 "fine_tuning_job_id"));
         return downloads.zip(
-                job.tenantId(), model.blobName(), model.bytes(), id + "-" + model.kind() + ".zip");
+                job.tenantId(),
+                model.blobName(),
+                model.bytes(),
+                id + "-" + model.kind().wireName() + ".zip");
     }
 
     private JobObject view(FineTuningJob job) {

@@ -8,20 +8,22 @@ import dev.anneal.store.file.FileService;
 import dev.anneal.store.file.StoredFile;
 import dev.anneal.store.file.format.DatasetFormat;
 import dev.anneal.store.job.FineTuningJob;
+import dev.anneal.store.job.JobDefaults;
+import dev.anneal.store.job.JobMethod;
 import dev.anneal.store.job.JobRepository;
 import dev.anneal.store.job.JobSpec;
+import dev.anneal.store.job.TrainingType;
 import dev.anneal.store.model.ModelRepository;
 import dev.anneal.tuner.registry.BaseModel;
 import dev.anneal.tuner.registry.BaseModelRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -32,21 +34,15 @@ import java.util.regex.Pattern;
  * <p>{@code model} is a base model or one of the caller's fine-tuned models, to continue from it
  * (SFT, then DPO on top, for instance).
  *
- * <p>Defaults: LoRA (r 8, alpha 16, dropout 0.05, on q, k, v, o); {@code n_epochs} auto = 3; {@code
- * batch_size} auto = 4 (at most the number of examples); learning rate = multiplier (auto = 1) ×
- * 2e-4 for LoRA, 2e-5 for full fine-tuning; {@code max_seq_length} = the smaller of 1024 and the
- * model's context; packing on; loss on answers only; a checkpoint every 50 steps.
+ * <p>Defaults are {@link JobDefaults}'s: LoRA (r 8, alpha 16, dropout 0.05, on q_proj, k_proj,
+ * v_proj, o_proj); {@code n_epochs} auto = 3; {@code batch_size} auto = 4 (at most the number of
+ * examples); learning rate = multiplier (auto = 1) × 2e-4 for LoRA, 2e-5 for full fine-tuning;
+ * {@code max_seq_length} = the smaller of 1024 and the model's context; packing on; loss on answers
+ * only; a checkpoint every 50 steps.
  */
 @ApplicationScoped
 public class JobCreation {
 
-    static final double LORA_BASE_LR = 2e-4;
-    static final double FULL_BASE_LR = 2e-5;
-    private static final int DEFAULT_EPOCHS = 3;
-    private static final int DEFAULT_BATCH = 4;
-    private static final int DEFAULT_MAX_SEQ = 1024;
-    private static final int DEFAULT_CHECKPOINT_INTERVAL = 50;
-    private static final List<String> MODULES = List.of("q", "k", "v", "o", "gate", "up", "down");
     private static final Pattern SUFFIX = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -72,11 +68,11 @@ public class JobCreation {
         if (request.model() == null || request.model().isBlank()) {
             throw invalid("'model' is required.", "model");
         }
-        String baseModel = baseModelOf(request.model());
+        BaseModel baseModel = baseModelOf(request.model());
         if (request.integrations() != null && !request.integrations().isEmpty()) {
             throw invalid("No integrations are supported.", "integrations");
         }
-        String method = methodType(request.method());
+        JobMethod method = methodType(request.method());
         CreateJobRequest.Hyperparameters hyper = hyperparameters(request, method);
         StoredFile training = dataset(request.trainingFile(), "training_file", method);
         if (request.validationFile() != null) {
@@ -96,29 +92,31 @@ public class JobCreation {
         }
         checkMetadata(request.metadata());
 
-        boolean lora = trainingType(request.trainingType());
-        if (!lora && request.lora() != null) {
+        TrainingType trainingType =
+                request.trainingType() == null ? TrainingType.LORA : request.trainingType();
+        if (trainingType != TrainingType.LORA && request.lora() != null) {
             throw invalid("'lora' applies only to training_type 'lora'.", "lora");
         }
-        JobSpec.Lora adapter = lora ? lora(request.lora()) : null;
+        JobSpec.Lora adapter =
+                trainingType == TrainingType.LORA ? lora(request.lora(), baseModel) : null;
         int epochs =
                 positiveInt(
                         hyper == null ? null : hyper.nEpochs(),
-                        DEFAULT_EPOCHS,
+                        JobDefaults.N_EPOCHS,
                         1,
                         1000,
                         "n_epochs");
         int batch =
                 positiveInt(
                         hyper == null ? null : hyper.batchSize(),
-                        (int) Math.max(1, Math.min(DEFAULT_BATCH, training.lineCount())),
+                        (int) Math.max(1, Math.min(JobDefaults.BATCH_SIZE, training.lineCount())),
                         1,
                         1024,
                         "batch_size");
         double multiplier =
                 positiveDouble(
                         hyper == null ? null : hyper.learningRateMultiplier(),
-                        1.0,
+                        JobDefaults.LEARNING_RATE_MULTIPLIER,
                         "learning_rate_multiplier");
         double learningRate;
         if (request.learningRate() != null) {
@@ -127,18 +125,20 @@ public class JobCreation {
             }
             learningRate = request.learningRate();
         } else {
-            learningRate = multiplier * (lora ? LORA_BASE_LR : FULL_BASE_LR);
+            learningRate = multiplier * JobDefaults.baseLearningRate(trainingType);
         }
         Double beta = null;
-        if (method.equals("dpo")) {
-            beta = positiveDouble(hyper == null ? null : hyper.beta(), 0.1, "beta");
+        if (method == JobMethod.DPO) {
+            beta =
+                    positiveDouble(
+                            hyper == null ? null : hyper.beta(), JobDefaults.DPO_BETA, "beta");
         } else if (hyper != null && hyper.beta() != null) {
             throw invalid("'beta' applies to method 'dpo' only.", "beta");
         }
         int contextLength = contextLength(baseModel);
         int maxSeq =
                 request.maxSeqLength() == null
-                        ? Math.min(DEFAULT_MAX_SEQ, contextLength)
+                        ? Math.min(JobDefaults.MAX_SEQ_LENGTH, contextLength)
                         : request.maxSeqLength();
         if (maxSeq < 8 || maxSeq > contextLength) {
             throw invalid(
@@ -147,14 +147,14 @@ public class JobCreation {
                             + " tokens.",
                     "max_seq_length");
         }
-        if (method.equals("dpo") && Boolean.TRUE.equals(request.trainOnInputs())) {
+        if (method == JobMethod.DPO && Boolean.TRUE.equals(request.trainOnInputs())) {
             throw invalid(
                     "'train_on_inputs' does not apply to dpo: its loss is on the answers.",
                     "train_on_inputs");
         }
         int checkpointInterval =
                 request.checkpointInterval() == null
-                        ? DEFAULT_CHECKPOINT_INTERVAL
+                        ? JobDefaults.CHECKPOINT_INTERVAL
                         : request.checkpointInterval();
         if (checkpointInterval < 1) {
             throw invalid("'checkpoint_interval' must be at least 1 step.", "checkpoint_interval");
@@ -162,7 +162,7 @@ public class JobCreation {
         JobSpec spec =
                 new JobSpec(
                         method,
-                        lora ? "lora" : "full",
+                        trainingType,
                         epochs,
                         batch,
                         multiplier,
@@ -188,9 +188,10 @@ public class JobCreation {
      * The base model at the root of {@code model}: itself, or for one of the caller's fine-tuned
      * models (a job may continue from it), the base its lineage started from.
      */
-    private String baseModelOf(String model) {
-        if (models.find(model).isPresent()) {
-            return model;
+    private BaseModel baseModelOf(String model) {
+        Optional<BaseModel> base = models.find(model);
+        if (base.isPresent()) {
+            return base.get();
         }
         return fineTuned
                 .findFineTuned(model)
@@ -206,30 +207,32 @@ public class JobCreation {
                                         "model_not_found"));
     }
 
-    private static String methodType(CreateJobRequest.Method method) {
+    private static JobMethod methodType(CreateJobRequest.Method method) {
         if (method == null || method.type() == null) {
-            return "supervised";
+            return JobMethod.SUPERVISED;
         }
-        String type = method.type();
-        if (!type.equals("supervised") && !type.equals("dpo")) {
+        JobMethod type = method.type();
+        JobMethod other = type == JobMethod.DPO ? JobMethod.SUPERVISED : JobMethod.DPO;
+        if ((type == JobMethod.DPO ? method.supervised() : method.dpo()) != null) {
             throw invalid(
-                    "'method.type' must be 'supervised' or 'dpo', got '" + type + "'.",
-                    "method.type");
-        }
-        String other = type.equals("dpo") ? "supervised" : "dpo";
-        if ((type.equals("dpo") ? method.supervised() : method.dpo()) != null) {
-            throw invalid(
-                    "'method." + other + "' does not go with type '" + type + "'.",
-                    "method." + other);
+                    "'method."
+                            + other.wireName()
+                            + "' does not go with type '"
+                            + type.wireName()
+                            + "'.",
+                    "method." + other.wireName());
         }
         return type;
     }
 
     private static CreateJobRequest.Hyperparameters hyperparameters(
-            CreateJobRequest request, String method) {
+            CreateJobRequest request, JobMethod method) {
         CreateJobRequest.Section section = null;
         if (request.method() != null) {
-            section = method.equals("dpo") ? request.method().dpo() : request.method().supervised();
+            section =
+                    method == JobMethod.DPO
+                            ? request.method().dpo()
+                            : request.method().supervised();
         }
         CreateJobRequest.Hyperparameters inMethod =
                 section == null ? null : section.hyperparameters();
@@ -241,7 +244,7 @@ public class JobCreation {
         return inMethod != null ? inMethod : request.hyperparameters();
     }
 
-    private StoredFile dataset(String fileId, String param, String method) {
+    private StoredFile dataset(String fileId, String param, JobMethod method) {
         if (fileId == null || fileId.isBlank()) {
             throw invalid("'" + param + "' is required.", param);
         }
@@ -263,7 +266,7 @@ public class JobCreation {
         }
         DatasetFormat format = file.format();
         boolean fits =
-                method.equals("dpo")
+                method == JobMethod.DPO
                         ? format == DatasetFormat.PREFERENCE
                         : format != DatasetFormat.PREFERENCE;
         if (!fits) {
@@ -273,9 +276,9 @@ public class JobCreation {
                             + "' holds "
                             + format.wireName()
                             + " data, which method '"
-                            + method
+                            + method.wireName()
                             + "' cannot train on ("
-                            + (method.equals("dpo")
+                            + (method == JobMethod.DPO
                                     ? "dpo takes preference pairs"
                                     : "supervised takes chat, prompt_completion or text")
                             + ").",
@@ -285,48 +288,37 @@ public class JobCreation {
         return file;
     }
 
-    private static boolean trainingType(String type) {
-        if (type == null || type.equals("lora")) {
-            return true;
-        }
-        if (type.equals("full")) {
-            return false;
-        }
-        throw invalid(
-                "'training_type' must be 'lora' or 'full', got '" + type + "'.", "training_type");
-    }
-
-    private static JobSpec.Lora lora(CreateJobRequest.Lora lora) {
-        int r = lora == null || lora.r() == null ? 8 : lora.r();
+    private static JobSpec.Lora lora(CreateJobRequest.Lora lora, BaseModel baseModel) {
+        int r = lora == null || lora.r() == null ? JobDefaults.LORA_RANK : lora.r();
         if (r < 1 || r > 1024) {
             throw invalid("'lora.r' must be between 1 and 1024.", "lora.r");
         }
-        double alpha = lora == null || lora.alpha() == null ? 2.0 * r : lora.alpha();
+        double alpha =
+                lora == null || lora.alpha() == null ? JobDefaults.loraAlpha(r) : lora.alpha();
         if (!(alpha > 0)) {
             throw invalid("'lora.alpha' must be positive.", "lora.alpha");
         }
-        double dropout = lora == null || lora.dropout() == null ? 0.05 : lora.dropout();
+        double dropout =
+                lora == null || lora.dropout() == null ? JobDefaults.LORA_DROPOUT : lora.dropout();
         if (!(dropout >= 0 && dropout < 1)) {
             throw invalid("'lora.dropout' must be at least 0 and below 1.", "lora.dropout");
         }
         List<String> modules =
                 lora == null || lora.targetModules() == null
-                        ? List.of("q", "k", "v", "o")
+                        ? JobDefaults.LORA_TARGET_MODULES
                         : lora.targetModules();
         Set<String> unique = new LinkedHashSet<>();
         for (String module : modules) {
-            String name = module == null ? "" : module.toLowerCase(Locale.ROOT);
-            name = name.endsWith("_proj") ? name.substring(0, name.length() - 5) : name;
-            if (!MODULES.contains(name)) {
+            if (!baseModel.loraTargetModules().contains(module)) {
                 throw invalid(
                         "'lora.target_modules' holds '"
                                 + module
                                 + "'; choose among "
-                                + MODULES
+                                + String.join(", ", baseModel.loraTargetModules())
                                 + ".",
                         "lora.target_modules");
             }
-            unique.add(name);
+            unique.add(module);
         }
         if (unique.isEmpty()) {
             throw invalid(
@@ -351,12 +343,11 @@ public class JobCreation {
         }
     }
 
-    private int contextLength(String model) {
-        int context = models.find(model).map(BaseModel::contextLength).orElse(0);
-        if (context <= 0) {
-            throw invalid("The model '" + model + "' cannot be read.", "model");
+    private static int contextLength(BaseModel model) {
+        if (model.contextLength() <= 0) {
+            throw invalid("The model '" + model.id() + "' cannot be read.", "model");
         }
-        return context;
+        return model.contextLength();
     }
 
     private static int positiveInt(JsonNode value, int auto, int min, int max, String param) {

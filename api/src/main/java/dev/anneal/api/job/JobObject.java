@@ -3,6 +3,7 @@ package dev.anneal.api.job;
 import dev.anneal.store.job.FineTuningJob;
 import dev.anneal.store.job.JobError;
 import dev.anneal.store.job.JobSpec;
+import dev.anneal.store.job.TrainingType;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +34,7 @@ public record JobObject(
         Map<String, Object> method,
         Map<String, String> metadata,
         String suffix,
-        String trainingType,
+        TrainingType trainingType,
         JobSpec.Lora lora,
         double learningRate,
         int maxSeqLength,
@@ -52,8 +53,8 @@ public record JobObject(
             hyper.put("beta", spec.beta());
         }
         Map<String, Object> method = new LinkedHashMap<>();
-        method.put("type", spec.method());
-        method.put(spec.method(), Map.of("hyperparameters", hyper));
+        method.put("type", spec.method().wireName());
+        method.put(spec.method().wireName(), Map.of("hyperparameters", hyper));
         return new JobObject(
                 job.id(),
                 "fine_tuning.job",

@@ -38,7 +38,7 @@ public record ModelObject(
                 model.createdAt().getEpochSecond(),
                 model.tenantId(),
                 "fine_tuned",
-                model.kind(),
+                model.kind().wireName(),
                 model.baseModel(),
                 "Fine-tuned by job " + model.jobId());
     }

@@ -80,7 +80,7 @@ public class ModelsResource {
                 model.tenantId(),
                 model.blobName(),
                 model.bytes(),
-                model.jobId() + "-" + model.kind() + ".zip");
+                model.jobId() + "-" + model.kind().wireName() + ".zip");
     }
 
     /** Answer to a deletion, OpenAI's shape. */

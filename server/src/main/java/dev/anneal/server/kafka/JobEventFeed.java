@@ -2,6 +2,7 @@ package dev.anneal.server.kafka;
 
 import dev.anneal.api.job.LiveJobEvents;
 import dev.anneal.events.JobEventRecord;
+import dev.anneal.events.KafkaSettings;
 import dev.anneal.events.Topics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -9,7 +10,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -50,9 +50,8 @@ public class JobEventFeed {
     }
 
     private void run() {
-        Map<String, Object> config = new HashMap<>(settings.clientProperties());
+        Map<String, Object> config = settings.consumer("anneal-job-event-feed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "anneal-job-event-feed");
         try (KafkaConsumer<String, byte[]> kafka =
                 new KafkaConsumer<>(
                         config, new StringDeserializer(), new ByteArrayDeserializer())) {

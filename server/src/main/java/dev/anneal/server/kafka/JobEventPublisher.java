@@ -3,6 +3,7 @@ package dev.anneal.server.kafka;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.events.JobEventRecord;
+import dev.anneal.events.KafkaSettings;
 import dev.anneal.events.ReliableProducer;
 import dev.anneal.events.Topics;
 import dev.anneal.store.UnitOfWork;
@@ -57,8 +58,7 @@ public class JobEventPublisher {
     }
 
     void start(@Observes StartupEvent startup) {
-        Map<String, Object> config =
-                ReliableProducer.config(settings.bootstrapServers(), "anneal-job-events");
+        Map<String, Object> config = ReliableProducer.config(settings, "anneal-job-events");
         producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
         thread = new Thread(this::run, "anneal-job-event-relay");
         thread.setDaemon(true);

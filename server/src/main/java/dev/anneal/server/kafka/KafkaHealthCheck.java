@@ -1,5 +1,6 @@
 package dev.anneal.server.kafka;
 
+import dev.anneal.events.KafkaSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.anneal.server.kafka;
 
+import dev.anneal.events.KafkaSettings;
 import dev.anneal.events.Topics;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PostConstruct;
@@ -31,16 +32,18 @@ public class KafkaTopics {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final KafkaSettings settings;
+    private final KafkaConfig config;
     private Admin admin;
 
     @Inject
-    KafkaTopics(KafkaSettings settings) {
+    KafkaTopics(KafkaSettings settings, KafkaConfig config) {
         this.settings = settings;
+        this.config = config;
     }
 
     @PostConstruct
     void createMissingTopics() throws InterruptedException {
-        admin = Admin.create(settings.clientProperties());
+        admin = Admin.create(settings.admin());
         try {
             Set<String> existing =
                     admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -62,7 +65,7 @@ public class KafkaTopics {
     }
 
     private NewTopic newTopic(String name) {
-        NewTopic topic = new NewTopic(name, settings.partitions(), settings.replicationFactor());
+        NewTopic topic = new NewTopic(name, config.partitions(), config.replicationFactor());
         if (name.equals(Topics.PREFERENCES_DLQ)) {
             topic.configs(
                     Map.of(

@@ -2,48 +2,80 @@ package dev.anneal.server.launch;
 
 import dev.anneal.api.auth.AdminKey;
 import io.quarkus.arc.Arc;
+import io.quarkus.runtime.ApplicationLifecycleManager;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
 
 /**
  * The platform's entry point. In standalone mode it first starts an embedded PostgreSQL and Kafka
- * broker (unless external ones are configured), then the application with every role; when the
- * process is asked to stop (Ctrl-C, SIGTERM) it stops the application and then everything it
- * started.
+ * broker (unless external ones are configured), then the application with every role.
+ *
+ * <p>Stopping (Ctrl-C, SIGTERM; see {@link StopSignals}) is done by the main thread, in order: the
+ * application, so that the database and the broker outlive every request, then the broker and the
+ * database, then the JVM with the application's exit code (0 for a requested stop). Quarkus'
+ * default would call {@code System.exit} inside {@link Quarkus#run}, which blocks while shutdown
+ * hooks run; here {@code run} returns instead. A shutdown the JVM starts itself (a second signal,
+ * SIGHUP, {@code System.exit} elsewhere) waits in a hook for that ordered stop, at most {@link
+ * #SHUTDOWN_GRACE}, and then stops the servers itself. See ADR 0015.
  */
 @QuarkusMain
 public class AnnealMain {
 
+    private static final Logger LOG = Logger.getLogger(AnnealMain.class);
+
+    /** How long a shutdown started by the JVM waits for the main thread's ordered stop. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(20);
 
     public static void main(String... args) throws Exception {
         EmbeddedInfrastructure infrastructure =
                 EmbeddedInfrastructure.start(LaunchSettings.fromEnvironment());
         infrastructure.configuration().forEach(System::setProperty);
-        // On a signal, Quarkus' own hook stops the application while this one waits for the
-        // main thread (which stops the servers once the application is down), so that the
-        // database and the broker outlive every request; close() is idempotent.
-        Thread main = Thread.currentThread();
+        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(
                         new Thread(
-                                () -> {
-                                    try {
-                                        main.join(SHUTDOWN_GRACE.toMillis());
-                                    } catch (InterruptedException e) {
-                                        Thread.currentThread().interrupt();
-                                    }
-                                    infrastructure.close();
-                                },
+                                () -> awaitOrderedStop(stopped, infrastructure),
                                 "anneal-embedded-shutdown"));
+        StopSignals.install();
+        AtomicInteger exitCode = new AtomicInteger(1);
+        // Quarkus still logs a failed start as usual; only its System.exit is replaced
+        ApplicationLifecycleManager.setDefaultExitCodeHandler(
+                (code, failure) -> exitCode.set(code));
         try {
             Quarkus.run(Application.class, args);
         } finally {
             infrastructure.close();
+            stopped.countDown();
         }
+        // blocks for good when the JVM is already shutting down, which is harmless: no hook waits
+        // for this thread, and the JVM halts once the hooks are done
+        System.exit(exitCode.get());
+    }
+
+    /**
+     * The shutdown hook's part: the JVM halts once its hooks return, so wait for the main thread to
+     * stop the application and the servers; stop the servers here if it does not in time.
+     */
+    private static void awaitOrderedStop(
+            CountDownLatch stopped, EmbeddedInfrastructure infrastructure) {
+        try {
+            if (stopped.await(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+            LOG.warnf(
+                    "The application did not stop within %d s; stopping the embedded servers",
+                    SHUTDOWN_GRACE.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        infrastructure.close();
     }
 
     /** Announces where the platform is, then serves until asked to stop. */
@@ -65,6 +97,7 @@ public class AnnealMain {
                             .orElse("  Administrator key: the value of ANNEAL_ADMIN_KEY"));
             System.out.println("  Press Ctrl-C to stop.");
             System.out.println();
+            StopSignals.routeToApplication();
             Quarkus.waitForExit();
             return 0;
         }

@@ -51,7 +51,8 @@ class FeedbackDeadLetterIT {
     String bootstrapServers;
 
     @Test
-    void shouldStoreTheValidRecordAndDeadLetterTheOthers() throws Exception {
+    void shouldStoreTheValidRecordAndDeadLetterTheOthersWhenWrittenStraightToTheTopic()
+            throws Exception {
         String tenant = TestApi.newTenant();
         String valid = newEventId();
         Map<String, byte[]> bad = new HashMap<>();

@@ -41,7 +41,7 @@ class FeedbackIngestionIT {
     @Inject PreferenceFeedbackRepository feedback;
 
     @Test
-    void shouldStoreASingleRecordAndABatch() throws Exception {
+    void shouldStoreEveryRecordWhenSentAloneOrInABatch() throws Exception {
         String tenant = TestApi.newTenant();
         String key = TestApi.newKey(tenant);
         String single = newEventId();
@@ -72,7 +72,7 @@ class FeedbackIngestionIT {
     }
 
     @Test
-    void shouldStoreARepeatedEventIdOnce() throws Exception {
+    void shouldStoreOnceWhenAnEventIdIsRepeated() throws Exception {
         String tenant = TestApi.newTenant();
         String key = TestApi.newKey(tenant);
         String repeated = newEventId();
@@ -122,7 +122,7 @@ class FeedbackIngestionIT {
     }
 
     @Test
-    void shouldNameTheFieldOfASingleBadRecord() {
+    void shouldNameTheFieldWhenASingleRecordIsBad() {
         String key = TestApi.newTenantKey();
 
         post(key, pairwise(newEventId()).replace("\"role\":\"user\"", "\"role\":\"bot\""))
@@ -139,7 +139,7 @@ class FeedbackIngestionIT {
     }
 
     @Test
-    void shouldTakeTheTenantFromTheKeyNeverFromTheBody() throws Exception {
+    void shouldTakeTheTenantFromTheKeyWhenTheBodyNamesOne() throws Exception {
         String tenant = TestApi.newTenant();
         String key = TestApi.newKey(tenant);
         String other = TestApi.newTenant();

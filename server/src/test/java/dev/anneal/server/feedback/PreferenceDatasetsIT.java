@@ -34,7 +34,7 @@ class PreferenceDatasetsIT {
     }
 
     @Test
-    void feedbackIsListedExportedWithAggregationAndTrainsADpoJob() throws Exception {
+    void shouldListExportWithAggregationAndTrainADpoJobWhenFeedbackIsStored() throws Exception {
         String key = TestApi.newTenantKey();
         String batch =
                 "["

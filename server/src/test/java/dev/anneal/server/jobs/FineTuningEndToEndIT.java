@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Test;
 class FineTuningEndToEndIT {
 
     @Test
-    void loraJobOnStories260KStreamsItsEventsAndYieldsAPeftAdapter() throws Exception {
+    void shouldStreamEventsAndYieldAPeftAdapterWhenALoraJobRunsOnStories260K() throws Exception {
         String key = TestApi.newTenantKey();
         String model = JobTestSupport.registerStories260K();
         String file = uploadStoryChats(key, 16);
@@ -85,7 +85,7 @@ class FineTuningEndToEndIT {
                                         "dropout",
                                         0.0,
                                         "target_modules",
-                                        List.of("q", "v"))));
+                                        List.of("q_proj", "v_proj"))));
 
         // the live stream, from the first event to [DONE]
         String stream =
@@ -234,7 +234,7 @@ class FineTuningEndToEndIT {
     }
 
     @Test
-    void dpoOnTopOfAnSftModelWidensTheRewardMargin() throws Exception {
+    void shouldWidenTheRewardMarginWhenDpoRunsOnTopOfAnSftModel() throws Exception {
         String key = TestApi.newTenantKey();
         String base = JobTestSupport.registerStories260K();
         // first SFT (LoRA), then DPO continuing from the fine-tuned model
@@ -353,7 +353,7 @@ class FineTuningEndToEndIT {
     }
 
     @Test
-    void fullFineTuningOfTheBuiltInToyYieldsHuggingFaceWeights() throws Exception {
+    void shouldYieldHuggingFaceWeightsWhenTheBuiltInToyIsFullyFineTuned() throws Exception {
         String key = TestApi.newTenantKey();
         String file = uploadStoryChats(key, 8);
         String jobId =

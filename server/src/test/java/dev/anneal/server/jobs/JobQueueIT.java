@@ -61,7 +61,7 @@ class JobQueueIT {
     }
 
     @Test
-    void oneTenantsManyJobsDoNotStarveAnotherTenantsOne() {
+    void shouldNotStarveAnotherTenantsJobWhenOneTenantQueuesMany() {
         drain();
         String busy = TestApi.newTenantKey();
         String busyFile = uploadStoryChats(busy, 2);
@@ -92,7 +92,7 @@ class JobQueueIT {
     }
 
     @Test
-    void aTenantAtItsLimitWaitsWhileOthersRun() {
+    void shouldMakeATenantWaitWhileOthersRunWhenItIsAtItsLimit() {
         drain();
         String first = TestApi.newTenantKey();
         String file = uploadStoryChats(first, 2);
@@ -114,7 +114,7 @@ class JobQueueIT {
     }
 
     @Test
-    void racingWorkersNeverClaimTheSameJob() throws Exception {
+    void shouldNeverClaimTheSameJobTwiceWhenWorkersRace() throws Exception {
         drain();
         String key = TestApi.newTenantKey();
         String file = uploadStoryChats(key, 2);
@@ -147,7 +147,7 @@ class JobQueueIT {
     }
 
     @Test
-    void anExpiredLeaseIsTakenOverAndFencesItsFormerHolder() throws Exception {
+    void shouldHandTheJobOverAndFenceTheFormerHolderWhenALeaseExpires() throws Exception {
         drain();
         String key = TestApi.newTenantKey();
         String job =

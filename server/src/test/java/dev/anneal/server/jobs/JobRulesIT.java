@@ -29,7 +29,7 @@ class JobRulesIT {
                     + "\"non_preferred_output\":[{\"role\":\"assistant\",\"content\":\"Go away.\"}]}\n";
 
     @Test
-    void badRequestsAreRefusedNamingTheParameterAndCreateNothing() {
+    void shouldRefuseNamingTheParameterAndCreateNothingWhenARequestIsBad() {
         String key = TestApi.newTenantKey();
         String file = uploadStoryChats(key, 4);
         String otherTenantsFile = uploadStoryChats(TestApi.newTenantKey(), 4);
@@ -65,6 +65,17 @@ class JobRulesIT {
                 with(file, Map.of("lora", Map.of("target_modules", List.of("q", "mlp")))),
                 "lora.target_modules",
                 null);
+        as(key).contentType("application/json")
+                .body(with(file, Map.of("training_type", "half")))
+                .post("/v1/fine_tuning/jobs")
+                .then()
+                .statusCode(400)
+                .body("error.param", equalTo("training_type"))
+                .body(
+                        "error.message",
+                        equalTo(
+                                "Invalid value for 'training_type': must be 'lora' or 'full',"
+                                        + " got 'half'."));
         refused(
                 key,
                 with(file, Map.of("training_type", "full", "lora", Map.of("r", 4))),
@@ -84,7 +95,7 @@ class JobRulesIT {
     }
 
     @Test
-    void aFolderThatIsNotAUsableModelIsNotRegistered() {
+    void shouldNotRegisterAFolderWhenItIsNotAUsableModel() {
         TestApi.asAdmin()
                 .contentType("application/json")
                 .body(Map.of("id", "broken", "path", "/no/such/folder"))
@@ -117,7 +128,7 @@ class JobRulesIT {
     }
 
     @Test
-    void anotherTenantsJobIsNotFoundOnEveryRoute() throws Exception {
+    void shouldAnswerNotFoundOnEveryRouteWhenTheJobIsAnotherTenants() throws Exception {
         String owner = TestApi.newTenantKey();
         String jobId =
                 createJob(
@@ -178,7 +189,7 @@ class JobRulesIT {
     }
 
     @Test
-    void cancellingStopsARunningJobWithinSecondsAndAQueuedOneAtOnce() throws Exception {
+    void shouldStopARunningJobWithinSecondsAndAQueuedOneAtOnceWhenCancelled() throws Exception {
         String first = TestApi.newTenantKey();
         String longJob =
                 createJob(

@@ -83,7 +83,8 @@ class FeedbackFaultToleranceIT {
     }
 
     @Test
-    void nothingIsLostAndNothingStoredTwiceUnderKillsAndADatabaseOutage() throws Exception {
+    void shouldLoseNothingAndStoreNothingTwiceWhenConsumersAreKilledAndTheDatabaseIsDown()
+            throws Exception {
         kcat = kcatCommand();
         String missing =
                 "needs Debian's kcat (apt-get install kafkacat) as the independent Kafka client;"
@@ -168,7 +169,7 @@ class FeedbackFaultToleranceIT {
      * dead-letter topic with exactly the invalid ones.
      */
     @Test
-    void batchesInHandAreReadAgainWhenConsumersJoinAndLeave() throws Exception {
+    void shouldReadBatchesInHandAgainWhenConsumersJoinAndLeave() throws Exception {
         Map<String, String> env = startInfrastructure();
         env.put("ANNEAL_FEEDBACK_BATCH_SIZE", "20"); // slow: still draining when the second joins
         List<String> tenants = List.of(newTenant("a"), newTenant("b"), newTenant("c"));

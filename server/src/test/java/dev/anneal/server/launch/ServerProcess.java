@@ -19,9 +19,11 @@ import java.util.stream.Stream;
 
 /**
  * The packaged server run as a separate process, as {@code ./anneal start} runs it: for tests of
- * what only a real process shows (start-up, signals, heap limits, leftover processes).
+ * what only a real process shows (start-up, signals, heap limits, leftover processes). The server
+ * benchmarks ({@code bench/server-bench}) use it too, from this module's test-jar; what they call
+ * is public. {@link #JAR} is relative to the working directory, the {@code server} folder.
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
 
     static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
 
@@ -42,7 +44,7 @@ final class ServerProcess implements AutoCloseable {
         return dataDir.resolve(name);
     }
 
-    static ServerProcess start(Path dataDir, String maxHeap, Map<String, String> env)
+    public static ServerProcess start(Path dataDir, String maxHeap, Map<String, String> env)
             throws IOException {
         int httpPort = freePort();
         Path log = Files.createTempFile("anneal-server-", ".log");
@@ -60,12 +62,12 @@ final class ServerProcess implements AutoCloseable {
         return new ServerProcess(builder.start(), log, dataDir, httpPort);
     }
 
-    String baseUri() {
+    public String baseUri() {
         return "http://localhost:" + httpPort;
     }
 
     /** Waits until readiness answers 200; fails with the server's output if it never does. */
-    Duration awaitReady(Duration timeout) throws Exception {
+    public Duration awaitReady(Duration timeout) throws Exception {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -138,7 +140,7 @@ final class ServerProcess implements AutoCloseable {
      * PostgreSQL and Kafka, with a fixed administrator key and master key (shared by every process
      * started with it) and one libtorch thread.
      */
-    static Map<String, String> environmentFor(
+    public static Map<String, String> environmentFor(
             EmbeddedInfrastructure infrastructure, String adminKey) {
         Map<String, String> env = new HashMap<>();
         infrastructure
@@ -157,7 +159,7 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** Deletes a folder and everything in it, as far as it can. */
-    static void deleteTree(Path root) throws IOException {
+    public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }

@@ -48,7 +48,7 @@ class WorkerFailoverIT {
     }
 
     @Test
-    void aKilledWorkersJobIsTakenOverFromItsLastCheckpointAndSucceeds() throws Exception {
+    void shouldTakeOverFromTheLastCheckpointAndSucceedWhenAWorkerIsKilled() throws Exception {
         Map<String, String> env = ServerProcess.environmentFor(infrastructure, ADMIN_KEY);
         env.put("ANNEAL_TUNER_LEASE", "5s");
         env.put("ANNEAL_TUNER_HEARTBEAT", "1s");

@@ -121,7 +121,7 @@ public class FineTuningJob {
         this.validationFile = validationFile;
         this.suffix = suffix;
         this.seed = seed;
-        this.method = spec.method();
+        this.method = spec.method().wireName();
         this.spec = spec.toJson();
         this.metadata = metadata == null ? null : write(metadata);
         this.status = JobStatus.QUEUED.wireName();

@@ -244,7 +244,7 @@ public class JobQueue {
                 .setParameter("tenant", held.tenantId())
                 .setParameter("job", held.jobId())
                 .setParameter("base", model.baseModel())
-                .setParameter("kind", model.kind())
+                .setParameter("kind", model.kind().wireName())
                 .setParameter("blob", model.blobName())
                 .setParameter("bytes", model.bytes())
                 .executeUpdate();
@@ -262,12 +262,12 @@ public class JobQueue {
      *
      * @param id its name, {@code ft:<base>:<suffix>:<job id>}
      * @param baseModel the base model's id
-     * @param kind {@code lora} (a PEFT adapter) or {@code full} (Hugging Face weights)
+     * @param kind LoRA (a PEFT adapter) or full (Hugging Face weights)
      * @param blobName the blob holding its zip archive
      * @param bytes the archive's size
      */
     public record FineTunedModelRow(
-            String id, String baseModel, String kind, String blobName, long bytes) {}
+            String id, String baseModel, TrainingType kind, String blobName, long bytes) {}
 
     /** Marks the job failed with {@code error}; false if the lease is lost. */
     @Transactional

@@ -11,8 +11,8 @@ import java.util.List;
  * How a job trains, every "auto" already resolved: fixed at creation, shown in the job object and
  * read by the worker that runs it. Stored as JSON in the job's row.
  *
- * @param method {@code supervised} or {@code dpo}
- * @param trainingType {@code lora} or {@code full}
+ * @param method supervised or DPO
+ * @param trainingType LoRA (then {@code lora} is set) or full
  * @param nEpochs passes over the training file
  * @param batchSize examples (or packed rows) per optimizer step
  * @param learningRateMultiplier the multiplier of the method's base learning rate
@@ -25,8 +25,8 @@ import java.util.List;
  * @param beta DPO's β, {@code null} for supervised jobs
  */
 public record JobSpec(
-        String method,
-        String trainingType,
+        JobMethod method,
+        TrainingType trainingType,
         int nEpochs,
         int batchSize,
         double learningRateMultiplier,
@@ -44,10 +44,22 @@ public record JobSpec(
     private static final ObjectMapper JSON =
             new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
+    /** Checks that the adapter's shape is given exactly for LoRA jobs. */
+    public JobSpec {
+        if ((trainingType == TrainingType.LORA) != (lora != null)) {
+            throw new IllegalArgumentException(
+                    "a "
+                            + trainingType.wireName()
+                            + " job "
+                            + (lora == null ? "needs" : "has no")
+                            + " LoRA settings");
+        }
+    }
+
     /** Whether the job trains LoRA adapters (else every weight). */
     @JsonIgnore
     public boolean isLora() {
-        return lora != null;
+        return trainingType == TrainingType.LORA;
     }
 
     public String toJson() {

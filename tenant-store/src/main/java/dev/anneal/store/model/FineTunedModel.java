@@ -1,5 +1,6 @@
 package dev.anneal.store.model;
 
+import dev.anneal.store.job.TrainingType;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -57,9 +58,9 @@ public class FineTunedModel {
         return baseModel;
     }
 
-    /** {@code lora} or {@code full}. */
-    public String kind() {
-        return kind;
+    /** A LoRA adapter or full weights: the training type of the job that made it. */
+    public TrainingType kind() {
+        return TrainingType.fromWireName(kind);
     }
 
     public String blobName() {

@@ -48,7 +48,7 @@ class PreferenceAggregationTest {
     }
 
     @Test
-    void allKeepsEveryJudgementAsGiven() {
+    void shouldKeepEveryJudgementAsGivenWhenAggregationIsAll() {
         List<String> lines =
                 run(
                         PreferenceAggregation.Mode.ALL,
@@ -74,7 +74,7 @@ class PreferenceAggregationTest {
     }
 
     @Test
-    void majorityGivesOnePairPerPromptAndAnswersByMostVotes() {
+    void shouldGiveOnePairPerPromptByMostVotesWhenAggregationIsMajority() {
         List<String> lines =
                 run(
                         PreferenceAggregation.Mode.MAJORITY,
@@ -89,7 +89,7 @@ class PreferenceAggregationTest {
     }
 
     @Test
-    void majorityDropsTiesAndPairsWithTooFewAnnotators() {
+    void shouldDropTiesAndPairsWithTooFewAnnotatorsWhenAggregationIsMajority() {
         assertThat(
                         run(
                                 PreferenceAggregation.Mode.MAJORITY,
@@ -107,7 +107,7 @@ class PreferenceAggregationTest {
     }
 
     @Test
-    void minAnnotatorsIsForMajorityOnly() {
+    void shouldRefuseWhenMinAnnotatorsIsGivenWithoutMajorityOrTheModeIsUnknown() {
         assertThatThrownBy(
                         () -> new PreferenceAggregation(PreferenceAggregation.Mode.ALL, 2, b -> {}))
                 .isInstanceOf(InvalidRequestException.class);

@@ -5,10 +5,9 @@ import dev.anneal.tuner.data.InvalidTrainingDataException;
 import dev.anneal.tuner.data.LineFormat;
 
 /**
- * Checks the content of one data line: UTF-8, JSON, format detection (the engine's {@link LineFormat#detect}) and the format's
- * rules.
- * Remembers the file's format, set by the first line whose format could be detected. Not
- * thread-safe.
+ * Checks the content of one data line: UTF-8, JSON, format detection (the engine's {@link
+ * LineFormat#detect}) and the format's rules. Remembers the file's format, set by the first line
+ * whose format could be detected. Not thread-safe.
  */
 final class DataLineChecker {
 

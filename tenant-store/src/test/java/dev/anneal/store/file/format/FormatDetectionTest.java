@@ -70,10 +70,14 @@ class FormatDetectionTest {
     }
 
     @Test
-    void shouldPreferChatWhenLineMixesMessagesWithOtherKeys() {
+    void shouldRefuseLineNamingBothShapesWhenItHasTheKeysOfTwoFormats() {
         String line = "{\"messages\":[{\"role\":\"assistant\",\"content\":\"x\"}],\"text\":\"y\"}";
 
-        assertThat(error(line).field()).isEqualTo("text");
-        assertThat(Jsonl.validate(line).format()).isEqualTo(DatasetFormat.CHAT);
+        assertThat(error(line).field()).isNull();
+        assertThat(error(line).reason())
+                .isEqualTo(
+                        "fits more than one dataset format: chat ({\"messages\": [...]}) and"
+                                + " text ({\"text\"}); a line has the keys of one format only");
+        assertThat(Jsonl.validate(line).format()).isNull();
     }
 }

@@ -84,12 +84,24 @@ class PreferenceFormatTest {
         assertThat(
                         error(
                                 "{\"prompt\":\"a\",\"chosen\":\"b\",\"rejected\":\"c\","
-                                        + "\"completion\":\"d\"}"))
+                                        + "\"metadata\":{}}"))
                 .isEqualTo(
                         new LineError(
                                 1,
-                                "completion",
+                                "metadata",
                                 "unknown field (expected prompt, chosen, rejected)"));
+    }
+
+    @Test
+    void shouldRefuseLineWhenPairAlsoHasACompletion() {
+        assertThat(
+                        error(
+                                        "{\"prompt\":\"a\",\"chosen\":\"b\",\"rejected\":\"c\","
+                                                + "\"completion\":\"d\"}")
+                                .reason())
+                .startsWith(
+                        "fits more than one dataset format: prompt_completion ({\"prompt\","
+                                + " \"completion\"}) and preference (");
     }
 
     @Test

@@ -27,9 +27,9 @@ import java.util.Map;
  * a JSON header ({@code name: {dtype, shape, data_offsets}}), then the raw tensor bytes.
  *
  * <p>Every tensor is converted to float32 in Java before DJL sees it, whatever its stored type
- * (F32, F16 or BF16): DJL 0.36 aborts the JVM on bfloat16 arrays (see docs/djl-facts.md), and the engine
- * computes in float32 on CPU anyway. I64 tensors (token ids) are read as Java longs with {@link
- * #readLongs}. {@link #write} writes F32 and I64 tensors (training checkpoints, adapters).
+ * (F32, F16 or BF16): DJL 0.36 aborts the JVM on bfloat16 arrays (see docs/djl-facts.md), and the
+ * engine computes in float32 on CPU anyway. I64 tensors (token ids) are read as Java longs with
+ * {@link #readLongs}. {@link #write} writes F32 and I64 tensors (training checkpoints, adapters).
  */
 public final class SafetensorsFile {
 

@@ -2,9 +2,9 @@ package dev.anneal.tuner.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.anneal.tuner.data.LineFormat;
 import dev.anneal.tuner.tokenizer.ChatMessage;
 import dev.anneal.tuner.tokenizer.EncodedChat;
+import dev.anneal.tuner.tokenizer.InvalidConversationException;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -114,7 +114,7 @@ public final class ExampleEncoder {
 
     private TokenizedExample encodeChat(JsonNode line) {
         List<ChatMessage> turns = messages(line.path("messages"), "messages");
-        EncodedChat chat = tokenizer.encodeChat(turns, false);
+        EncodedChat chat = encodeChat(tokenizer, turns, false, "messages");
         boolean[] targets = chat.assistantMask();
         if (trainOnInputs) {
             targets = new boolean[chat.length()];
@@ -150,6 +150,23 @@ public final class ExampleEncoder {
             turns.add(new ChatMessage(parsed, text(message, "content")));
         }
         return turns;
+    }
+
+    /**
+     * Renders and tokenises a conversation of a dataset line.
+     *
+     * @throws InvalidTrainingDataException naming {@code field} if the template cannot render it
+     */
+    static EncodedChat encodeChat(
+            TextTokenizer tokenizer,
+            List<ChatMessage> turns,
+            boolean addGenerationPrompt,
+            String field) {
+        try {
+            return tokenizer.encodeChat(turns, addGenerationPrompt);
+        } catch (InvalidConversationException e) {
+            throw new InvalidTrainingDataException(field, e.getMessage());
+        }
     }
 
     private TokenizedExample encodePromptCompletion(

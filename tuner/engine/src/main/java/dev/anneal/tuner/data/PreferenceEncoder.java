@@ -2,7 +2,6 @@ package dev.anneal.tuner.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.anneal.tuner.data.LineFormat;
 import dev.anneal.tuner.tokenizer.ChatMessage;
 import dev.anneal.tuner.tokenizer.EncodedChat;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
@@ -61,7 +60,8 @@ public final class PreferenceEncoder {
         }
         List<ChatMessage> prompt =
                 ExampleEncoder.messages(line.path("input").path("messages"), "input.messages");
-        int promptLength = tokenizer.encodeChat(prompt, true).length();
+        int promptLength =
+                ExampleEncoder.encodeChat(tokenizer, prompt, true, "input.messages").length();
         return new PreferencePair(
                 side(prompt, promptLength, line.path("preferred_output"), "preferred_output"),
                 side(
@@ -80,11 +80,12 @@ public final class PreferenceEncoder {
         List<ChatMessage> turns = new ArrayList<>(prompt);
         for (ChatMessage message : ExampleEncoder.messages(output, field)) {
             if (message.role() != ChatMessage.Role.ASSISTANT) {
-                throw new InvalidTrainingDataException(field, "only assistant messages are allowed");
+                throw new InvalidTrainingDataException(
+                        field, "only assistant messages are allowed");
             }
             turns.add(message);
         }
-        EncodedChat chat = tokenizer.encodeChat(turns, false);
+        EncodedChat chat = ExampleEncoder.encodeChat(tokenizer, turns, false, field);
         boolean[] targets = chat.assistantMask().clone();
         for (int t = 0; t < Math.min(promptLength, targets.length); t++) {
             targets[t] = false;

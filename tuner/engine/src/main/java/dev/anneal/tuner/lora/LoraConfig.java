@@ -3,8 +3,6 @@ package dev.anneal.tuner.lora;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -17,8 +15,8 @@ import java.util.Set;
  * @param alpha {@code lora_alpha}; the update is scaled by {@code alpha / r}
  * @param dropout {@code lora_dropout}, applied to the adapter's input during training, in [0, 1)
  * @param targetModules {@code target_modules}, Hugging Face projection names among {@code q_proj,
- *     k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj}; the short forms {@code q, k, v, o,
- *     gate, up, down} are accepted and normalised
+ *     k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj}: the one spelling of a job's request,
+ *     a recipe and the adapter's {@code adapter_config.json}
  */
 public record LoraConfig(int r, double alpha, double dropout, List<String> targetModules) {
 
@@ -26,17 +24,11 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
     public static final List<String> ALL_MODULES =
             List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
-    private static final Map<String, String> SHORT_NAMES =
-            Map.of(
-                    "q", "q_proj",
-                    "k", "k_proj",
-                    "v", "v_proj",
-                    "o", "o_proj",
-                    "gate", "gate_proj",
-                    "up", "up_proj",
-                    "down", "down_proj");
+    /** The attention projections, the usual targets. */
+    public static final List<String> ATTENTION_MODULES =
+            List.of("q_proj", "k_proj", "v_proj", "o_proj");
 
-    /** Validates every field; normalises the module names and removes duplicates. */
+    /** Validates every field; removes duplicate module names. */
     public LoraConfig {
         if (r <= 0) {
             throw new IllegalArgumentException("lora.r must be positive, got " + r);
@@ -53,17 +45,43 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         }
         Set<String> modules = new LinkedHashSet<>();
         for (String name : targetModules) {
-            String module = SHORT_NAMES.getOrDefault(name.toLowerCase(Locale.ROOT), name);
-            if (!ALL_MODULES.contains(module)) {
+            if (!ALL_MODULES.contains(name)) {
                 throw new IllegalArgumentException(
                         "lora.target_modules: unknown module '"
                                 + name
                                 + "'; expected some of "
                                 + String.join(", ", ALL_MODULES));
             }
-            modules.add(module);
+            modules.add(name);
         }
         targetModules = List.copyOf(new ArrayList<>(modules));
+    }
+
+    /**
+     * Rank-{@code r} adapters on the attention projections, with {@code alpha} = 2r and no dropout.
+     */
+    public static LoraConfig rank(int r) {
+        return new LoraConfig(r, 2.0 * r, 0.0, ATTENTION_MODULES);
+    }
+
+    /** This configuration with the update scaled by {@code alpha / r}. */
+    public LoraConfig withAlpha(double alpha) {
+        return new LoraConfig(r, alpha, dropout, targetModules);
+    }
+
+    /** This configuration with dropout {@code dropout} on the adapter's input. */
+    public LoraConfig withDropout(double dropout) {
+        return new LoraConfig(r, alpha, dropout, targetModules);
+    }
+
+    /** This configuration on the projections {@code modules} ({@code q_proj}, ...). */
+    public LoraConfig withTargetModules(List<String> modules) {
+        return new LoraConfig(r, alpha, dropout, modules);
+    }
+
+    /** This configuration on the projections {@code modules} ({@code q_proj}, ...). */
+    public LoraConfig withTargetModules(String... modules) {
+        return withTargetModules(List.of(modules));
     }
 
     /** The factor of the low-rank update, {@code alpha / r}. */

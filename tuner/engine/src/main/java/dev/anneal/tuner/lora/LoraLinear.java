@@ -24,7 +24,8 @@ import java.util.Random;
  * fresh adapter leaves the model's output unchanged.
  *
  * <p>Input {@code [..., in]}, output {@code [..., out]}. The scaling is a long-lived array used as
- * second operand (see docs/djl-facts.md, scalar overloads free their temporary too early for autograd).
+ * second operand (see docs/djl-facts.md, scalar overloads free their temporary too early for
+ * autograd).
  */
 public final class LoraLinear extends AbstractBlock {
 

@@ -32,8 +32,8 @@ import java.util.Objects;
  * #forward(ParameterStore, NDArray, NDArray, NDArray, boolean)} for training batches of packed
  * examples (per-token positions, block-diagonal causal mask); and {@link CausalLm} for inference
  * with a {@link KvCache}. All computation is float32; every intermediate belongs to the manager of
- * the input ids, constants are long-lived arrays used as second operands (see docs/djl-facts.md, memory
- * scope, scalar use-after-free).
+ * the input ids, constants are long-lived arrays used as second operands (see docs/djl-facts.md,
+ * memory scope, scalar use-after-free).
  */
 public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
 

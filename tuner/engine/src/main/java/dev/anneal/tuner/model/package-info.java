@@ -10,9 +10,9 @@
  * dev.anneal.tuner.model.ProjectionFactory}, the seam for LoRA; generation sees the model through
  * {@link dev.anneal.tuner.model.CausalLm}, the seam for serving adapters.
  *
- * <p>Memory rules (see docs/djl-facts.md): every intermediate belongs to the manager of the input ids, so a
- * per-step sub-manager frees it; long-lived constants (rotary tables, scalars) are arrays created
- * once and used as second operands; no {@code NDArray.mul(Number)}-style scalar overload is used on
- * a path autograd records. Imports nothing from Quarkus, Hibernate or Kafka.
+ * <p>Memory rules (see docs/djl-facts.md): every intermediate belongs to the manager of the input
+ * ids, so a per-step sub-manager frees it; long-lived constants (rotary tables, scalars) are arrays
+ * created once and used as second operands; no {@code NDArray.mul(Number)}-style scalar overload is
+ * used on a path autograd records. Imports nothing from Quarkus, Hibernate or Kafka.
  */
 package dev.anneal.tuner.model;

@@ -1,11 +1,11 @@
 package dev.anneal.tuner.nano;
 
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import dev.anneal.tuner.model.LlamaConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;

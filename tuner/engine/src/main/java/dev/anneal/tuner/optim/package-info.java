@@ -4,7 +4,7 @@
  * warm-up) and {@link dev.anneal.tuner.optim.GradientClipping} by global norm.
  *
  * <p>Everything here runs outside autograd, after the backward pass, so scalar overloads are safe
- * (the use-after-free of docs/djl-facts.md concerns recorded operations only); temporaries are attached to
- * the caller's per-step manager. Imports nothing from Quarkus, Hibernate or Kafka.
+ * (the use-after-free of docs/djl-facts.md concerns recorded operations only); temporaries are
+ * attached to the caller's per-step manager. Imports nothing from Quarkus, Hibernate or Kafka.
  */
 package dev.anneal.tuner.optim;

@@ -1,9 +1,9 @@
 package dev.anneal.tuner.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.anneal.tuner.data.ExampleEncoder;
 import dev.anneal.tuner.data.InvalidTrainingDataException;
 import dev.anneal.tuner.data.LineFormat;
-import dev.anneal.tuner.data.ExampleEncoder;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingListener;

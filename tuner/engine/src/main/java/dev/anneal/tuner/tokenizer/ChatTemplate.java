@@ -1,6 +1,5 @@
 package dev.anneal.tuner.tokenizer;
 
-import dev.anneal.tuner.data.InvalidTrainingDataException;
 import dev.anneal.tuner.tokenizer.ChatMessage.Role;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,8 +169,8 @@ public final class ChatTemplate {
      * @param addGenerationPrompt whether to end with the header of an assistant turn to generate
      * @return the text and its assistant spans
      * @throws UnsupportedOperationException if the template was not recognised
-     * @throws IllegalArgumentException if the template requires alternating user/assistant turns
-     *     and the conversation does not alternate
+     * @throws InvalidConversationException if the template requires alternating user/assistant
+     *     turns and the conversation does not alternate
      */
     public Rendered render(List<ChatMessage> messages, boolean addGenerationPrompt) {
         if (format == null) {
@@ -223,8 +222,7 @@ public final class ChatTemplate {
         for (int i = 0; i < turns.size(); i++) {
             ChatMessage message = turns.get(i);
             if ((message.role() == Role.USER) != (i % 2 == 0)) {
-                throw new InvalidTrainingDataException(
-                        null,
+                throw new InvalidConversationException(
                         "Conversation roles must alternate user/assistant/user/assistant/...");
             }
             String content = message.content();

@@ -44,4 +44,28 @@ public record LoopConfig(
                     "training.checkpoint_every must not be negative, got " + checkpointEvery);
         }
     }
+
+    /**
+     * {@code maxSteps} optimiser steps of one micro-batch of {@code batchSize} rows each, validated
+     * and checkpointed at the end only.
+     */
+    public static LoopConfig steps(int maxSteps, int batchSize) {
+        return new LoopConfig(maxSteps, batchSize, 1, 0, 0);
+    }
+
+    /** This loop with {@code steps} micro-batches per optimiser step. */
+    public LoopConfig withGradientAccumulationSteps(int steps) {
+        return new LoopConfig(maxSteps, batchSize, steps, evalEvery, checkpointEvery);
+    }
+
+    /** This loop validating every {@code every} steps and at the end (0: at the end only). */
+    public LoopConfig withEvalEvery(int every) {
+        return new LoopConfig(
+                maxSteps, batchSize, gradientAccumulationSteps, every, checkpointEvery);
+    }
+
+    /** This loop checkpointing every {@code every} steps and at the end (0: at the end only). */
+    public LoopConfig withCheckpointEvery(int every) {
+        return new LoopConfig(maxSteps, batchSize, gradientAccumulationSteps, evalEvery, every);
+    }
 }

@@ -37,4 +37,32 @@ public record OptimizerConfig(
                     "optimizer.max_grad_norm must not be negative, got " + maxGradNorm);
         }
     }
+
+    /**
+     * AdamW at learning rate {@code lr} with the usual settings: no weight decay, β = (0.9, 0.999),
+     * ε = 1e-8, gradient norms clipped at 1.
+     */
+    public static OptimizerConfig adamW(double lr) {
+        return new OptimizerConfig(lr, 0.0, 0.9, 0.999, 1e-8, 1.0);
+    }
+
+    /** This configuration with decoupled weight decay {@code weightDecay}. */
+    public OptimizerConfig withWeightDecay(double weightDecay) {
+        return new OptimizerConfig(lr, weightDecay, beta1, beta2, eps, maxGradNorm);
+    }
+
+    /** This configuration with the moment decay rates {@code beta1} and {@code beta2}. */
+    public OptimizerConfig withBetas(double beta1, double beta2) {
+        return new OptimizerConfig(lr, weightDecay, beta1, beta2, eps, maxGradNorm);
+    }
+
+    /** This configuration with the denominator's {@code eps}. */
+    public OptimizerConfig withEps(double eps) {
+        return new OptimizerConfig(lr, weightDecay, beta1, beta2, eps, maxGradNorm);
+    }
+
+    /** This configuration with gradients clipped at norm {@code maxGradNorm} (0: no clipping). */
+    public OptimizerConfig withMaxGradNorm(double maxGradNorm) {
+        return new OptimizerConfig(lr, weightDecay, beta1, beta2, eps, maxGradNorm);
+    }
 }

@@ -25,4 +25,19 @@ public record ScheduleConfig(LrSchedule.Type type, int warmupSteps, double minLr
                     "schedule.min_lr_ratio must be in [0, 1], got " + minLrRatio);
         }
     }
+
+    /** A constant learning rate after {@code warmupSteps} of linear warm-up. */
+    public static ScheduleConfig constant(int warmupSteps) {
+        return new ScheduleConfig(LrSchedule.Type.CONSTANT, warmupSteps, 0.0);
+    }
+
+    /** Linear warm-up over {@code warmupSteps}, then linear decay to zero. */
+    public static ScheduleConfig linear(int warmupSteps) {
+        return new ScheduleConfig(LrSchedule.Type.LINEAR, warmupSteps, 0.0);
+    }
+
+    /** Linear warm-up over {@code warmupSteps}, then cosine decay to {@code minLrRatio} × peak. */
+    public static ScheduleConfig cosine(int warmupSteps, double minLrRatio) {
+        return new ScheduleConfig(LrSchedule.Type.COSINE, warmupSteps, minLrRatio);
+    }
 }

@@ -35,7 +35,15 @@ public record StabilityConfig(
 
     /** The defaults. */
     public static final StabilityConfig DEFAULT =
-            new StabilityConfig(true, 3.0, 20, 5, 10, 0.5, 5, 20);
+            new StabilityConfig(
+                    /* skipNonFinite */ true,
+                    /* spikeFactor */ 3.0,
+                    /* spikeWindow */ 20,
+                    /* minHistory */ 5,
+                    /* snapshotEvery */ 10,
+                    /* lrBackoff */ 0.5,
+                    /* maxRollbacks */ 5,
+                    /* lrRecoverySteps */ 20);
 
     /** Validates the section; messages name the key. */
     public StabilityConfig {
@@ -87,5 +95,119 @@ public record StabilityConfig(
     /** Whether spikes are detected at all. */
     public boolean detectsSpikes() {
         return spikeFactor > 0;
+    }
+
+    /** These settings with whether non-finite steps are skipped set to {@code skipNonFinite}. */
+    public StabilityConfig withSkipNonFinite(boolean skipNonFinite) {
+        return new StabilityConfig(
+                skipNonFinite,
+                spikeFactor,
+                spikeWindow,
+                minHistory,
+                snapshotEvery,
+                lrBackoff,
+                maxRollbacks,
+                lrRecoverySteps);
+    }
+
+    /**
+     * These settings with the spike threshold over the running mean (0: no spike detection) set to
+     * {@code spikeFactor}.
+     */
+    public StabilityConfig withSpikeFactor(double spikeFactor) {
+        return new StabilityConfig(
+                skipNonFinite,
+                spikeFactor,
+                spikeWindow,
+                minHistory,
+                snapshotEvery,
+                lrBackoff,
+                maxRollbacks,
+                lrRecoverySteps);
+    }
+
+    /** These settings with the losses in the running mean set to {@code spikeWindow}. */
+    public StabilityConfig withSpikeWindow(int spikeWindow) {
+        return new StabilityConfig(
+                skipNonFinite,
+                spikeFactor,
+                spikeWindow,
+                minHistory,
+                snapshotEvery,
+                lrBackoff,
+                maxRollbacks,
+                lrRecoverySteps);
+    }
+
+    /**
+     * These settings with the losses needed before spikes are detected set to {@code minHistory}.
+     */
+    public StabilityConfig withMinHistory(int minHistory) {
+        return new StabilityConfig(
+                skipNonFinite,
+                spikeFactor,
+                spikeWindow,
+                minHistory,
+                snapshotEvery,
+                lrBackoff,
+                maxRollbacks,
+                lrRecoverySteps);
+    }
+
+    /** These settings with the steps between in-memory snapshots set to {@code snapshotEvery}. */
+    public StabilityConfig withSnapshotEvery(int snapshotEvery) {
+        return new StabilityConfig(
+                skipNonFinite,
+                spikeFactor,
+                spikeWindow,
+                minHistory,
+                snapshotEvery,
+                lrBackoff,
+                maxRollbacks,
+                lrRecoverySteps);
+    }
+
+    /** These settings with the learning-rate factor after a rollback set to {@code lrBackoff}. */
+    public StabilityConfig withLrBackoff(double lrBackoff) {
+        return new StabilityConfig(
+                skipNonFinite,
+                spikeFactor,
+                spikeWindow,
+                minHistory,
+                snapshotEvery,
+                lrBackoff,
+                maxRollbacks,
+                lrRecoverySteps);
+    }
+
+    /**
+     * These settings with the rollbacks allowed before the run fails set to {@code maxRollbacks}.
+     */
+    public StabilityConfig withMaxRollbacks(int maxRollbacks) {
+        return new StabilityConfig(
+                skipNonFinite,
+                spikeFactor,
+                spikeWindow,
+                minHistory,
+                snapshotEvery,
+                lrBackoff,
+                maxRollbacks,
+                lrRecoverySteps);
+    }
+
+    /**
+     * These settings with the steps over which a backed-off learning rate recovers set to {@code
+     * lrRecoverySteps}.
+     */
+    public StabilityConfig withLrRecoverySteps(int lrRecoverySteps) {
+        return new StabilityConfig(
+                skipNonFinite,
+                spikeFactor,
+                spikeWindow,
+                minHistory,
+                snapshotEvery,
+                lrBackoff,
+                maxRollbacks,
+                lrRecoverySteps);
     }
 }

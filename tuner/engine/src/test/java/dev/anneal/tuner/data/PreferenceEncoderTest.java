@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.anneal.tuner.data.LineFormat;
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.tokenizer.ChatMessage;
 import dev.anneal.tuner.tokenizer.TextTokenizer;

@@ -13,7 +13,6 @@ import dev.anneal.tuner.lora.LoraProjections;
 import dev.anneal.tuner.model.LlamaForCausalLM;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +21,8 @@ class MergedWeightsTest {
     @Test
     void shouldGiveAdaptedLogitsWhenMergedWeightsLoadWithoutLora(@TempDir Path dir)
             throws Exception {
-        LoraConfig config = new LoraConfig(4, 16, 0, LoraConfig.ALL_MODULES);
+        LoraConfig config =
+                LoraConfig.rank(4).withAlpha(16).withTargetModules(LoraConfig.ALL_MODULES);
         try (NDManager manager = NDManager.newBaseManager()) {
             LoraProjections projections = new LoraProjections(config, manager);
             LlamaForCausalLM adapted = HfModelLoader.load(Stories260K.DIR, manager, projections);
@@ -56,7 +56,7 @@ class MergedWeightsTest {
 
     @Test
     void shouldMergeLoadedPeftAdapterLikeLiveOne(@TempDir Path dir) throws Exception {
-        LoraConfig config = new LoraConfig(2, 4, 0, List.of("o", "up"));
+        LoraConfig config = LoraConfig.rank(2).withAlpha(4).withTargetModules("o_proj", "up_proj");
         try (NDManager manager = NDManager.newBaseManager()) {
             LoraProjections projections = new LoraProjections(config, manager);
             HfModelLoader.load(Stories260K.DIR, manager, projections);

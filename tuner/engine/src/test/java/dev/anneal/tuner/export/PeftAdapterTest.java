@@ -18,7 +18,6 @@ import dev.anneal.tuner.lora.LoraProjections;
 import dev.anneal.tuner.model.LlamaForCausalLM;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -26,7 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PeftAdapterTest {
 
-    static final LoraConfig CONFIG = new LoraConfig(4, 8, 0.05, List.of("q", "v", "down"));
+    static final LoraConfig CONFIG =
+            LoraConfig.rank(4)
+                    .withAlpha(8)
+                    .withDropout(0.05)
+                    .withTargetModules("q_proj", "v_proj", "down_proj");
 
     /** Gives every adapter non-zero random A and B, so that the update changes the logits. */
     static void randomise(LoraProjections projections, NDManager manager, long seed) {
@@ -173,7 +176,9 @@ class PeftAdapterTest {
             PeftAdapter.save(dir, projections, "stories260K");
             PeftAdapter loaded = PeftAdapter.load(dir, manager);
             LoraProjections other =
-                    new LoraProjections(new LoraConfig(4, 8, 0, List.of("q", "k")), manager);
+                    new LoraProjections(
+                            LoraConfig.rank(4).withAlpha(8).withTargetModules("q_proj", "k_proj"),
+                            manager);
             HfModelLoader.load(Stories260K.DIR, manager, other);
 
             assertThatThrownBy(() -> loaded.applyTo(other))

@@ -14,7 +14,6 @@ import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingState;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +29,7 @@ class RecipeAdapterExportTest {
                         + "\nseed: 3\ndata:\n  train: "
                         + data.resolve("tiny_chat_train.jsonl").toAbsolutePath()
                         + "\n  max_seq_length: 64\n"
-                        + "lora: {r: 2, alpha: 4, dropout: 0.0, target_modules: [q, v]}\n"
+                        + "lora: {r: 2, alpha: 4, dropout: 0.0, target_modules: [q_proj, v_proj]}\n"
                         + "optimizer: {lr: 5.0e-3}\n"
                         + "training: {max_steps: 3, batch_size: 2, checkpoint_every: 0}\n");
     }
@@ -45,7 +44,9 @@ class RecipeAdapterExportTest {
         assertThat(adapterDir.resolve(PeftAdapter.CONFIG_FILE)).exists();
         try (NDManager manager = NDManager.newBaseManager()) {
             PeftAdapter adapter = PeftAdapter.load(adapterDir, manager);
-            assertThat(adapter.config()).isEqualTo(new LoraConfig(2, 4, 0, List.of("q", "v")));
+            assertThat(adapter.config())
+                    .isEqualTo(
+                            LoraConfig.rank(2).withAlpha(4).withTargetModules("q_proj", "v_proj"));
             assertThat(Path.of(adapter.baseModelNameOrPath()))
                     .isEqualTo(Stories260K.DIR.toAbsolutePath().normalize());
             SafetensorsFile trained =

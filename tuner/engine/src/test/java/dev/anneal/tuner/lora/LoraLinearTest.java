@@ -11,7 +11,6 @@ import ai.djl.training.ParameterStore;
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.model.LlamaForCausalLM;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +29,9 @@ class LoraLinearTest {
     @Test
     void shouldEqualBaseProjectionWhenInitialisedLikePeft() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            LoraLinear linear = projection(manager, new LoraConfig(2, 4, 0, List.of("q")));
+            LoraLinear linear =
+                    projection(
+                            manager, LoraConfig.rank(2).withAlpha(4).withTargetModules("q_proj"));
             linear.initialise(manager, new Random(1));
             NDArray x = manager.create(new float[] {1, 0, -1}, new Shape(1, 3));
 
@@ -48,7 +49,9 @@ class LoraLinearTest {
     @Test
     void shouldAddScaledLowRankUpdateWhenAdapterIsSet() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            LoraLinear linear = projection(manager, new LoraConfig(1, 3, 0, List.of("q_proj")));
+            LoraLinear linear =
+                    projection(
+                            manager, LoraConfig.rank(1).withAlpha(3).withTargetModules("q_proj"));
             linear.setAdapterWeights(
                     manager.create(new float[] {1, 1, 1}, new Shape(1, 3)),
                     manager.create(new float[] {1, -2}, new Shape(2, 1)));
@@ -65,7 +68,11 @@ class LoraLinearTest {
     void shouldNameHuggingFaceAndPeftTensorsWhenPutOnModel() throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             LoraProjections projections =
-                    new LoraProjections(new LoraConfig(2, 4, 0, List.of("q", "down")), manager);
+                    new LoraProjections(
+                            LoraConfig.rank(2)
+                                    .withAlpha(4)
+                                    .withTargetModules("q_proj", "down_proj"),
+                            manager);
             LlamaForCausalLM model = HfModelLoader.load(Stories260K.DIR, manager, projections);
 
             assertThat(projections.adapters()).hasSize(10);
@@ -80,14 +87,23 @@ class LoraLinearTest {
 
     @Test
     void shouldNameKeyWhenConfigIsInvalid() {
-        assertThatThrownBy(() -> new LoraConfig(0, 8, 0, List.of("q")))
-                .hasMessageContaining("lora.r");
-        assertThatThrownBy(() -> new LoraConfig(4, 8, 1.0, List.of("q")))
+        assertThatThrownBy(() -> LoraConfig.rank(0)).hasMessageContaining("lora.r");
+        assertThatThrownBy(() -> LoraConfig.rank(4).withDropout(1.0))
                 .hasMessageContaining("lora.dropout");
-        assertThatThrownBy(() -> new LoraConfig(4, 8, 0, List.of("qkv")))
+        assertThatThrownBy(() -> LoraConfig.rank(4).withTargetModules("qkv"))
                 .hasMessageContaining("lora.target_modules")
                 .hasMessageContaining("qkv");
-        assertThat(new LoraConfig(4, 8, 0, List.of("q", "q_proj", "up")).targetModules())
+    }
+
+    @Test
+    void shouldKeepOneSpellingOfModuleNamesWhenTargetsAreGiven() {
+        assertThat(
+                        LoraConfig.rank(4)
+                                .withTargetModules("q_proj", "q_proj", "up_proj")
+                                .targetModules())
                 .containsExactly("q_proj", "up_proj");
+        assertThatThrownBy(() -> LoraConfig.rank(4).withTargetModules("q"))
+                .hasMessageContaining("'q'")
+                .hasMessageContaining("q_proj");
     }
 }

@@ -119,7 +119,7 @@ class DpoRecipeTest {
                   max_seq_length: 96
                 dpo: {beta: 0.1}
                 lora: {r: 8, alpha: 16, dropout: 0.0,
-                       target_modules: [q, k, v, o, gate, up, down]}
+                       target_modules: [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]}
                 optimizer: {lr: 5.0e-3, max_grad_norm: 1.0}
                 schedule: {type: cosine, warmup_steps: 3, min_lr_ratio: 0.1}
                 training: {max_steps: %d, batch_size: 4, eval_every: 10}

@@ -89,7 +89,11 @@ class DpoReferenceTest {
         SafetensorsFile reference = SafetensorsFile.open(FIXTURES.resolve("lora.safetensors"));
         try (NDManager manager = NDManager.newBaseManager()) {
             LoraProjections projections =
-                    new LoraProjections(new LoraConfig(4, 8, 0, LoraConfig.ALL_MODULES), manager);
+                    new LoraProjections(
+                            LoraConfig.rank(4)
+                                    .withAlpha(8)
+                                    .withTargetModules(LoraConfig.ALL_MODULES),
+                            manager);
             var base = HfModelLoader.load(Stories260K.DIR, manager, projections);
             projections.initialise(1); // B = 0: the reference is the base model
             TrainableModel model = TrainableModel.of(base, projections, manager);
@@ -138,7 +142,8 @@ class DpoReferenceTest {
             NDArray logits = model.logits(arrays, true);
             BatchLoss.Sums sums = loss.sums(logits, batch, arrays);
             NDArray mean = sums.loss().div(step.create((float) loss.weight(batch)));
-            System.gc(); // provoke the use-after-free of docs/djl-facts.md if a scalar overload crept in
+            System.gc(); // provoke the use-after-free of docs/djl-facts.md if a scalar overload
+            // crept in
             collector.backward(mean);
 
             float[] rewards = reference.load(step, "rewards").toFloatArray();

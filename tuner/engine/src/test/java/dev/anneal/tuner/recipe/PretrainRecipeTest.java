@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.anneal.tuner.checkpoint.SafetensorsFile;
+import dev.anneal.tuner.data.InvalidTrainingDataException;
 import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingEvent;
 import dev.anneal.tuner.train.TrainingListener;
@@ -94,6 +95,7 @@ class PretrainRecipeTest {
                         "DATA:\ntraining: {max_steps: 1}\n");
 
         assertThatThrownBy(() -> new PretrainRecipe(config).run(TrainingListener.NONE))
-                .hasMessageContaining("data.format");
+                .isInstanceOf(InvalidTrainingDataException.class)
+                .hasMessageContaining("method pretrain takes text data");
     }
 }

@@ -50,7 +50,7 @@ class RecipeGuaranteesTest {
                           max_seq_length: 96
                           packing: true
                         lora: {r: 4, alpha: 8, dropout: 0.1,
-                               target_modules: [q, k, v, o, gate, up, down]}
+                               target_modules: [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]}
                         optimizer: {lr: 1.0e-2, weight_decay: 0.1}
                         training: {max_steps: 4, batch_size: 4}
                         """);

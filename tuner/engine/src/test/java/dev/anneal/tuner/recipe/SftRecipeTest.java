@@ -27,7 +27,7 @@ class SftRecipeTest {
             DATA:
               max_seq_length: 96
               packing: true
-            lora: {r: 4, alpha: 8, dropout: 0.1, target_modules: [q, k, v, o, gate, up, down]}
+            lora: {r: 4, alpha: 8, dropout: 0.1, target_modules: [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]}
             optimizer: {lr: 5.0e-3, weight_decay: 0.01, max_grad_norm: 1.0}
             schedule: {type: cosine, warmup_steps: 2}
             training: {max_steps: 8, batch_size: 4, gradient_accumulation_steps: 2, eval_every: 4,

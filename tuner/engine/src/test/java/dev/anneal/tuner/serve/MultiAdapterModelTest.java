@@ -40,11 +40,14 @@ import org.junit.jupiter.api.io.TempDir;
 class MultiAdapterModelTest {
 
     /** Rank 4 on attention queries/values and the MLP's down projection. */
-    private static final LoraConfig FIRST = new LoraConfig(4, 8, 0, List.of("q", "v", "down"));
+    private static final LoraConfig FIRST =
+            LoraConfig.rank(4).withAlpha(8).withTargetModules("q_proj", "v_proj", "down_proj");
 
     /** Rank 2 on other modules entirely, with a different alpha. */
     private static final LoraConfig SECOND =
-            new LoraConfig(2, 3, 0, List.of("k", "o", "gate", "up"));
+            LoraConfig.rank(2)
+                    .withAlpha(3)
+                    .withTargetModules("k_proj", "o_proj", "gate_proj", "up_proj");
 
     private static final long[] PROMPT = {1, 403, 407, 261, 378, 13};
 
@@ -263,7 +266,7 @@ class MultiAdapterModelTest {
                 .hasMessageContaining("Llama-2-7b-hf");
 
         try (NDManager scratch = NDManager.newBaseManager()) {
-            LoraConfig config = new LoraConfig(2, 2, 0, List.of("q"));
+            LoraConfig config = LoraConfig.rank(2).withAlpha(2).withTargetModules("q_proj");
             Map<String, NDArray> weights = new LinkedHashMap<>();
             for (int layer = 0; layer < 5; layer++) {
                 String module = "model.layers." + layer + ".self_attn.q_proj";

@@ -150,7 +150,7 @@ class ChatTemplateTest {
                                 template.render(
                                         List.of(ChatMessage.user("a"), ChatMessage.user("b")),
                                         true))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(InvalidConversationException.class)
                 .hasMessageContaining("alternate");
     }
 

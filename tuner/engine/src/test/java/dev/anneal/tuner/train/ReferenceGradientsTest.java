@@ -70,7 +70,11 @@ class ReferenceGradientsTest {
         SafetensorsFile reference = SafetensorsFile.open(FIXTURES.resolve("lora.safetensors"));
         try (NDManager manager = NDManager.newBaseManager()) {
             LoraProjections projections =
-                    new LoraProjections(new LoraConfig(4, 8, 0, LoraConfig.ALL_MODULES), manager);
+                    new LoraProjections(
+                            LoraConfig.rank(4)
+                                    .withAlpha(8)
+                                    .withTargetModules(LoraConfig.ALL_MODULES),
+                            manager);
             var base = HfModelLoader.load(Stories260K.DIR, manager, projections);
             for (LoraLinear adapter : projections.adapters()) {
                 String peft = "base_model.model." + adapter.modulePath();
@@ -104,7 +108,8 @@ class ReferenceGradientsTest {
             NDArray loss =
                     MaskedCrossEntropyLoss.sum(logits, arrays.labels(), arrays.lossMask())
                             .div(step.create((float) batch.countedTokens()));
-            System.gc(); // provoke the use-after-free of docs/djl-facts.md if a scalar overload crept in
+            System.gc(); // provoke the use-after-free of docs/djl-facts.md if a scalar overload
+            // crept in
             collector.backward(loss);
             return loss.getFloat();
         }

@@ -11,7 +11,6 @@ import ai.djl.training.GradientCollector;
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.optim.GradientClipping;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -53,7 +52,10 @@ class StepVerdictTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainableModel model =
                     TrainableModel.load(
-                            Stories260K.DIR, new LoraConfig(2, 4, 0, List.of("q")), 1, manager);
+                            Stories260K.DIR,
+                            LoraConfig.rank(2).withAlpha(4).withTargetModules("q_proj"),
+                            1,
+                            manager);
             try (NDManager step = manager.newSubManager()) {
                 NDArray ids = step.create(new long[] {1, 403, 407}, new Shape(1, 3));
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {

@@ -23,7 +23,11 @@ class TrainableModelTest {
 
     @Test
     void shouldLeaveBaseWeightsBitForBitUnchangedWhenTrainingLora() throws Exception {
-        LoraConfig lora = new LoraConfig(4, 8, 0.1, LoraConfig.ALL_MODULES);
+        LoraConfig lora =
+                LoraConfig.rank(4)
+                        .withAlpha(8)
+                        .withDropout(0.1)
+                        .withTargetModules(LoraConfig.ALL_MODULES);
         try (NDManager manager = NDManager.newBaseManager();
                 AdamW adamW = new AdamW(manager, 0.9, 0.999, 1e-8, 0.1)) {
             TrainableModel model = TrainableModel.load(Stories260K.DIR, lora, 3, manager);
@@ -68,7 +72,11 @@ class TrainableModelTest {
 
     @Test
     void shouldKeepManagedArraysConstantWhenStepping() throws Exception {
-        LoraConfig lora = new LoraConfig(2, 4, 0.1, List.of("q", "v"));
+        LoraConfig lora =
+                LoraConfig.rank(2)
+                        .withAlpha(4)
+                        .withDropout(0.1)
+                        .withTargetModules("q_proj", "v_proj");
         try (NDManager manager = NDManager.newBaseManager();
                 AdamW adamW = new AdamW(manager, 0.9, 0.999, 1e-8, 0.1)) {
             TrainableModel model = TrainableModel.load(Stories260K.DIR, lora, 3, manager);
@@ -112,7 +120,7 @@ class TrainableModelTest {
     @Test
     void shouldFlagSpikeOnlyAboveFactorTimesRunningMeanWhenHistoryIsLongEnough() {
         LossSpikeDetector detector =
-                new LossSpikeDetector(new StabilityConfig(true, 3.0, 3, 2, 10, 0.5, 5, 20));
+                new LossSpikeDetector(StabilityConfig.DEFAULT.withMinHistory(2).withSpikeWindow(3));
 
         detector.accept(1.0);
         assertThat(detector.isSpike(100)).isFalse();

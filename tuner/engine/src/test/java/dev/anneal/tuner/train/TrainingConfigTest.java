@@ -33,7 +33,9 @@ class TrainingConfigTest {
         for (Path recipe : recipes) {
             assertThat(Files.readString(recipe)).contains("./anneal train tuner/engine/recipes/");
             TrainingConfig config = TrainingConfig.load(recipe);
-            assertThat(Path.of("..").resolve(config.data().train())).as(recipe.toString()).exists();
+            assertThat(Path.of("..", "..").resolve(config.data().train()))
+                    .as(recipe.toString())
+                    .exists();
         }
         TrainingConfig lora = TrainingConfig.load(Path.of("recipes", "stories260k_lora.yaml"));
         assertThat(lora.lora().r()).isEqualTo(8);

@@ -2,6 +2,7 @@ package dev.anneal.tuner.registry;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A base model tenants can fine-tune.
@@ -11,9 +12,11 @@ import java.time.Instant;
  * @param source where it comes from
  * @param description a line for people
  * @param createdAt when it became available
- * @param family its architecture, the {@code model_type} of its {@code config.json} ({@code
- *     llama}, {@code mistral}, {@code qwen2})
+ * @param family its architecture, the {@code model_type} of its {@code config.json} ({@code llama},
+ *     {@code mistral}, {@code qwen2})
  * @param contextLength the most positions it attends over ({@code max_position_embeddings})
+ * @param loraTargetModules the projections a LoRA adapter can target, by the names the adapter's
+ *     {@code target_modules} uses ({@code q_proj}, ...)
  */
 public record BaseModel(
         String id,
@@ -22,7 +25,8 @@ public record BaseModel(
         String description,
         Instant createdAt,
         String family,
-        int contextLength) {
+        int contextLength,
+        List<String> loraTargetModules) {
 
     /** Where a base model comes from. */
     public enum Source {

@@ -5,6 +5,7 @@ import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.model.ModelRepository;
 import dev.anneal.store.model.RegisteredBaseModel;
 import dev.anneal.tuner.checkpoint.HfCheckpoint;
+import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.model.LlamaConfig;
 import dev.anneal.tuner.nano.AnnealNano;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -201,7 +202,8 @@ public class BaseModelRegistry {
                 AnnealNano.DESCRIPTION,
                 Instant.EPOCH,
                 config.modelType(),
-                config.maxPositionEmbeddings());
+                config.maxPositionEmbeddings(),
+                LoraConfig.ALL_MODULES);
     }
 
     /**
@@ -224,9 +226,11 @@ public class BaseModelRegistry {
                     description,
                     createdAt,
                     config.modelType(),
-                    config.maxPositionEmbeddings());
+                    config.maxPositionEmbeddings(),
+                    LoraConfig.ALL_MODULES);
         } catch (IOException | RuntimeException e) {
-            return new BaseModel(id, folder, source, description, createdAt, "unknown", 0);
+            return new BaseModel(
+                    id, folder, source, description, createdAt, "unknown", 0, List.of());
         }
     }
 

@@ -50,7 +50,8 @@ final class Heartbeat implements AutoCloseable {
     }
 
     private void beat() {
-        try {
+        // the lease thread renews every running job's lease: name this one on its log lines
+        try (JobLogContext logContext = JobLogContext.of(lease)) {
             JobQueue.Renewal renewal = UnitOfWork.call(() -> queue.renew(lease, leaseTime));
             switch (renewal) {
                 case LOST -> stopFor(Stop.LEASE_LOST);

@@ -1,9 +1,10 @@
 package dev.anneal.tuner.worker;
 
 import dev.anneal.store.file.format.DatasetFormat;
+import dev.anneal.store.job.JobDefaults;
+import dev.anneal.store.job.JobMethod;
 import dev.anneal.store.job.JobSpec;
 import dev.anneal.tuner.lora.LoraConfig;
-import dev.anneal.tuner.optim.LrSchedule;
 import dev.anneal.tuner.train.DataConfig;
 import dev.anneal.tuner.train.DpoConfig;
 import dev.anneal.tuner.train.LoopConfig;
@@ -18,10 +19,11 @@ import java.nio.file.Path;
  * (chat, prompt–completion) or continued pre-training (text), DPO jobs the DPO recipe with the
  * job's β.
  *
- * <p>Steps: {@code ceil(n_epochs × examples / batch_size)}. Schedule: linear decay to zero after a
- * warm-up of 5% of the steps, as OpenAI's jobs do. AdamW with β = (0.9, 0.999), weight decay 0.01,
- * gradient norms clipped at 1. Validation (with a validation file) about ten times per run and at
- * the end; the engine's loss-spike guard with its defaults.
+ * <p>Steps: {@code ceil(n_epochs × examples / batch_size)}. The settings a request cannot change
+ * are {@link JobDefaults}'s: linear decay to zero after a warm-up of 5% of the steps, as OpenAI's
+ * jobs do; AdamW with β = (0.9, 0.999), weight decay 0.01, gradient norms clipped at 1; validation
+ * (with a validation file) about ten times per run and at the end; the engine's loss-spike guard
+ * with its defaults.
  */
 final class JobPlan {
 
@@ -29,8 +31,7 @@ final class JobPlan {
      * DPO's loss heads for zero as the pairs are learnt, so a ratio against its recent level says
      * nothing: loss-spike rollback is off for DPO jobs; the non-finite guard stays.
      */
-    private static final StabilityConfig DPO_STABILITY =
-            new StabilityConfig(true, 0, 20, 5, 10, 0.5, 5, 20);
+    private static final StabilityConfig DPO_STABILITY = StabilityConfig.DEFAULT.withSpikeFactor(0);
 
     private JobPlan() {}
 
@@ -58,13 +59,12 @@ final class JobPlan {
         int steps = steps(spec, examples);
         LoraConfig lora =
                 spec.isLora()
-                        ? new LoraConfig(
-                                spec.lora().r(),
-                                spec.lora().alpha(),
-                                spec.lora().dropout(),
-                                spec.lora().targetModules().stream().map(m -> m + "_proj").toList())
+                        ? LoraConfig.rank(spec.lora().r())
+                                .withAlpha(spec.lora().alpha())
+                                .withDropout(spec.lora().dropout())
+                                .withTargetModules(spec.lora().targetModules())
                         : null;
-        boolean dpo = spec.method().equals("dpo");
+        boolean dpo = spec.method() == JobMethod.DPO;
         return new TrainingConfig(
                 dpo
                         ? TrainingConfig.Method.DPO
@@ -81,16 +81,20 @@ final class JobPlan {
                         spec.maxSeqLength(),
                         spec.packing(),
                         spec.trainOnInputs(),
-                        true),
+                        /* shuffle */ true),
                 lora,
-                new OptimizerConfig(spec.learningRate(), 0.01, 0.9, 0.999, 1e-8, 1.0),
-                new ScheduleConfig(LrSchedule.Type.LINEAR, steps / 20, 0.0),
-                new LoopConfig(
-                        steps,
-                        spec.batchSize(),
-                        1,
-                        validation == null ? 0 : Math.max(1, steps / 10),
-                        Math.min(spec.checkpointInterval(), steps)),
+                OptimizerConfig.adamW(spec.learningRate())
+                        .withWeightDecay(JobDefaults.WEIGHT_DECAY)
+                        .withBetas(JobDefaults.ADAM_BETA1, JobDefaults.ADAM_BETA2)
+                        .withEps(JobDefaults.ADAM_EPSILON)
+                        .withMaxGradNorm(JobDefaults.MAX_GRAD_NORM),
+                ScheduleConfig.linear(steps * JobDefaults.WARMUP_STEPS_PER_100 / 100),
+                LoopConfig.steps(steps, spec.batchSize())
+                        .withEvalEvery(
+                                validation == null
+                                        ? 0
+                                        : Math.max(1, steps / JobDefaults.VALIDATIONS_PER_RUN))
+                        .withCheckpointEvery(Math.min(spec.checkpointInterval(), steps)),
                 dpo ? DPO_STABILITY : StabilityConfig.DEFAULT,
                 dpo ? new DpoConfig(spec.beta()) : null);
     }

@@ -13,7 +13,9 @@ import dev.anneal.store.job.JobError;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
 import dev.anneal.store.job.JobSpec;
+import dev.anneal.store.job.TrainingType;
 import dev.anneal.store.model.FineTunedModel;
+import dev.anneal.tuner.data.InvalidTrainingDataException;
 import dev.anneal.tuner.export.MergedWeights;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.recipe.Recipe;
@@ -110,10 +112,9 @@ final class JobRun {
                     (System.nanoTime() - trained) / 1e9);
         } catch (RunStoppedException e) {
             stopped();
-        } catch (RuntimeException | IOException e) {
+        } catch (Exception | OutOfMemoryError e) {
             if (heartbeat.reason() == Heartbeat.Stop.NONE) {
-                LOG.errorf(e, "Job %s failed", lease.jobId());
-                queue.fail(lease, errorOf(e, work));
+                queue.fail(lease, failure(e));
             } else {
                 stopped();
             }
@@ -146,7 +147,7 @@ final class JobRun {
                 context.blobs().open(new BlobKey(lease.tenantId(), model.blobName()), dataKey())) {
             ZipArchive.extract(in, unpacked);
         }
-        if (!model.kind().equals("lora")) {
+        if (model.kind() != TrainingType.LORA) {
             return unpacked;
         }
         Path merged = work.resolve("start").resolve(model.blobName() + "-merged");
@@ -173,7 +174,6 @@ final class JobRun {
 
     private void finish(FineTuningJob job, JobSpec spec, Path output, JobProgress progress)
             throws IOException {
-        String kind = spec.isLora() ? "lora" : "full";
         Path produced = output.resolve(spec.isLora() ? Recipe.ADAPTER_DIR : Recipe.MODEL_DIR);
         String modelName = job.outputModelName();
         if (spec.isLora()) {
@@ -194,7 +194,11 @@ final class JobRun {
                         .succeed(
                                 lease,
                                 new JobQueue.FineTunedModelRow(
-                                        modelName, job.model(), kind, blobName, bytes),
+                                        modelName,
+                                        job.model(),
+                                        spec.trainingType(),
+                                        blobName,
+                                        bytes),
                                 progress.positionsPerEpoch() * spec.nEpochs(),
                                 List.of(metrics.id()));
         if (!succeeded) {
@@ -226,20 +230,42 @@ final class JobRun {
         return context.keyRing().dataKeyOf(lease.tenantId());
     }
 
-    /** The error a tenant sees for a failure; the worker's folders are not named in it. */
-    static JobError errorOf(Exception e, Path work) {
+    /**
+     * The error a tenant sees for a failure, logged for the operator. Only bad training data and a
+     * diverged run are the tenant's to fix, and they are told what is wrong (the worker's folders
+     * left out); any other failure (an engine fault, out of memory, a storage error) is an {@code
+     * internal_error} that names only an incident id, which the log line carries with the details.
+     */
+    private JobError failure(Throwable e) {
+        if (e instanceof InvalidTrainingDataException || e instanceof TrainingDivergedException) {
+            LOG.warnf("Job %s failed: %s", lease.jobId(), e.getMessage());
+            return errorOf(e, work, null);
+        }
+        String incident = Ids.newId("incident");
+        LOG.errorf(e, "Job %s failed on the worker, incident %s", lease.jobId(), incident);
+        return errorOf(e, work, incident);
+    }
+
+    /**
+     * The error a tenant sees for a failure.
+     *
+     * @param e the failure
+     * @param work the job's work folder, left out of messages
+     * @param incident the incident id of a failure that is not the tenant's to fix
+     */
+    static JobError errorOf(Throwable e, Path work, String incident) {
         String message = e.getMessage() == null ? "" : e.getMessage().replace(work + "/", "");
         if (e instanceof TrainingDivergedException) {
             return new JobError("training_diverged", message, null);
         }
-        if (e instanceof IllegalArgumentException) {
+        if (e instanceof InvalidTrainingDataException) {
             return new JobError("invalid_training_file", message, "training_file");
         }
         return new JobError(
                 "internal_error",
-                "The job failed on the worker: "
-                        + e.getClass().getSimpleName()
-                        + (message.isEmpty() ? "" : ": " + message),
+                "The job failed on the worker (incident "
+                        + incident
+                        + "); the operator finds what happened in the worker's log under this id.",
                 null);
     }
 

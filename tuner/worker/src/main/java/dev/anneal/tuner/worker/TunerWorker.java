@@ -37,6 +37,9 @@ import org.jboss.logging.Logger;
  * job from the queue, runs it, and claims again. Runs when {@code anneal.roles} holds {@code tuner}
  * or {@code all}. At shutdown, running jobs stop and go back to the queue, to be taken over from
  * their last checkpoint.
+ *
+ * <p>While a slot runs a job, the job's tenant, id and attempt are in the slot thread's logging
+ * context ({@link JobLogContext}), so every line logged for the job names them.
  */
 @ApplicationScoped
 public class TunerWorker {
@@ -159,16 +162,17 @@ public class TunerWorker {
     }
 
     private void run(JobLease lease) {
-        LOG.infof(
-                "Worker %s runs job %s (attempt %d)",
-                lease.owner(), lease.jobId(), lease.attempt());
-        try (Heartbeat heartbeat =
-                new Heartbeat(
-                        context.queue(),
-                        lease,
-                        settings.lease(),
-                        settings.heartbeat(),
-                        heartbeats)) {
+        try (JobLogContext logContext = JobLogContext.of(lease);
+                Heartbeat heartbeat =
+                        new Heartbeat(
+                                context.queue(),
+                                lease,
+                                settings.lease(),
+                                settings.heartbeat(),
+                                heartbeats)) {
+            LOG.infof(
+                    "Worker %s runs job %s (attempt %d)",
+                    lease.owner(), lease.jobId(), lease.attempt());
             running.add(heartbeat);
             if (stopping) {
                 heartbeat.stopFor(Heartbeat.Stop.SHUTDOWN);

@@ -17,19 +17,19 @@ class BaseModelRegistryTest {
     @TempDir Path dir;
 
     @Test
-    void aCompleteHuggingFaceFolderIsUsable() {
+    void shouldFindNoProblemWhenTheFolderIsACompleteHuggingFaceModel() {
         assertThat(BaseModelRegistry.problemWith(STORIES_260K)).isNull();
     }
 
     @Test
-    void aMissingFolderOrConfigIsNamed() throws IOException {
+    void shouldNameWhatIsMissingWhenTheFolderOrItsConfigIsMissing() throws IOException {
         assertThat(BaseModelRegistry.problemWith(dir.resolve("nope"))).isEqualTo("no such folder");
         assertThat(BaseModelRegistry.problemWith(Files.createDirectories(dir.resolve("empty"))))
                 .startsWith("config.json: ");
     }
 
     @Test
-    void weightsThatDoNotFitTheConfigNameTheMissingTensor() throws IOException {
+    void shouldNameTheMissingTensorWhenTheWeightsDoNotFitTheConfig() throws IOException {
         Path nano = AnnealNano.materialize(dir);
         Path config = nano.resolve("config.json");
         Files.writeString(

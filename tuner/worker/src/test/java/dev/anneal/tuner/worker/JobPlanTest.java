@@ -3,7 +3,9 @@ package dev.anneal.tuner.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.anneal.store.file.format.DatasetFormat;
+import dev.anneal.store.job.JobMethod;
 import dev.anneal.store.job.JobSpec;
+import dev.anneal.store.job.TrainingType;
 import dev.anneal.tuner.train.TrainingConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,8 +15,8 @@ class JobPlanTest {
 
     private static JobSpec spec(JobSpec.Lora lora, int epochs, int batch, int checkpointEvery) {
         return new JobSpec(
-                "supervised",
-                lora == null ? "full" : "lora",
+                JobMethod.SUPERVISED,
+                lora == null ? TrainingType.FULL : TrainingType.LORA,
                 epochs,
                 batch,
                 1.0,
@@ -28,16 +30,20 @@ class JobPlanTest {
     }
 
     @Test
-    void stepsCoverTheEpochsRoundedUp() {
+    void shouldCoverTheEpochsWithStepsRoundedUpWhenBatchesDoNotDivideEvenly() {
         assertThat(JobPlan.steps(spec(null, 3, 4, 50), 10)).isEqualTo(8); // ceil(30 / 4)
         assertThat(JobPlan.steps(spec(null, 1, 8, 50), 3)).isEqualTo(1);
     }
 
     @Test
-    void aLoraJobBecomesALoraRecipeOnTheHuggingFaceModuleNames() {
+    void shouldPlanALoraRecipeOnTheHuggingFaceModuleNamesWhenTheJobIsLora() {
         TrainingConfig config =
                 JobPlan.trainingConfig(
-                        spec(new JobSpec.Lora(8, 16, 0.05, List.of("q", "gate")), 2, 2, 100),
+                        spec(
+                                new JobSpec.Lora(8, 16, 0.05, List.of("q_proj", "gate_proj")),
+                                2,
+                                2,
+                                100),
                         42,
                         Path.of("model"),
                         Path.of("train.jsonl"),
@@ -55,7 +61,7 @@ class JobPlanTest {
     }
 
     @Test
-    void textDataIsContinuedPretrainingAndAValidationFileIsEvaluatedAboutTenTimes() {
+    void shouldPlanContinuedPretrainingEvaluatedAboutTenTimesWhenDataIsTextWithAValidationFile() {
         TrainingConfig config =
                 JobPlan.trainingConfig(
                         spec(null, 10, 1, 5),

@@ -18,7 +18,7 @@ class ZipArchiveTest {
     @TempDir Path dir;
 
     @Test
-    void aFolderRoundTripsUnderItsTopFolder() throws IOException {
+    void shouldRoundTripAFolderWhenWrittenUnderATopFolderAndExtracted() throws IOException {
         Path source = Files.createDirectories(dir.resolve("source/nested"));
         Files.writeString(dir.resolve("source/a.json"), "{\"a\":1}");
         Files.write(source.resolve("b.bin"), new byte[] {0, 1, 2, (byte) 255});
@@ -34,7 +34,7 @@ class ZipArchiveTest {
     }
 
     @Test
-    void anEntryThatEscapesTheTargetIsRefused() throws IOException {
+    void shouldRefuseAnEntryWhenItEscapesTheTarget() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             zip.putNextEntry(new ZipEntry("top/../../escaped.txt"));

@@ -1,8 +1,11 @@
-package dev.anneal.server.launch;
+package dev.anneal.bench.server;
 
 import dev.anneal.events.PreferenceRecord;
 import dev.anneal.events.PreferenceRecord.Message;
 import dev.anneal.events.Topics;
+import dev.anneal.server.launch.EmbeddedInfrastructure;
+import dev.anneal.server.launch.LaunchSettings;
+import dev.anneal.server.launch.ServerProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

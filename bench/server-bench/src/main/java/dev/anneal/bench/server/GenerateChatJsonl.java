@@ -1,21 +1,27 @@
-/*
- * Writes a realistic chat fine-tuning dataset (JSONL) of about the given size, for benchmarks.
- *
- *   java bench/GenerateChatJsonl.java <bytes> <out-file>      e.g. 256M, 1G, 1500000, 64K
- *
- * Every line is {"messages":[{"role":"user","content":"…"},{"role":"assistant","content":"…"}]},
- * sometimes with a leading system message and several turns; lines are ~300 B to ~3 KB, contain
- * JSON escapes (\n, \", \\, \t, \u00e9) and non-ASCII UTF-8 text. Deterministic (fixed seed):
- * the same size gives the same bytes. The file ends at the first line boundary at or past the
- * requested size, so it is at most one line (~3 KB) larger.
- */
+package dev.anneal.bench.server;
+
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
-public class GenerateChatJsonl {
+/**
+ * Writes a realistic chat fine-tuning dataset (JSONL) of about the given size, for benchmarks
+ * ({@code bench/upload-bench.sh} runs it).
+ *
+ * <pre>
+ * java -cp bench/server-bench/target/anneal-server-bench.jar dev.anneal.bench.server.GenerateChatJsonl &lt;bytes&gt; &lt;out-file&gt;
+ * </pre>
+ *
+ * <p>{@code <bytes>} is e.g. 256M, 1G, 1500000 or 64K. Every line is {@code
+ * {"messages":[{"role":"user","content":"…"},{"role":"assistant","content":"…"}]}}, sometimes with
+ * a leading system message and several turns; lines are ~300 B to ~3 KB, contain JSON escapes (of
+ * newlines, tabs, quotes, backslashes and a non-ASCII letter) and non-ASCII UTF-8 text.
+ * Deterministic (fixed seed): the same size gives the same bytes. The file ends at the first line
+ * boundary at or past the requested size, so it is at most one line (~3 KB) larger.
+ */
+public final class GenerateChatJsonl {
 
     private static final long SEED = 0x5EEDC0FFEEL;
 
@@ -85,7 +91,7 @@ public class GenerateChatJsonl {
 
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {
-            System.err.println("usage: java bench/GenerateChatJsonl.java <bytes, e.g. 256M or 1G> <out-file>");
+            System.err.println("usage: GenerateChatJsonl <bytes, e.g. 256M or 1G> <out-file>");
             System.exit(2);
         }
         long target = parseSize(args[0]);
@@ -98,14 +104,20 @@ public class GenerateChatJsonl {
         System.err.printf(
                 Locale.ROOT,
                 "wrote %d bytes, %d lines to %s in %.2f s (%.0f MB/s)%n",
-                result[0], result[1], args[1], seconds, result[0] / 1e6 / seconds);
+                result[0],
+                result[1],
+                args[1],
+                seconds,
+                result[0] / 1e6 / seconds);
     }
 
     static long parseSize(String text) {
         String s = text.trim().toUpperCase(Locale.ROOT);
         if (s.endsWith("IB")) {
             s = s.substring(0, s.length() - 2);
-        } else if (s.endsWith("B") && s.length() > 1 && !Character.isDigit(s.charAt(s.length() - 2))) {
+        } else if (s.endsWith("B")
+                && s.length() > 1
+                && !Character.isDigit(s.charAt(s.length() - 2))) {
             s = s.substring(0, s.length() - 1);
         }
         long unit = 1;
@@ -127,7 +139,8 @@ public class GenerateChatJsonl {
             }
             return Math.multiplyExact(value, unit);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("not a size: '" + text + "' (use e.g. 1048576, 256M, 1G)");
+            throw new IllegalArgumentException(
+                    "not a size: '" + text + "' (use e.g. 1048576, 256M, 1G)");
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.anneal.server.launch;
+package dev.anneal.bench.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,6 +1,9 @@
-package dev.anneal.server.launch;
+package dev.anneal.bench.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.anneal.server.launch.EmbeddedInfrastructure;
+import dev.anneal.server.launch.LaunchSettings;
+import dev.anneal.server.launch.ServerProcess;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.anneal.server.launch;
+package dev.anneal.bench.server;
 
 import dev.anneal.events.Topics;
 import dev.anneal.feedback.PreferenceFeedbackConsumer;

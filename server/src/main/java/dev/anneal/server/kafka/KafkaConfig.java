@@ -1,0 +1,35 @@
+package dev.anneal.server.kafka;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.util.Map;
+
+/**
+ * How the platform reaches Kafka and shapes its topics ({@code anneal.kafka.*}, env {@code
+ * ANNEAL_KAFKA_*}). Clients are not built from this but from the {@link
+ * dev.anneal.events.KafkaSettings} that {@link KafkaSettingsSource} makes of it.
+ */
+@ConfigMapping(prefix = "anneal.kafka")
+public interface KafkaConfig {
+
+    /** Comma-separated {@code host:port} list; standalone mode fills it with its own broker. */
+    String bootstrapServers();
+
+    /**
+     * Security properties given to every Kafka client, by their Kafka name: {@code
+     * anneal.kafka.client.security.protocol=SASL_SSL} (env {@code
+     * ANNEAL_KAFKA_CLIENT_SECURITY_PROTOCOL}) sets {@code security.protocol}. Only {@code
+     * security.*}, {@code sasl.*} and {@code ssl.*}; none by default (plaintext).
+     */
+    @WithName("client")
+    Map<String, String> client();
+
+    /** Partitions of topics the platform creates. */
+    @WithDefault("3")
+    int partitions();
+
+    /** Replication factor of topics the platform creates; 1 on a single broker. */
+    @WithDefault("1")
+    short replicationFactor();
+}
