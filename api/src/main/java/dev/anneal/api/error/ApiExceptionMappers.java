@@ -120,6 +120,10 @@ public class ApiExceptionMappers {
 
     @ServerExceptionMapper
     public Response mapWebApplication(WebApplicationException e, UriInfo uri) {
+        if (e.getCause() instanceof JsonProcessingException json) {
+            // the JSON reader wraps what a value type refused (an enum's wire name) in a 400
+            return mapJson(json);
+        }
         int status = e.getResponse().getStatus();
         String message;
         String code;
