@@ -7,6 +7,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,12 @@ import org.jboss.logging.Logger;
 /**
  * The platform's view of Kafka as a whole: creates the topics it needs at start when they are
  * missing, and tells readiness whether the cluster answers.
+ *
+ * <p>It starts before every other start-up observer: a producer or consumer of a topic that started
+ * first would have a broker that auto-creates topics create it with the broker's defaults (one
+ * partition, no size limit for dead letters).
  */
-@Startup
+@Startup(Interceptor.Priority.PLATFORM_BEFORE)
 @ApplicationScoped
 public class KafkaTopics {
 
