@@ -1,5 +1,8 @@
 package dev.anneal.tuner.model;
 
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+
 /**
  * Process-wide DJL settings the engine relies on.
  *
@@ -14,6 +17,19 @@ public final class DjlRuntime {
     public static final String OFFLINE_PROPERTY = "ai.djl.offline";
 
     private DjlRuntime() {}
+
+    /**
+     * Turns libtorch's gradient recording off for the calling thread, so that only a {@link
+     * ai.djl.training.GradientCollector} turns it on. libtorch's grad mode is per thread and on by
+     * default; DJL turns it off only on the thread that starts the engine, so on any other thread
+     * an in-place update of a trainable weight (the optimiser's step, a restored snapshot) fails
+     * with "a leaf Variable that requires grad is being used in an in-place operation". Call at the
+     * start of work on a thread of its own; starts the engine if it is not started yet.
+     */
+    public static void recordGradientsOnlyWhenAsked() {
+        Engine.getEngine("PyTorch");
+        JniUtils.setGradMode(false);
+    }
 
     /**
      * Turns DJL's offline mode on unless the operator chose explicitly, through the {@code

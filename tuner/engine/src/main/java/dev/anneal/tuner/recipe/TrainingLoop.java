@@ -52,6 +52,7 @@ final class TrainingLoop {
      */
     TrainingResult run(TrainingListener listener, RunOptions options) throws IOException {
         DjlRuntime.offlineByDefault();
+        DjlRuntime.recordGradientsOnlyWhenAsked();
         requireFile(config.data().train(), "data.train");
         if (config.data().validation() != null) {
             requireFile(config.data().validation(), "data.validation");
