@@ -9,8 +9,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The roles this process runs ({@code anneal.roles}, env {@code ANNEAL_ROLES}): {@code all} (the
- * default, standalone mode), or a list of {@code api}, {@code tuner} and {@code feedback}. An
- * unknown name fails the start, so that a typo does not silently leave a role unserved.
+ * default, standalone mode), or a list of {@code api}, {@code tuner}, {@code feedback} and {@code
+ * serve}. An unknown name fails the start, so that a typo does not silently leave a role unserved.
  */
 @ApplicationScoped
 public class Roles {
@@ -24,8 +24,11 @@ public class Roles {
     /** Consumes preference feedback from Kafka into the store. */
     public static final String FEEDBACK = "feedback";
 
+    /** Answers chat and text completions of base and fine-tuned models. */
+    public static final String SERVE = "serve";
+
     private static final String ALL = "all";
-    private static final Set<String> KNOWN = Set.of(ALL, API, TUNER, FEEDBACK);
+    private static final Set<String> KNOWN = Set.of(ALL, API, TUNER, FEEDBACK, SERVE);
 
     private final Set<String> roles;
 

@@ -1,6 +1,7 @@
 package dev.anneal.tuner.export;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +14,9 @@ import dev.anneal.tuner.lora.LoraLinear;
 import dev.anneal.tuner.lora.LoraProjections;
 import dev.anneal.tuner.model.LlamaForCausalLM;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -168,6 +172,56 @@ public record PeftAdapter(
             weights.put(modelName(stored, weightsFile), file.load(manager, stored));
         }
         return new PeftAdapter(config, base, weights);
+    }
+
+    /**
+     * Reads an adapter from its two files' bytes, as held in memory (unpacked from an encrypted
+     * archive, say), so that its plaintext never touches a disk.
+     *
+     * @param configJson the bytes of {@code adapter_config.json}
+     * @param safetensors the bytes of {@code adapter_model.safetensors}
+     * @param source where the bytes come from, for messages (an archive entry's name)
+     * @param manager the manager that will own the weights
+     * @return the adapter
+     * @throws CheckpointException if a file is malformed, holds BF16 tensors (which crash DJL: see
+     *     docs/djl-facts.md), or uses a PEFT feature the engine lacks
+     * @throws IOException if the bytes cannot be parsed
+     */
+    public static PeftAdapter read(
+            byte[] configJson, byte[] safetensors, String source, NDManager manager)
+            throws IOException {
+        Path configFile = Path.of(source, CONFIG_FILE);
+        Path weightsFile = Path.of(source, WEIGHTS_FILE);
+        JsonNode json = JSON.readTree(configJson);
+        LoraConfig config = readConfig(json, configFile);
+        String base = json.path("base_model_name_or_path").asText("");
+        requireNoBf16(safetensors, weightsFile);
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        for (NDArray array : NDList.decode(manager, safetensors)) {
+            weights.put(modelName(array.getName(), weightsFile), array);
+        }
+        return new PeftAdapter(config, base, weights);
+    }
+
+    /** Refuses BF16 tensors before DJL sees them, since decoding one aborts the JVM. */
+    private static void requireNoBf16(byte[] safetensors, Path file) throws IOException {
+        if (safetensors.length < 8) {
+            throw new CheckpointException(file + " is not a safetensors file");
+        }
+        long headerLength =
+                ByteBuffer.wrap(safetensors, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (headerLength <= 0 || headerLength > safetensors.length - 8) {
+            throw new CheckpointException(file + " has a malformed safetensors header");
+        }
+        JsonNode header =
+                JSON.readTree(
+                        new String(safetensors, 8, (int) headerLength, StandardCharsets.UTF_8));
+        for (JsonNode tensor : header) {
+            if ("BF16".equals(tensor.path("dtype").asText())) {
+                throw new CheckpointException(
+                        file + " holds BF16 tensors; store the adapter as F32 or F16");
+            }
+        }
     }
 
     /**

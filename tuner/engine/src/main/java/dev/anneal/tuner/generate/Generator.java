@@ -8,16 +8,16 @@ import dev.anneal.tuner.model.KvCache;
 import dev.anneal.tuner.tokenizer.ChatMessage;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.OptionalLong;
-import java.util.Set;
 
 /**
  * Autoregressive generation over a {@link CausalLm}: the prompt in one forward pass, then one token
  * per pass from the {@link KvCache} (or, without the cache, the whole sequence again).
+ *
+ * <p>The per-token step (what to feed, which token comes next, when to stop, which text to show) is
+ * {@link SequenceDecoder}'s, shared with the serving scheduler; this class only runs the forward
+ * passes of one sequence.
  *
  * <p>Each step runs in its own sub-manager, closed once the last position's logits are copied to
  * Java, so nothing accumulates however long the output. The model is never modified: several
@@ -60,13 +60,21 @@ public final class Generator {
      * @return the assistant's answer
      */
     public GenerationResult chat(List<ChatMessage> messages, GenerationConfig config) {
+        return generate(tokenizer.encodeChat(messages, true).ids(), chatConfig(tokenizer, config));
+    }
+
+    /**
+     * A configuration for answering a conversation: {@code config} with the chat template's
+     * end-of-turn markers added to its stop strings.
+     *
+     * @param tokenizer the model's tokenizer, holding its chat template
+     * @param config how to generate
+     * @return the configuration with the template's stops
+     */
+    public static GenerationConfig chatConfig(TextTokenizer tokenizer, GenerationConfig config) {
         List<String> stops = new ArrayList<>(config.stopSequences());
         stops.addAll(tokenizer.chatTemplate().stopStrings());
-        GenerationConfig withStops =
-                config.toBuilder()
-                        .optStopSequences(List.copyOf(new LinkedHashSet<>(stops)))
-                        .build();
-        return generate(tokenizer.encodeChat(messages, true).ids(), withStops);
+        return config.toBuilder().optStopSequences(List.copyOf(new LinkedHashSet<>(stops))).build();
     }
 
     /**
@@ -77,95 +85,54 @@ public final class Generator {
      * @return the continuation
      */
     public GenerationResult generate(long[] promptIds, GenerationConfig config) {
-        int maxPositions = model.config().maxPositionEmbeddings();
-        if (promptIds.length == 0 || promptIds.length >= maxPositions) {
-            throw new IllegalArgumentException(
-                    "The prompt has "
-                            + promptIds.length
-                            + " tokens; it must have between 1 and max_position_embeddings - 1 ("
-                            + (maxPositions - 1)
-                            + ")");
-        }
-        int capacity =
-                (int) Math.min((long) promptIds.length + config.maxNewTokens(), maxPositions);
-        Set<Long> stopIds = new HashSet<>(config.eosTokenIds());
-        List<String> stopTexts = new ArrayList<>();
-        for (String stop : config.stopSequences()) {
-            OptionalLong id = tokenizer.singleTokenId(stop);
-            boolean special =
-                    id.isPresent() && tokenizer.decode(new long[] {id.getAsLong()}).isEmpty();
-            if (special) {
-                stopIds.add(id.getAsLong());
-            } else {
-                stopTexts.add(stop);
-            }
-        }
-        TokenSampler sampler = new TokenSampler(config);
-        long[] tokens = Arrays.copyOf(promptIds, capacity);
-        int length = promptIds.length;
-        GenerationResult.FinishReason reason = GenerationResult.FinishReason.LENGTH;
-        String stoppedText = null;
-        try (NDManager manager = NDManager.newBaseManager();
-                KvCache cache =
-                        config.useKvCache() ? model.newKvCache(manager, 1, capacity) : null) {
-            int fed = 0;
-            while (length < capacity) {
-                int from = cache == null ? 0 : fed;
-                float[] logits;
-                try (NDManager step = manager.newSubManager()) {
-                    long[] input = Arrays.copyOfRange(tokens, from, length);
-                    NDArray ids = step.create(input, new Shape(1, input.length));
-                    logits = model.lastLogits(ids, cache).toFloatArray();
-                }
-                fed = length;
-                long next = sampler.next(logits);
-                tokens[length++] = next;
-                if (stopIds.contains(next)) {
-                    reason = GenerationResult.FinishReason.EOS;
-                    break;
-                }
-                if (!stopTexts.isEmpty()) {
-                    String text = decodeGenerated(tokens, promptIds.length, length);
-                    int at = firstStop(text, stopTexts);
-                    if (at >= 0) {
-                        reason = GenerationResult.FinishReason.STOP_SEQUENCE;
-                        stoppedText = text.substring(0, at);
-                        break;
-                    }
-                }
-            }
-        }
-        String text =
-                stoppedText != null
-                        ? stoppedText
-                        : decodeGenerated(tokens, promptIds.length, length);
-        return new GenerationResult(
-                promptIds.clone(),
-                Arrays.copyOfRange(tokens, promptIds.length, length),
-                text,
-                reason);
+        return generate(promptIds, config, null);
     }
 
     /**
-     * Decodes the generated tokens as they read after the prompt: decoding them alone would lose
-     * the leading space a SentencePiece decoder strips from the start of a text.
+     * Continues a sequence of token ids, sampling only among the tokens a constraint allows.
+     *
+     * @param promptIds the prompt, {@code [prompt]}, not empty
+     * @param config how to generate
+     * @param constraint which tokens may come next, or {@code null} for any
+     * @return the continuation
      */
-    private String decodeGenerated(long[] tokens, int from, int to) {
-        String prompt = tokenizer.decode(Arrays.copyOfRange(tokens, 0, from));
-        String all = tokenizer.decode(Arrays.copyOfRange(tokens, 0, to));
-        return all.startsWith(prompt)
-                ? all.substring(prompt.length())
-                : tokenizer.decode(Arrays.copyOfRange(tokens, from, to));
-    }
-
-    private static int firstStop(String text, List<String> stops) {
-        int first = -1;
-        for (String stop : stops) {
-            int at = text.indexOf(stop);
-            if (at >= 0 && (first < 0 || at < first)) {
-                first = at;
+    public GenerationResult generate(
+            long[] promptIds, GenerationConfig config, TokenConstraint constraint) {
+        SequenceDecoder sequence =
+                new SequenceDecoder(
+                        tokenizer,
+                        promptIds,
+                        config,
+                        model.config().maxPositionEmbeddings(),
+                        constraint);
+        try (NDManager manager = NDManager.newBaseManager();
+                KvCache cache =
+                        config.useKvCache()
+                                ? model.newKvCache(manager, 1, sequence.capacity())
+                                : null) {
+            while (!sequence.finished()) {
+                float[] logits =
+                        lastLogits(model, cache, sequence.takeInput(Integer.MAX_VALUE), manager);
+                sequence.advance(logits);
             }
         }
-        return first;
+        return sequence.result();
+    }
+
+    /**
+     * One forward pass of one sequence, in a sub-manager closed once the logits are copied to Java.
+     *
+     * @param model the model (or adapter view)
+     * @param cache the sequence's cache, extended by the pass, or {@code null} to start at 0
+     * @param input the new tokens, {@code [seq]}
+     * @param manager the manager under which the step's sub-manager is created
+     * @return the last position's logits, {@code [vocab]}
+     */
+    public static float[] lastLogits(
+            CausalLm model, KvCache cache, long[] input, NDManager manager) {
+        try (NDManager step = manager.newSubManager()) {
+            NDArray ids = step.create(input, new Shape(1, input.length));
+            return model.lastLogits(ids, cache).toFloatArray();
+        }
     }
 }

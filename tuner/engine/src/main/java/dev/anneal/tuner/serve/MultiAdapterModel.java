@@ -102,6 +102,43 @@ public final class MultiAdapterModel implements AutoCloseable {
      * @throws IOException if a file is missing or unreadable
      */
     public ServedAdapter register(String id, Path adapterDir) throws IOException {
+        return register(id, adapterDir, null, manager -> PeftAdapter.load(adapterDir, manager));
+    }
+
+    /**
+     * Where an adapter's weights come from: a folder, or bytes held in memory.
+     *
+     * <p>For example {@code manager -> PeftAdapter.read(config, weights, source, manager)} for an
+     * adapter unpacked in memory from an encrypted archive.
+     */
+    @FunctionalInterface
+    public interface AdapterSource {
+
+        /**
+         * Loads the adapter.
+         *
+         * @param manager the manager that must own its arrays
+         * @return the adapter
+         * @throws IOException if it cannot be read
+         */
+        PeftAdapter load(NDManager manager) throws IOException;
+    }
+
+    /**
+     * Loads an adapter from any source and registers it.
+     *
+     * @param id the id requests will choose it by
+     * @param source where it comes from, for messages and {@link ServedAdapter#source()}
+     * @param servedBaseId another name the served base goes by (the platform's model id), which the
+     *     adapter's {@code base_model_name_or_path} may use; {@code null} for none
+     * @param loader reads the adapter into the manager it is given
+     * @return what was registered
+     * @throws CheckpointException if the adapter does not fit the base model
+     * @throws IllegalArgumentException if {@code id} is already registered
+     * @throws IOException if the adapter cannot be read
+     */
+    public ServedAdapter register(String id, Path source, String servedBaseId, AdapterSource loader)
+            throws IOException {
         Objects.requireNonNull(id, "id");
         if (adapters.containsKey(id)) {
             throw new IllegalArgumentException("An adapter is already registered as '" + id + "'");
@@ -109,11 +146,12 @@ public final class MultiAdapterModel implements AutoCloseable {
         NDManager adapterManager = manager.newSubManager();
         LoadedAdapter loaded;
         try {
-            PeftAdapter adapter = PeftAdapter.load(adapterDir, adapterManager);
+            PeftAdapter adapter = loader.load(adapterManager);
             ServedAdapter info =
-                    new ServedAdapter(
-                            id, adapterDir, adapter.config(), adapter.baseModelNameOrPath());
-            requireSameBase(info);
+                    new ServedAdapter(id, source, adapter.config(), adapter.baseModelNameOrPath());
+            if (servedBaseId == null || !servedBaseId.equals(info.baseModelNameOrPath().strip())) {
+                requireSameBase(info);
+            }
             loaded = LoadedAdapter.fit(info, adapter, projections, adapterManager);
         } catch (IOException | RuntimeException e) {
             adapterManager.close();

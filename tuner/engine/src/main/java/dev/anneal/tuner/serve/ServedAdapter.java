@@ -8,7 +8,8 @@ import java.util.Objects;
  * What a {@link MultiAdapterModel} knows of a registered adapter.
  *
  * @param id the id requests choose it by
- * @param source the PEFT folder it was loaded from
+ * @param source the PEFT folder it was loaded from, or the name of the archive entry whose bytes it
+ *     was read from in memory
  * @param config its rank, alpha and target modules
  * @param baseModelNameOrPath the {@code base_model_name_or_path} it declares
  */

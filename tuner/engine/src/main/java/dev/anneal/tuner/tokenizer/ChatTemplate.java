@@ -1,43 +1,48 @@
 package dev.anneal.tuner.tokenizer;
 
-import dev.anneal.tuner.tokenizer.ChatMessage.Role;
+import dev.anneal.tuner.tokenizer.jinja.JinjaTemplate;
+import dev.anneal.tuner.tokenizer.jinja.JinjaTemplateException;
+import dev.anneal.tuner.tokenizer.jinja.TemplateRaisedException;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Set;
 
 /**
- * Renders a conversation as the text a chat model was trained on, and marks the assistant's part of
- * it.
+ * Renders a conversation as the text a chat model was trained on, with the model's own {@code
+ * chat_template} from {@code tokenizer_config.json}, and marks the assistant's part of it. Training
+ * ({@link TextTokenizer#encodeChat}) and generation ({@code Generator.chat}) render through here.
  *
- * <p>Full Jinja is out of scope: the {@code chat_template} of {@code tokenizer_config.json} is
- * recognised as one of the common families and rendered by Java code that reproduces it:
- *
- * <ul>
- *   <li>{@link Format#CHATML} ({@code <|im_start|>}: Qwen2, SmolLM, OpenHermes), including a
- *       literal default system message the template inserts;
- *   <li>{@link Format#LLAMA2} ({@code [INST]} with {@code <<SYS>>});
- *   <li>{@link Format#MISTRAL} ({@code [INST]} without {@code <<SYS>>}; a system message is put
- *       before the first user message);
- *   <li>{@link Format#LLAMA3} ({@code <|start_header_id|>}; rendered as Llama 3.0, without the date
- *       preamble of 3.1+);
- *   <li>{@link Format#ZEPHYR} ({@code <|user|>}: Zephyr, TinyLlama-Chat).
- * </ul>
+ * <p><b>Rendering</b> is Jinja as Hugging Face's {@code apply_chat_template} runs it ({@link
+ * JinjaTemplate}): the variables are {@code messages} (maps with {@code role} and {@code content}),
+ * {@code add_generation_prompt}, {@code tools} and {@code documents} (none), and the tokenizer's
+ * special tokens ({@code bos_token}, {@code eos_token}...); {@code raise_exception} refuses the
+ * conversation ({@link InvalidConversationException}), {@code strftime_now} reads {@link #clock()}.
+ * Any template renders, not only the families {@link #format()} names.
  *
  * <p><b>Default template.</b> A model without a {@code chat_template} (a base model) gets ChatML
  * written as plain text, after the tokenizer's BOS token when it adds one: {@code
  * <s><|im_start|>user\n...<|im_end|>\n<|im_start|>assistant\n...<|im_end|>\n}. On such a model the
- * markers are ordinary text, so generation stops on the string {@code <|im_end|>} (see {@link
- * #stopStrings()}). An unrecognised template fails on {@link #render}, naming its beginning.
+ * markers are ordinary text, so generation stops on the string {@code <|im_end|>} ({@link
+ * #stopStrings()}).
  *
- * <p>The assistant spans cover each assistant message's content and its end-of-turn marker ({@code
- * <|im_end|>}, {@code <|eot_id|>} or the EOS token), so that fine-tuning teaches the model to stop;
- * they exclude the role headers and the whitespace that belongs to the template.
+ * <p><b>Assistant spans</b> cover each assistant message's content, as the template writes it
+ * (verbatim or stripped of surrounding whitespace), and the end-of-turn marker after it ({@code
+ * <|im_end|>}, {@code <|eot_id|>}, {@code <end_of_turn>}, the EOS token...), so that fine-tuning
+ * teaches the model to stop; they exclude the role headers and the whitespace that belongs to the
+ * template ({@link AssistantSpans}).
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class ChatTemplate {
 
-    /** The recognised template families. */
+    /** The families {@link #format()} recognises, for logs; rendering never depends on them. */
     public enum Format {
         /** {@code <|im_start|>role\ncontent<|im_end|>\n}. */
         CHATML,
@@ -72,57 +77,88 @@ public final class ChatTemplate {
         }
     }
 
-    private static final Pattern CHATML_DEFAULT_SYSTEM =
-            Pattern.compile("<\\|im_start\\|>system(?:\\\\n|\n)([^'\"{}]+?)<\\|im_end\\|>");
+    /** Markers that end a turn in common templates; those the template writes stop generation. */
+    static final List<String> END_OF_TURN_MARKERS =
+            List.of("<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<end_of_turn>", "<|end|>");
 
-    private final Format format;
-    private final boolean isDefault;
+    /** The plain-text ChatML of a model without a template; {@code bos_token} may be empty. */
+    private static final String DEFAULT_SOURCE =
+            "{{ bos_token }}{% for message in messages %}"
+                    + "{{ '<|im_start|>' + message['role'] + '\\n'"
+                    + " + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
+                    + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+    /** The conversation whose rendering shows which marker ends an assistant turn. */
+    private static final List<ChatMessage> PROBE =
+            List.of(ChatMessage.user("ping"), ChatMessage.assistant("pong"));
+
     private final String source;
-    private final String bosToken;
-    private final String eosToken;
-    private final String defaultSystem;
+    private final boolean isDefault;
+    private final Map<String, Object> specialTokens;
+    private final Clock clock;
+    private final JinjaTemplate template;
+    private final JinjaTemplateException compileError;
+    private final List<String> endOfTurnTokens;
+    private final List<String> endMarkers;
+    private final List<String> stopStrings;
 
     private ChatTemplate(
-            Format format,
-            boolean isDefault,
             String source,
-            String bosToken,
-            String eosToken,
-            String defaultSystem) {
-        this.format = format;
+            boolean isDefault,
+            Map<String, ?> specialTokens,
+            Clock clock,
+            Collection<String> endOfTurnTokens) {
+        this.source = Objects.requireNonNull(source, "source");
         this.isDefault = isDefault;
-        this.source = source;
-        this.bosToken = bosToken == null ? "" : bosToken;
-        this.eosToken = eosToken == null ? "" : eosToken;
-        this.defaultSystem = defaultSystem;
+        this.specialTokens = Map.copyOf(withoutNulls(specialTokens));
+        this.clock = Objects.requireNonNull(clock, "clock");
+        JinjaTemplate compiled = null;
+        JinjaTemplateException error = null;
+        try {
+            compiled = JinjaTemplate.compile(source);
+        } catch (JinjaTemplateException e) {
+            error = e;
+        }
+        this.template = compiled;
+        this.compileError = error;
+        this.endOfTurnTokens = List.copyOf(endOfTurnTokens);
+        Set<String> markers = new LinkedHashSet<>();
+        for (String marker : END_OF_TURN_MARKERS) {
+            if (source.contains(marker)) {
+                markers.add(marker);
+            }
+        }
+        markers.addAll(endOfTurnTokens);
+        if (this.specialTokens.get("eos_token") instanceof String eos && !eos.isEmpty()) {
+            markers.add(eos);
+        }
+        this.endMarkers = List.copyOf(markers);
+        this.stopStrings = probeStopStrings();
     }
 
     /**
-     * Recognises a Jinja chat template.
+     * A model's chat template.
      *
-     * @param template the {@code chat_template} text
+     * @param source the {@code chat_template} text
+     * @param specialTokens the tokenizer's special tokens by the name templates use ({@code
+     *     bos_token}, {@code eos_token}, {@code pad_token}...); {@code null} values are left out,
+     *     as Hugging Face leaves out unset tokens
+     * @return the template, rendering with the system clock; see {@link #withClock}
+     */
+    public static ChatTemplate of(String source, Map<String, ?> specialTokens) {
+        return new ChatTemplate(source, false, specialTokens, Clock.systemDefaultZone(), List.of());
+    }
+
+    /**
+     * A model's chat template with only BOS and EOS tokens.
+     *
+     * @param source the {@code chat_template} text
      * @param bosToken the text of the BOS token ({@code bos_token}), or {@code null}
      * @param eosToken the text of the EOS token ({@code eos_token}), or {@code null}
-     * @return the template; its {@link #format()} is {@code null} if unrecognised
+     * @return the template
      */
-    public static ChatTemplate recognise(String template, String bosToken, String eosToken) {
-        Objects.requireNonNull(template, "template");
-        Format format = null;
-        String defaultSystem = null;
-        if (template.contains("<|im_start|>")) {
-            format = Format.CHATML;
-            Matcher matcher = CHATML_DEFAULT_SYSTEM.matcher(template);
-            if (matcher.find()) {
-                defaultSystem = matcher.group(1).replace("\\n", "\n");
-            }
-        } else if (template.contains("<|start_header_id|>")) {
-            format = Format.LLAMA3;
-        } else if (template.contains("[INST]")) {
-            format = template.contains("<<SYS>>") ? Format.LLAMA2 : Format.MISTRAL;
-        } else if (template.contains("<|user|>") && template.contains("<|assistant|>")) {
-            format = Format.ZEPHYR;
-        }
-        return new ChatTemplate(format, false, template, bosToken, eosToken, defaultSystem);
+    public static ChatTemplate of(String source, String bosToken, String eosToken) {
+        return of(source, tokens(bosToken, eosToken));
     }
 
     /**
@@ -133,12 +169,57 @@ public final class ChatTemplate {
      * @return the default template
      */
     public static ChatTemplate defaultTemplate(String bosToken, String eosToken) {
-        return new ChatTemplate(Format.CHATML, true, null, bosToken, eosToken, null);
+        Map<String, Object> tokens = tokens(bosToken == null ? "" : bosToken, eosToken);
+        return new ChatTemplate(DEFAULT_SOURCE, true, tokens, Clock.systemDefaultZone(), List.of());
     }
 
-    /** The recognised family, or {@code null} when the template was not recognised. */
+    /**
+     * This template with another clock for {@code strftime_now} (tests fix the date).
+     *
+     * @param clock the clock
+     * @return the template
+     */
+    public ChatTemplate withClock(Clock clock) {
+        return new ChatTemplate(source, isDefault, specialTokens, clock, endOfTurnTokens);
+    }
+
+    /**
+     * This template, also stopping generation at these end-of-turn tokens: those of {@link
+     * #END_OF_TURN_MARKERS} that the model's vocabulary has as single tokens, such as Llama 3's
+     * {@code <|eom_id|>}, which its template may not write.
+     *
+     * @param tokens the tokens' texts
+     * @return the template
+     */
+    public ChatTemplate withEndOfTurnTokens(Collection<String> tokens) {
+        return new ChatTemplate(source, isDefault, specialTokens, clock, List.copyOf(tokens));
+    }
+
+    /** The template's Jinja source. */
+    public String source() {
+        return source;
+    }
+
+    /** The clock {@code strftime_now} reads. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The family the template looks like, or {@code null}: for logs only. */
     public Format format() {
-        return format;
+        if (source.contains("<|im_start|>")) {
+            return Format.CHATML;
+        }
+        if (source.contains("<|start_header_id|>")) {
+            return Format.LLAMA3;
+        }
+        if (source.contains("[INST]")) {
+            return source.contains("<<SYS>>") ? Format.LLAMA2 : Format.MISTRAL;
+        }
+        if (source.contains("<|user|>") && source.contains("<|assistant|>")) {
+            return Format.ZEPHYR;
+        }
+        return null;
     }
 
     /** Whether this is the default template of a model without one. */
@@ -147,143 +228,123 @@ public final class ChatTemplate {
     }
 
     /**
-     * Text that ends an assistant turn besides the EOS token; generation stops on it. When it is a
-     * single special token of the vocabulary, stopping on that token is equivalent.
+     * The texts that end an assistant turn, at which generation stops: the marker the template
+     * writes after an assistant message (which may be the EOS token), the end-of-turn markers of
+     * {@link #END_OF_TURN_MARKERS} that the template writes, and those given by {@link
+     * #withEndOfTurnTokens}. When one is a single special token of the vocabulary, stopping on that
+     * token is equivalent.
      *
-     * @return the end-of-turn strings
+     * @return the end-of-turn strings, in that order, without duplicates
      */
     public List<String> stopStrings() {
-        if (format == Format.CHATML) {
-            return List.of("<|im_end|>");
-        }
-        if (format == Format.LLAMA3) {
-            return List.of("<|eot_id|>");
-        }
-        return List.of();
+        return stopStrings;
     }
 
     /**
      * Renders a conversation.
      *
-     * @param messages the turns, optionally starting with a system message
+     * @param messages the turns
      * @param addGenerationPrompt whether to end with the header of an assistant turn to generate
      * @return the text and its assistant spans
-     * @throws UnsupportedOperationException if the template was not recognised
-     * @throws InvalidConversationException if the template requires alternating user/assistant
-     *     turns and the conversation does not alternate
+     * @throws InvalidConversationException if the template refuses the conversation ({@code
+     *     raise_exception}), such as turns that do not alternate where it requires them to
+     * @throws InvalidChatTemplateException if the template cannot be rendered at all
      */
     public Rendered render(List<ChatMessage> messages, boolean addGenerationPrompt) {
-        if (format == null) {
-            String start = source.length() > 80 ? source.substring(0, 80) + "..." : source;
-            throw new UnsupportedOperationException(
-                    "Unrecognised chat_template in tokenizer_config.json (supported: ChatML,"
-                            + " Llama 2, Mistral, Llama 3, Zephyr): "
-                            + start);
-        }
-        Writer out = new Writer();
-        switch (format) {
-            case CHATML -> chatMl(messages, addGenerationPrompt, out);
-            case LLAMA2, MISTRAL -> inst(messages, out);
-            case LLAMA3 -> llama3(messages, addGenerationPrompt, out);
-            case ZEPHYR -> zephyr(messages, addGenerationPrompt, out);
-        }
-        return new Rendered(out.text.toString(), out.spans);
+        String text = renderText(messages, addGenerationPrompt);
+        List<Span> spans =
+                AssistantSpans.locate(text, messages, endMarkers, this::renderPromptOrNull);
+        return new Rendered(text, spans);
     }
 
-    private void chatMl(List<ChatMessage> messages, boolean generationPrompt, Writer out) {
-        if (isDefault) {
-            out.text(bosToken);
+    /**
+     * Renders a conversation to text only.
+     *
+     * @param messages the turns
+     * @param addGenerationPrompt whether to end with the header of an assistant turn to generate
+     * @return the text
+     * @throws InvalidConversationException if the template refuses the conversation
+     * @throws InvalidChatTemplateException if the template cannot be rendered at all
+     */
+    public String renderText(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        if (template == null) {
+            throw new InvalidChatTemplateException(source, compileError.getMessage());
         }
-        if (defaultSystem != null
-                && (messages.isEmpty() || messages.get(0).role() != Role.SYSTEM)) {
-            out.text("<|im_start|>system\n" + defaultSystem + "<|im_end|>\n");
+        Map<String, Object> variables = new HashMap<>(specialTokens);
+        variables.put("messages", asJinja(messages));
+        variables.put("add_generation_prompt", addGenerationPrompt);
+        variables.put("tools", null);
+        variables.put("documents", null);
+        try {
+            return template.render(variables, clock);
+        } catch (TemplateRaisedException e) {
+            throw new InvalidConversationException(e.getMessage());
+        } catch (JinjaTemplateException e) {
+            throw new InvalidChatTemplateException(source, e.getMessage());
         }
+    }
+
+    /** The prompt before {@code messages} (with a generation prompt), or null if refused. */
+    private String renderPromptOrNull(List<ChatMessage> messages) {
+        try {
+            return renderText(messages, true);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The messages as Hugging Face passes them: dicts with {@code role} and {@code content}. */
+    private static List<Map<String, Object>> asJinja(List<ChatMessage> messages) {
+        List<Map<String, Object>> out = new ArrayList<>(messages.size());
         for (ChatMessage message : messages) {
-            out.text("<|im_start|>" + message.role().wireName() + "\n");
-            out.turn(message.role(), message.content() + "<|im_end|>");
-            out.text("\n");
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("role", message.role().wireName());
+            map.put("content", message.content());
+            out.add(map);
         }
-        if (generationPrompt) {
-            out.text("<|im_start|>assistant\n");
-        }
+        return out;
     }
 
-    /** Llama 2 and Mistral: user and assistant turns must alternate, starting with the user. */
-    private void inst(List<ChatMessage> messages, Writer out) {
-        String system = null;
-        List<ChatMessage> turns = messages;
-        if (!messages.isEmpty() && messages.get(0).role() == Role.SYSTEM) {
-            system = messages.get(0).content();
-            turns = messages.subList(1, messages.size());
-        }
-        if (format == Format.MISTRAL) {
-            out.text(bosToken);
-        }
-        for (int i = 0; i < turns.size(); i++) {
-            ChatMessage message = turns.get(i);
-            if ((message.role() == Role.USER) != (i % 2 == 0)) {
-                throw new InvalidConversationException(
-                        "Conversation roles must alternate user/assistant/user/assistant/...");
-            }
-            String content = message.content();
-            if (message.role() == Role.USER) {
-                if (i == 0 && system != null) {
-                    content =
-                            format == Format.LLAMA2
-                                    ? "<<SYS>>\n" + system + "\n<</SYS>>\n\n" + content
-                                    : system + "\n\n" + content;
+    private List<String> probeStopStrings() {
+        Set<String> stops = new LinkedHashSet<>();
+        try {
+            Rendered probe = render(PROBE, false);
+            String pong = PROBE.get(1).content();
+            for (Span span : probe.assistantSpans()) {
+                String spanText = probe.text().substring(span.start(), span.end());
+                String marker = spanText.substring(spanText.indexOf(pong) + pong.length()).strip();
+                if (!marker.isEmpty()) {
+                    stops.add(marker);
                 }
-                if (format == Format.LLAMA2) {
-                    out.text(bosToken + "[INST] " + content.strip() + " [/INST]");
-                } else {
-                    out.text("[INST] " + content + " [/INST]");
-                }
-            } else if (format == Format.LLAMA2) {
-                out.text(" ");
-                out.turn(Role.ASSISTANT, content.strip() + " " + eosToken);
-            } else {
-                out.turn(Role.ASSISTANT, content + eosToken);
+            }
+        } catch (RuntimeException e) {
+            // A template that cannot render a plain exchange fails on render; its stops don't
+            // matter.
+        }
+        for (String marker : END_OF_TURN_MARKERS) {
+            if (source.contains(marker)) {
+                stops.add(marker);
             }
         }
+        stops.addAll(endOfTurnTokens);
+        return List.copyOf(stops);
     }
 
-    private void llama3(List<ChatMessage> messages, boolean generationPrompt, Writer out) {
-        out.text(bosToken);
-        for (ChatMessage message : messages) {
-            out.text("<|start_header_id|>" + message.role().wireName() + "<|end_header_id|>\n\n");
-            out.turn(message.role(), message.content().strip() + "<|eot_id|>");
-        }
-        if (generationPrompt) {
-            out.text("<|start_header_id|>assistant<|end_header_id|>\n\n");
-        }
+    private static Map<String, Object> tokens(String bosToken, String eosToken) {
+        Map<String, Object> tokens = new HashMap<>();
+        tokens.put("bos_token", bosToken);
+        tokens.put("eos_token", eosToken);
+        return tokens;
     }
 
-    private void zephyr(List<ChatMessage> messages, boolean generationPrompt, Writer out) {
-        for (ChatMessage message : messages) {
-            out.text("<|" + message.role().wireName() + "|>\n");
-            out.turn(message.role(), message.content() + eosToken);
-            out.text("\n");
-        }
-        if (generationPrompt) {
-            out.text("<|assistant|>\n");
-        }
-    }
-
-    /** Accumulates rendered text and the spans of assistant turns. */
-    private static final class Writer {
-        private final StringBuilder text = new StringBuilder();
-        private final List<Span> spans = new ArrayList<>();
-
-        void text(String part) {
-            text.append(part);
-        }
-
-        void turn(Role role, String part) {
-            int start = text.length();
-            text.append(part);
-            if (role == Role.ASSISTANT && !part.isEmpty()) {
-                spans.add(new Span(start, text.length()));
-            }
-        }
+    private static Map<String, Object> withoutNulls(Map<String, ?> map) {
+        Map<String, Object> out = new HashMap<>();
+        map.forEach(
+                (key, value) -> {
+                    if (value != null) {
+                        out.put(key, value);
+                    }
+                });
+        return out;
     }
 }

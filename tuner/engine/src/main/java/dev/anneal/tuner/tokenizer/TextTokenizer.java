@@ -10,14 +10,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 
 /**
  * The tokenizer of a Hugging Face model folder: {@code tokenizer.json} through DJL's Hugging Face
- * tokenizers (native, offline), plus the BOS/EOS tokens and chat template of {@code
- * tokenizer_config.json}.
+ * tokenizers (native, offline), plus the special tokens and chat template of {@code
+ * tokenizer_config.json} (or {@code chat_template.jinja}), rendered as {@link ChatTemplate}
+ * describes.
  *
  * <p>{@link #encode(String)} adds special tokens as {@code tokenizer.json}'s post-processor says,
  * like {@code tokenizer(text)} in Python: a LLaMA tokenizer puts BOS first. Chat templates write
@@ -29,6 +31,16 @@ public final class TextTokenizer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final List<String> SPECIAL_TOKEN_NAMES =
+            List.of(
+                    "bos_token",
+                    "eos_token",
+                    "unk_token",
+                    "sep_token",
+                    "pad_token",
+                    "cls_token",
+                    "mask_token");
+
     private final HuggingFaceTokenizer tokenizer;
     private final ChatTemplate chatTemplate;
     private final OptionalLong addedBosId;
@@ -38,18 +50,26 @@ public final class TextTokenizer implements AutoCloseable {
         this.tokenizer = tokenizer;
         long[] specials = tokenizer.encode("", true, false).getIds();
         this.addedBosId = specials.length > 0 ? OptionalLong.of(specials[0]) : OptionalLong.empty();
-        String bos = tokenText(tokenizerConfig.path("bos_token"));
-        String eos = tokenText(tokenizerConfig.path("eos_token"));
         String template = chatTemplateText(tokenizerConfig.path("chat_template"), dir);
+        ChatTemplate chat;
         if (template != null) {
-            this.chatTemplate = ChatTemplate.recognise(template, bos, eos);
+            chat = ChatTemplate.of(template, specialTokens(tokenizerConfig));
         } else {
             String addedBos =
                     addedBosId.isPresent()
                             ? decode(new long[] {addedBosId.getAsLong()}, false)
                             : null;
-            this.chatTemplate = ChatTemplate.defaultTemplate(addedBos, eos);
+            chat =
+                    ChatTemplate.defaultTemplate(
+                            addedBos, tokenText(tokenizerConfig.path("eos_token")));
         }
+        List<String> endOfTurn = new ArrayList<>();
+        for (String marker : ChatTemplate.END_OF_TURN_MARKERS) {
+            if (isSpecialToken(marker)) {
+                endOfTurn.add(marker);
+            }
+        }
+        this.chatTemplate = endOfTurn.isEmpty() ? chat : chat.withEndOfTurnTokens(endOfTurn);
     }
 
     /**
@@ -145,6 +165,15 @@ public final class TextTokenizer implements AutoCloseable {
         return ids.length == 1 ? OptionalLong.of(ids[0]) : OptionalLong.empty();
     }
 
+    /**
+     * Whether a text is one special token of the vocabulary: it encodes to a single id that
+     * decoding without special tokens drops.
+     */
+    private boolean isSpecialToken(String text) {
+        OptionalLong id = singleTokenId(text);
+        return id.isPresent() && decode(new long[] {id.getAsLong()}, true).isEmpty();
+    }
+
     /** The model's chat template, or the documented default when it has none. */
     public ChatTemplate chatTemplate() {
         return chatTemplate;
@@ -190,6 +219,34 @@ public final class TextTokenizer implements AutoCloseable {
     @Override
     public void close() {
         tokenizer.close();
+    }
+
+    /**
+     * The special tokens a chat template sees, as Hugging Face's {@code special_tokens_map} gives
+     * them: {@code bos_token}, {@code eos_token}, {@code unk_token}, {@code sep_token}, {@code
+     * pad_token}, {@code cls_token}, {@code mask_token} when set, and {@code
+     * additional_special_tokens}.
+     */
+    private static Map<String, Object> specialTokens(JsonNode config) {
+        Map<String, Object> tokens = new HashMap<>();
+        for (String name : SPECIAL_TOKEN_NAMES) {
+            String text = tokenText(config.path(name));
+            if (text != null) {
+                tokens.put(name, text);
+            }
+        }
+        JsonNode additional = config.path("additional_special_tokens");
+        if (additional.isArray()) {
+            List<String> texts = new ArrayList<>();
+            for (JsonNode token : additional) {
+                String text = tokenText(token);
+                if (text != null) {
+                    texts.add(text);
+                }
+            }
+            tokens.put("additional_special_tokens", texts);
+        }
+        return tokens;
     }
 
     /** A special token as {@code tokenizer_config.json} writes it: a string or an object. */

@@ -3,10 +3,18 @@ package dev.anneal.tuner.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Templates as published in the models' {@code tokenizer_config.json}, JSON escapes undone. */
+/**
+ * Templates as published in the models' {@code tokenizer_config.json}, JSON escapes undone, on
+ * small conversations; {@link ChatTemplateRenderingTest} holds the byte-for-byte comparisons with
+ * Jinja2.
+ */
 class ChatTemplateTest {
 
     private static final String QWEN2 =
@@ -16,25 +24,23 @@ class ChatTemplateTest {
                     + " + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
                     + "{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+    /** meta-llama/Llama-2-7b-chat-hf. */
     private static final String LLAMA2 =
             "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set"
                     + " system_message = messages[0]['content'] %}{% else %}{% set loop_messages ="
                     + " messages %}{% set system_message = false %}{% endif %}{% for message in"
-                    + " loop_messages %}{% if loop.index0 == 0 and system_message != false %}{% set"
-                    + " content = '<<SYS>>\\n"
-                    + "' + system_message + '\\n"
-                    + "<</SYS>>\\n"
-                    + "\\n"
-                    + "' + message['content'] %}{% else %}{% set content = message['content'] %}{%"
-                    + " endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' +"
-                    + " content.strip() + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ ' ' "
-                    + " + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
+                    + " loop_messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0)"
+                    + " %}{{ raise_exception('Conversation roles must alternate"
+                    + " user/assistant/user/assistant/...') }}{% endif %}{% if loop.index0 == 0 and"
+                    + " system_message != false %}{% set content = '<<SYS>>\\n' + system_message +"
+                    + " '\\n<</SYS>>\\n\\n' + message['content'] %}{% else %}{% set content ="
+                    + " message['content'] %}{% endif %}{% if message['role'] == 'user' %}{{"
+                    + " bos_token + '[INST] ' + content.strip() + ' [/INST]' }}{% elif"
+                    + " message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' +"
+                    + " eos_token }}{% endif %}{% endfor %}";
 
-    private static final String MISTRAL =
-            "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"
-                    + "{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role']"
-                    + " == 'assistant' %}{{ message['content'] + eos_token}}{% endif %}"
-                    + "{% endfor %}";
+    /** mistralai/Mistral-7B-Instruct-v0.2, as in the rendering fixtures. */
+    private static final String MISTRAL = fixture("mistral-7b-instruct-v0.2");
 
     private static final String LLAMA3 =
             "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content ="
@@ -63,7 +69,7 @@ class ChatTemplateTest {
 
     @Test
     void shouldInsertDefaultSystemMessageWhenChatMlTemplateHasOne() {
-        ChatTemplate template = ChatTemplate.recognise(QWEN2, null, "<|im_end|>");
+        ChatTemplate template = ChatTemplate.of(QWEN2, null, "<|im_end|>");
 
         ChatTemplate.Rendered rendered =
                 template.render(
@@ -82,7 +88,7 @@ class ChatTemplateTest {
 
     @Test
     void shouldPutSystemInFirstInstructionWhenTemplateIsLlama2() {
-        ChatTemplate template = ChatTemplate.recognise(LLAMA2, "<s>", "</s>");
+        ChatTemplate template = ChatTemplate.of(LLAMA2, "<s>", "</s>");
 
         ChatTemplate.Rendered rendered = template.render(CHAT, true);
 
@@ -96,20 +102,20 @@ class ChatTemplateTest {
 
     @Test
     void shouldPrependSystemToFirstUserMessageWhenTemplateIsMistral() {
-        ChatTemplate template = ChatTemplate.recognise(MISTRAL, "<s>", "</s>");
+        ChatTemplate template = ChatTemplate.of(MISTRAL, "<s>", "</s>");
 
         ChatTemplate.Rendered rendered = template.render(CHAT, true);
 
         assertThat(template.format()).isEqualTo(ChatTemplate.Format.MISTRAL);
         assertThat(rendered.text())
-                .isEqualTo("<s>[INST] Be brief.\n\nHi [/INST]Hello!</s>[INST] Bye [/INST]");
+                .isEqualTo("<s> [INST] Be brief.\n\nHi [/INST] Hello!</s> [INST] Bye [/INST]");
         assertThat(spanTexts(rendered)).containsExactly("Hello!</s>");
+        assertThat(template.stopStrings()).containsExactly("</s>");
     }
 
     @Test
     void shouldUseHeadersAndEotWhenTemplateIsLlama3() {
-        ChatTemplate template =
-                ChatTemplate.recognise(LLAMA3, "<|begin_of_text|>", "<|end_of_text|>");
+        ChatTemplate template = ChatTemplate.of(LLAMA3, "<|begin_of_text|>", "<|end_of_text|>");
 
         ChatTemplate.Rendered rendered = template.render(CHAT, true);
 
@@ -129,7 +135,7 @@ class ChatTemplateTest {
 
     @Test
     void shouldEndTurnsWithEosWhenTemplateIsZephyr() {
-        ChatTemplate template = ChatTemplate.recognise(ZEPHYR, "<s>", "</s>");
+        ChatTemplate template = ChatTemplate.of(ZEPHYR, "<s>", "</s>");
 
         ChatTemplate.Rendered rendered = template.render(CHAT, true);
 
@@ -143,7 +149,7 @@ class ChatTemplateTest {
 
     @Test
     void shouldRejectConversationWhenRolesDoNotAlternateInLlama2() {
-        ChatTemplate template = ChatTemplate.recognise(LLAMA2, "<s>", "</s>");
+        ChatTemplate template = ChatTemplate.of(LLAMA2, "<s>", "</s>");
 
         assertThatThrownBy(
                         () ->
@@ -155,15 +161,66 @@ class ChatTemplateTest {
     }
 
     @Test
-    void shouldNameTemplateWhenUnrecognised() {
+    void shouldRenderTemplateWhenItIsOfNoKnownFamily() {
         ChatTemplate template =
-                ChatTemplate.recognise("{% for m in messages %}<<{{ m.content }}>>", null, null);
+                ChatTemplate.of(
+                        "{% for m in messages %}<<{{ m.role | upper }}: {{ m.content }}>>"
+                                + "{% endfor %}"
+                                + "{% if add_generation_prompt %}<<ASSISTANT: {% endif %}",
+                        null, null);
+
+        ChatTemplate.Rendered rendered = template.render(CHAT, true);
 
         assertThat(template.format()).isNull();
+        assertThat(rendered.text())
+                .isEqualTo(
+                        "<<SYSTEM: Be brief.>><<USER: Hi>><<ASSISTANT: Hello!>><<USER: Bye>>"
+                                + "<<ASSISTANT: ");
+        assertThat(spanTexts(rendered)).containsExactly("Hello!");
+    }
+
+    @Test
+    void shouldNameTemplateWhenItsJinjaIsBroken() {
+        ChatTemplate template =
+                ChatTemplate.of("{% for m in messages %}<<{{ m.content }}>>", null, null);
+
         assertThatThrownBy(() -> template.render(CHAT, true))
-                .isInstanceOf(UnsupportedOperationException.class)
+                .isInstanceOf(InvalidChatTemplateException.class)
                 .hasMessageContaining("chat_template")
                 .hasMessageContaining("{% for m in messages %}");
+    }
+
+    @Test
+    void shouldWriteContentLiterallyWhenItLooksLikeJinja() {
+        ChatTemplate template = ChatTemplate.of(fixture("chatml"), "<s>", "<|im_end|>");
+
+        String text =
+                template.render(
+                                List.of(ChatMessage.user("{{ 7 * 7 }} {% if true %}x{% endif %}")),
+                                false)
+                        .text();
+
+        assertThat(text)
+                .isEqualTo("<|im_start|>user\n{{ 7 * 7 }} {% if true %}x{% endif %}<|im_end|>\n");
+    }
+
+    @Test
+    void shouldSpanEndOfTurnOnlyWhenAnswerIsEmpty() {
+        ChatTemplate template = ChatTemplate.of(LLAMA3, "<|begin_of_text|>", "<|end_of_text|>");
+
+        ChatTemplate.Rendered rendered =
+                template.render(List.of(ChatMessage.user("Hi"), ChatMessage.assistant("")), false);
+
+        assertThat(spanTexts(rendered)).containsExactly("<|eot_id|>");
+    }
+
+    @Test
+    void shouldStopAtVocabularysEndOfTurnTokensWhenTemplateDoesNotWriteThem() {
+        ChatTemplate template =
+                ChatTemplate.of(LLAMA3, "<|begin_of_text|>", "<|end_of_text|>")
+                        .withEndOfTurnTokens(List.of("<|eot_id|>", "<|eom_id|>"));
+
+        assertThat(template.stopStrings()).containsExactly("<|eot_id|>", "<|eom_id|>");
     }
 
     @Test
@@ -172,6 +229,21 @@ class ChatTemplateTest {
 
         assertThat(template.render(List.of(ChatMessage.user("Hi")), true).text())
                 .isEqualTo("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+    }
+
+    private static String fixture(String name) {
+        try {
+            return Files.readString(
+                    Path.of(
+                            "src",
+                            "test",
+                            "resources",
+                            "fixtures",
+                            "chat-templates",
+                            name + ".jinja"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static List<String> spanTexts(ChatTemplate.Rendered rendered) {

@@ -2,15 +2,23 @@ package dev.anneal.tuner.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anneal.tuner.Stories260K;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TextTokenizerTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TextTokenizer tokenizer = Stories260K.tokenizer();
 
@@ -95,6 +103,46 @@ class TextTokenizerTest {
 
         assertThat(tokenizer.decode(encoded.ids(), false)).endsWith("<|im_start|>assistant\n");
         assertThat(encoded.assistantMask()).containsOnly(false);
+    }
+
+    @Test
+    void shouldMaskAnswersAndEndOfTurnWhenModelHasLlama3Template(@TempDir Path dir)
+            throws IOException {
+        ObjectNode config =
+                (ObjectNode)
+                        JSON.readTree(Stories260K.DIR.resolve("tokenizer_config.json").toFile());
+        config.put(
+                "chat_template",
+                Files.readString(
+                        Path.of(
+                                "src",
+                                "test",
+                                "resources",
+                                "fixtures",
+                                "chat-templates",
+                                "llama-3.2-instruct.jinja")));
+        Files.copy(Stories260K.DIR.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        JSON.writeValue(dir.resolve("tokenizer_config.json").toFile(), config);
+        List<ChatMessage> chat =
+                List.of(
+                        ChatMessage.system("Be brief."),
+                        ChatMessage.user("Hello"),
+                        ChatMessage.assistant("Hi there"),
+                        ChatMessage.user("Tell me a story"),
+                        ChatMessage.assistant(" Once upon a time\n"));
+
+        try (TextTokenizer llama = TextTokenizer.load(dir)) {
+            EncodedChat encoded = llama.encodeChat(chat, false);
+
+            assertThat(llama.chatTemplate().isDefault()).isFalse();
+            assertThat(llama.decode(masked(encoded, true), false))
+                    .isEqualTo("Hi there<|eot_id|>Once upon a time<|eot_id|>");
+            assertThat(encoded.ids()[0]).isEqualTo(1);
+            assertThat(llama.decode(encoded.ids(), false))
+                    .contains("<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge")
+                    .contains("Today Date: ");
+            assertThat(llama.chatTemplate().stopStrings()).containsExactly("<|eot_id|>");
+        }
     }
 
     private static long[] masked(EncodedChat encoded, boolean assistant) {

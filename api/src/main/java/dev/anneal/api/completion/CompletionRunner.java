@@ -1,0 +1,310 @@
+package dev.anneal.api.completion;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anneal.api.error.ApiException;
+import dev.anneal.api.error.ErrorResponse;
+import dev.anneal.api.error.ErrorType;
+import dev.anneal.serving.ConstraintFactory;
+import dev.anneal.serving.ModelNotFoundException;
+import dev.anneal.serving.ServedModel;
+import dev.anneal.serving.ServingEngine;
+import dev.anneal.serving.ServingException;
+import dev.anneal.serving.ServingOverloadedException;
+import dev.anneal.serving.scheduler.Completion;
+import dev.anneal.serving.scheduler.TokenListener;
+import dev.anneal.serving.structured.MaxTokensTooSmallException;
+import dev.anneal.store.Roles;
+import dev.anneal.store.tenant.CurrentTenant;
+import dev.anneal.tuner.generate.GenerationConfig;
+import dev.anneal.tuner.generate.GenerationResult;
+import dev.anneal.tuner.generate.Generator;
+import dev.anneal.tuner.generate.SequenceDecoder;
+import dev.anneal.tuner.tokenizer.TextTokenizer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
+
+/**
+ * What both completion routes do once their request is read: checks the {@code serve} role,
+ * resolves the model for the caller, encodes the prompt, clips {@code max_tokens} to the context,
+ * submits one sequence per choice and answers with the whole result or a stream of chunks.
+ *
+ * <p>Streams: each sequence's listener puts its events on one queue, which the response's writer
+ * drains; a client that goes away makes the next write fail, and every sequence of the request is
+ * then cancelled, freeing its place within one scheduler step.
+ */
+@ApplicationScoped
+public class CompletionRunner {
+
+    private static final Logger LOG = Logger.getLogger(CompletionRunner.class);
+    private static final long KEEP_ALIVE_MS = 15_000;
+    private static final long MAX_WAIT_MINUTES = 30;
+
+    private final ServingEngine engine;
+    private final Roles roles;
+    private final CurrentTenant tenant;
+    private final ObjectMapper json;
+
+    @Inject
+    CompletionRunner(ServingEngine engine, Roles roles, CurrentTenant tenant, ObjectMapper json) {
+        this.engine = engine;
+        this.roles = roles;
+        this.tenant = tenant;
+        this.json = json;
+    }
+
+    /** The prompt of a request, encoded with the served model's tokenizer. */
+    record Prompt(String param, Function<TextTokenizer, long[]> encode) {}
+
+    /** Refuses the request when this process does not serve completions. */
+    void requireServeRole() {
+        if (!roles.runs(Roles.SERVE)) {
+            throw new ApiException(
+                    503,
+                    ErrorType.SERVER,
+                    "This process does not run the '"
+                            + Roles.SERVE
+                            + "' role (ANNEAL_ROLES); send completions to one that does.",
+                    null,
+                    "serving_unavailable");
+        }
+    }
+
+    /**
+     * Runs a completion request.
+     *
+     * @param params the checked parameters
+     * @param shape chat or text completion
+     * @param prompt how to encode the prompt
+     * @param constraints the structured-output constraint, or {@code null}
+     * @return the response: JSON, or server-sent events
+     */
+    Response run(
+            CompletionParams params,
+            CompletionShape shape,
+            Prompt prompt,
+            ConstraintFactory constraints) {
+        ServedModel model;
+        try {
+            model = engine.open(tenant.require(), params.model());
+        } catch (ServingException e) {
+            throw toApi(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not load model " + params.model(), e);
+        }
+        long[] promptIds = prompt.encode().apply(model.tokenizer());
+        int context = model.contextLength();
+        if (promptIds.length >= context) {
+            throw CompletionParams.invalid(
+                    "This model's maximum context length is "
+                            + context
+                            + " tokens; the prompt has "
+                            + promptIds.length
+                            + ". Shorten it.",
+                    prompt.param(),
+                    "context_length_exceeded");
+        }
+        if (promptIds.length == 0) {
+            throw CompletionParams.invalid("The prompt is empty.", prompt.param());
+        }
+        int room = context - promptIds.length;
+        int maxTokens = params.maxTokens() == null ? room : Math.min(params.maxTokens(), room);
+        GenerationConfig config =
+                model.defaults().toBuilder()
+                        .optMaxNewTokens(maxTokens)
+                        .optTemperature(params.temperature())
+                        .optTopK(0)
+                        .optTopP(params.topP())
+                        .optStopSequences(params.stop())
+                        .build();
+        if (shape.chat()) {
+            config = Generator.chatConfig(model.tokenizer(), config);
+        }
+        long seed = params.seed() != null ? params.seed() : ThreadLocalRandom.current().nextLong();
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        List<Completion> running = new ArrayList<>();
+        try {
+            for (int i = 0; i < params.n(); i++) {
+                GenerationConfig choice = config.toBuilder().optSeed(seed + i).build();
+                running.add(model.submit(promptIds, choice, constraints, new Listener(i, events)));
+            }
+        } catch (MaxTokensTooSmallException e) {
+            running.forEach(Completion::cancel);
+            throw CompletionParams.invalid(e.getMessage() + ".", "max_tokens");
+        } catch (ServingOverloadedException e) {
+            running.forEach(Completion::cancel);
+            return Response.status(429)
+                    .type(MediaType.APPLICATION_JSON)
+                    .header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds())
+                    .entity(ErrorResponse.of(e.getMessage(), ErrorType.SERVER, null, e.code()))
+                    .build();
+        } catch (ServingException e) {
+            running.forEach(Completion::cancel);
+            throw toApi(e);
+        } catch (IOException e) {
+            running.forEach(Completion::cancel);
+            throw new UncheckedIOException("Could not load model " + params.model(), e);
+        }
+        String id = shape.idPrefix() + UUID.randomUUID().toString().replace("-", "");
+        long created = Instant.now().getEpochSecond();
+        Header header = new Header(id, created, params.model());
+        if (params.stream()) {
+            return Response.ok(
+                            stream(shape, header, params, promptIds.length, events, running),
+                            MediaType.SERVER_SENT_EVENTS)
+                    .header(HttpHeaders.CACHE_CONTROL, "no-cache")
+                    .header("X-Accel-Buffering", "no")
+                    .build();
+        }
+        GenerationResult[] results = await(params.n(), events, running);
+        return Response.ok(
+                        shape.completion(header, results, promptIds.length),
+                        MediaType.APPLICATION_JSON)
+                .build();
+    }
+
+    /** What every chunk and completion object starts with. */
+    record Header(String id, long created, String model) {}
+
+    /** One sequence's event, as its listener queues it. */
+    private record Event(
+            int choice, String delta, GenerationResult result, RuntimeException error) {}
+
+    /** Queues one sequence's events; never blocks the engine thread. */
+    private record Listener(int choice, BlockingQueue<Event> events) implements TokenListener {
+
+        @Override
+        public void onToken(SequenceDecoder.TokenStep step) {
+            if (!step.textDelta().isEmpty()) {
+                events.add(new Event(choice, step.textDelta(), null, null));
+            }
+        }
+
+        @Override
+        public void onFinish(GenerationResult result) {
+            events.add(new Event(choice, null, result, null));
+        }
+
+        @Override
+        public void onError(RuntimeException error) {
+            events.add(new Event(choice, null, null, error));
+        }
+    }
+
+    private static GenerationResult[] await(
+            int n, BlockingQueue<Event> events, List<Completion> running) {
+        GenerationResult[] results = new GenerationResult[n];
+        try {
+            for (int done = 0; done < n; ) {
+                Event event = events.poll(MAX_WAIT_MINUTES, TimeUnit.MINUTES);
+                if (event == null) {
+                    throw new IllegalStateException("No completion after " + MAX_WAIT_MINUTES);
+                }
+                if (event.error() != null) {
+                    throw event.error();
+                }
+                if (event.result() != null) {
+                    results[event.choice()] = event.result();
+                    done++;
+                }
+            }
+            return results;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for a completion", e);
+        } finally {
+            running.forEach(Completion::cancel);
+        }
+    }
+
+    private StreamingOutput stream(
+            CompletionShape shape,
+            Header header,
+            CompletionParams params,
+            int promptTokens,
+            BlockingQueue<Event> events,
+            List<Completion> running) {
+        return out -> {
+            try {
+                for (int i = 0; shape.chat() && i < params.n(); i++) {
+                    send(out, shape.firstChunk(header, i));
+                }
+                int completionTokens = 0;
+                long lastWrite = System.currentTimeMillis();
+                for (int done = 0; done < params.n(); ) {
+                    Event event = events.poll(1, TimeUnit.SECONDS);
+                    if (event == null) {
+                        if (System.currentTimeMillis() - lastWrite > KEEP_ALIVE_MS) {
+                            write(out, ": keep-alive\n\n");
+                            lastWrite = System.currentTimeMillis();
+                        }
+                        continue;
+                    }
+                    if (event.error() != null) {
+                        String incident = UUID.randomUUID().toString();
+                        LOG.errorf(event.error(), "Completion failed, incident %s", incident);
+                        send(
+                                out,
+                                ErrorResponse.of(
+                                        "The completion failed (incident " + incident + ").",
+                                        ErrorType.SERVER,
+                                        null,
+                                        "internal_error"));
+                        return;
+                    }
+                    if (event.delta() != null) {
+                        send(out, shape.deltaChunk(header, event.choice(), event.delta()));
+                    } else {
+                        send(out, shape.finishChunk(header, event.choice(), event.result()));
+                        completionTokens += event.result().generatedIds().length;
+                        done++;
+                    }
+                    lastWrite = System.currentTimeMillis();
+                }
+                if (params.includeUsage()) {
+                    send(out, shape.usageChunk(header, promptTokens, completionTokens));
+                }
+                write(out, "data: [DONE]\n\n");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                running.forEach(Completion::cancel);
+            }
+        };
+    }
+
+    private void send(OutputStream out, Object chunk) throws IOException {
+        write(out, "data: " + json.writeValueAsString(chunk) + "\n\n");
+    }
+
+    private static void write(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** A serving refusal in the API's error shape: 404 for an unknown model, else 400. */
+    static ApiException toApi(ServingException e) {
+        if (e instanceof ModelNotFoundException) {
+            return new ApiException(404, ErrorType.NOT_FOUND, e.getMessage(), e.param(), e.code());
+        }
+        return new ApiException(
+                400, ErrorType.INVALID_REQUEST, e.getMessage(), e.param(), e.code());
+    }
+}

@@ -1,0 +1,84 @@
+package dev.anneal.api.completion;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * OpenAI's (legacy) text completions for the calling tenant's models: the prompt is encoded as it
+ * is, with the tokenizer's special tokens (BOS for LLaMA), and continued.
+ */
+@Path("/v1/completions")
+@Tag(name = "Completions")
+public class CompletionsResource {
+
+    private final CompletionRunner runner;
+
+    @Inject
+    CompletionsResource(CompletionRunner runner) {
+        this.runner = runner;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
+    @Operation(summary = "Continue a prompt; with stream=true as server-sent events")
+    public Response create(TextCompletionRequest request) {
+        runner.requireServeRole();
+        if (request == null) {
+            throw CompletionParams.invalid("The request body is required.", null);
+        }
+        CompletionParams.refuseIfSet("logprobs", request.logprobs());
+        CompletionParams.refuseIfSet("echo", request.echo());
+        CompletionParams.refuseIfSet("suffix", request.suffix());
+        CompletionParams.refuseIfSet("logit_bias", request.logitBias());
+        CompletionParams.refuseIfSet("presence_penalty", request.presencePenalty());
+        CompletionParams.refuseIfSet("frequency_penalty", request.frequencyPenalty());
+        if (request.bestOf() != null && request.bestOf() != 1) {
+            throw CompletionParams.unsupported("best_of");
+        }
+        CompletionParams params =
+                CompletionParams.of(
+                        request.model(),
+                        request.maxTokens(),
+                        "max_tokens",
+                        request.temperature(),
+                        request.topP(),
+                        request.n(),
+                        request.stop(),
+                        request.seed(),
+                        request.stream(),
+                        request.streamOptions());
+        String prompt = prompt(request.prompt());
+        return runner.run(
+                params,
+                CompletionShape.TEXT,
+                new CompletionRunner.Prompt("prompt", tokenizer -> tokenizer.encode(prompt)),
+                null);
+    }
+
+    /** A string, or an array of exactly one string. */
+    private static String prompt(JsonNode prompt) {
+        if (prompt == null || prompt.isNull()) {
+            throw CompletionParams.invalid(
+                    "'prompt' is required.", "prompt", "missing_required_parameter");
+        }
+        if (prompt.isTextual()) {
+            return prompt.asText();
+        }
+        if (prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
+            return prompt.get(0).asText();
+        }
+        if (prompt.isArray() && prompt.size() > 1) {
+            throw CompletionParams.unsupported("prompt");
+        }
+        throw CompletionParams.invalid("'prompt' must be a string.", "prompt");
+    }
+}

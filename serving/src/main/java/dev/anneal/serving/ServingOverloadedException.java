@@ -1,0 +1,28 @@
+package dev.anneal.serving;
+
+/** The queue of requests waiting for the model is full: the client should retry later. */
+public class ServingOverloadedException extends ServingException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int retryAfterSeconds;
+
+    public ServingOverloadedException(String modelId, int waiting, int retryAfterSeconds) {
+        super(
+                "The model '"
+                        + modelId
+                        + "' has "
+                        + waiting
+                        + " requests waiting already; retry after "
+                        + retryAfterSeconds
+                        + " s.",
+                null,
+                "server_overloaded");
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** When to retry, for the {@code Retry-After} header. */
+    public int retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+}

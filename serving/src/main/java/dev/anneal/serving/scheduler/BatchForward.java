@@ -1,0 +1,24 @@
+package dev.anneal.serving.scheduler;
+
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+
+/**
+ * The forward pass of one scheduler iteration over every running sequence: the seam where a true
+ * batched forward (the base projections once for all rows, each row its own adapter's low-rank
+ * update, as in Punica and S-LoRA) replaces one pass per sequence.
+ *
+ * <p>Called on the scheduler's engine thread only.
+ */
+@FunctionalInterface
+public interface BatchForward {
+
+    /**
+     * Runs the rows' new tokens through their models.
+     *
+     * @param rows the sequences of this iteration, each with its own cache and model view
+     * @param manager a manager for the iteration's temporaries; results must be copied to Java
+     * @return per row, in order, the logits of its last new position, {@code [vocab]}
+     */
+    List<float[]> forward(List<ForwardRow> rows, NDManager manager);
+}

@@ -1,0 +1,318 @@
+package dev.anneal.serving.scheduler;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.anneal.serving.KvCacheBudgetException;
+import dev.anneal.serving.ServingOverloadedException;
+import dev.anneal.tuner.generate.SequenceDecoder;
+import dev.anneal.tuner.model.CausalLm;
+import dev.anneal.tuner.model.KvCache;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Iteration-level scheduling over one resident base model (<a
+ * href="https://www.usenix.org/conference/osdi22/presentation/yu">Orca</a>, vLLM): one engine
+ * thread loops; each iteration drops the cancelled sequences, admits waiting ones while the
+ * KV-cache budget has room (first come, first served), advances every running sequence by one step
+ * (a prefill chunk of at most {@link SchedulerLimits#prefillChunk()} tokens, or one new token)
+ * through one {@link BatchForward}, and retires the finished ones. Sequences thus join and leave
+ * the running set at token boundaries.
+ *
+ * <p>Each sequence reserves its whole capacity (prompt plus most new tokens) of the budget on
+ * admission and keeps its own {@link KvCache}, allocated on the engine thread. A sequence that
+ * needs more than the whole budget is refused at once; beyond {@link SchedulerLimits#maxWaiting()}
+ * waiting sequences, submissions are refused as overloaded.
+ *
+ * <p>Threading: {@link #submit} and {@link Completion#cancel} may be called from any thread; every
+ * forward pass, every sampling step and every listener call runs on the engine thread.
+ */
+public final class Scheduler implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
+    private static final int RETRY_AFTER_SECONDS = 1;
+
+    private final String modelId;
+    private final SchedulerLimits limits;
+    private final BatchForward forward;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final Deque<Sequence> waiting = new ArrayDeque<>();
+    private final List<Sequence> running = new ArrayList<>();
+    private final Thread engine;
+    private int kvInUse;
+    private boolean closed;
+
+    /**
+     * Starts the engine thread.
+     *
+     * @param modelId the base model's id, for the thread's name and messages
+     * @param limits the KV-cache budget, queue bound and prefill chunk
+     * @param forward the forward pass of an iteration
+     * @param threads libtorch intra-op threads to ask for on the engine thread, 0 to leave DJL's
+     */
+    public Scheduler(String modelId, SchedulerLimits limits, BatchForward forward, int threads) {
+        this.modelId = modelId;
+        this.limits = limits;
+        this.forward = forward;
+        this.engine =
+                new Thread(
+                        () -> {
+                            // inference only: no autograd graph (libtorch's grad mode is
+                            // per thread, and on by default on a new one)
+                            JniUtils.setGradMode(false);
+                            if (threads > 0) {
+                                JniUtils.setNumThreads(threads);
+                            }
+                            loop();
+                        },
+                        "anneal-serve-" + modelId);
+        engine.setDaemon(true);
+        engine.start();
+    }
+
+    /**
+     * Queues a sequence. On refusal the lease is closed.
+     *
+     * @param decoder the sequence, its prompt not fed yet
+     * @param model its model: the base, or its adapter's view
+     * @param lease closed when the sequence leaves the scheduler (the adapter view), or {@code
+     *     null}
+     * @param listener hears its tokens and its end, on the engine thread
+     * @return the handle to cancel it
+     * @throws KvCacheBudgetException if it needs more KV cache than the whole budget
+     * @throws ServingOverloadedException if the waiting queue is full
+     */
+    public Completion submit(
+            SequenceDecoder decoder, CausalLm model, AutoCloseable lease, TokenListener listener) {
+        Sequence sequence = new Sequence(decoder, model, lease, listener);
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("The scheduler of " + modelId + " is closed");
+            }
+            if (decoder.capacity() > limits.kvCacheTokens()) {
+                throw new KvCacheBudgetException(decoder.capacity(), limits.kvCacheTokens());
+            }
+            if (waiting.size() >= limits.maxWaiting() && !fitsNow(decoder.capacity())) {
+                throw new ServingOverloadedException(modelId, waiting.size(), RETRY_AFTER_SECONDS);
+            }
+            waiting.addLast(sequence);
+            work.signalAll();
+            return sequence;
+        } catch (RuntimeException e) {
+            sequence.release();
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a sequence would be admitted at the next iteration without waiting. */
+    private boolean fitsNow(int capacity) {
+        return waiting.isEmpty() && kvInUse + capacity <= limits.kvCacheTokens();
+    }
+
+    /** A snapshot of the running and waiting sequences and the budget in use. */
+    public SchedulerStats stats() {
+        lock.lock();
+        try {
+            return new SchedulerStats(running.size(), waiting.size(), kvInUse);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void loop() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            while (true) {
+                List<Sequence> batch = nextBatch(manager);
+                if (batch == null) {
+                    return;
+                }
+                step(batch, manager);
+                retire(batch);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Drops cancelled sequences, admits waiting ones, and waits while there is nothing to run. */
+    private List<Sequence> nextBatch(NDManager manager) throws InterruptedException {
+        lock.lock();
+        try {
+            while (true) {
+                if (closed) {
+                    running.forEach(this::free);
+                    running.clear();
+                    return null;
+                }
+                running.removeIf(
+                        s -> {
+                            if (s.cancelled) {
+                                free(s);
+                            }
+                            return s.cancelled;
+                        });
+                while (!waiting.isEmpty()
+                        && kvInUse + waiting.peekFirst().decoder.capacity()
+                                <= limits.kvCacheTokens()) {
+                    Sequence admitted = waiting.pollFirst();
+                    kvInUse += admitted.decoder.capacity();
+                    running.add(admitted);
+                }
+                if (!running.isEmpty()) {
+                    for (Sequence s : running) {
+                        if (s.cache == null) {
+                            s.cache = s.model.newKvCache(manager, 1, s.decoder.capacity());
+                        }
+                    }
+                    return List.copyOf(running);
+                }
+                work.await();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One iteration: a forward pass for every sequence, then a token for those ready to sample. */
+    private void step(List<Sequence> batch, NDManager manager) {
+        List<ForwardRow> rows = new ArrayList<>(batch.size());
+        for (Sequence s : batch) {
+            rows.add(new ForwardRow(s.model, s.cache, s.decoder.takeInput(limits.prefillChunk())));
+        }
+        List<float[]> logits;
+        try {
+            logits = forward.forward(rows, manager);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Forward pass failed on " + modelId, e);
+            batch.forEach(s -> s.fail(e));
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            Sequence s = batch.get(i);
+            if (s.cancelled || !s.decoder.readyToSample()) {
+                continue;
+            }
+            try {
+                SequenceDecoder.TokenStep token = s.decoder.advance(logits.get(i));
+                s.listener.onToken(token);
+                if (token.finished()) {
+                    s.listener.onFinish(s.decoder.result());
+                }
+            } catch (RuntimeException e) {
+                s.fail(e);
+            }
+        }
+    }
+
+    /** Frees the sequences that finished or failed in this iteration. */
+    private void retire(List<Sequence> batch) {
+        lock.lock();
+        try {
+            for (Sequence s : batch) {
+                if (s.failed || s.decoder.finished()) {
+                    running.remove(s);
+                    free(s);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Gives back a running sequence's budget, cache and lease; under the lock. */
+    private void free(Sequence s) {
+        kvInUse -= s.decoder.capacity();
+        if (s.cache != null) {
+            s.cache.close();
+            s.cache = null;
+        }
+        s.release();
+    }
+
+    /** Stops the engine thread; running and waiting sequences are dropped without a word. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            waiting.forEach(Sequence::release);
+            waiting.clear();
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            engine.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One sequence's state in the scheduler. */
+    private final class Sequence implements Completion {
+
+        private final SequenceDecoder decoder;
+        private final CausalLm model;
+        private final AutoCloseable lease;
+        private final TokenListener listener;
+        private volatile boolean cancelled;
+        private boolean failed;
+        private KvCache cache;
+        private boolean released;
+
+        private Sequence(
+                SequenceDecoder decoder,
+                CausalLm model,
+                AutoCloseable lease,
+                TokenListener listener) {
+            this.decoder = decoder;
+            this.model = model;
+            this.lease = lease;
+            this.listener = listener;
+        }
+
+        @Override
+        public void cancel() {
+            lock.lock();
+            try {
+                cancelled = true;
+                if (waiting.remove(this)) {
+                    release();
+                }
+                work.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void fail(RuntimeException e) {
+            failed = true;
+            if (!cancelled) {
+                listener.onError(e);
+            }
+        }
+
+        private void release() {
+            if (released || lease == null) {
+                released = true;
+                return;
+            }
+            released = true;
+            try {
+                lease.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "Could not release a sequence's lease on " + modelId, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.anneal.serving;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.anneal.serving.scheduler.TokenListener;
+import dev.anneal.tuner.checkpoint.HfModelLoader;
+import dev.anneal.tuner.export.PeftAdapter;
+import dev.anneal.tuner.generate.GenerationResult;
+import dev.anneal.tuner.generate.SequenceDecoder;
+import dev.anneal.tuner.lora.LoraConfig;
+import dev.anneal.tuner.lora.LoraLinear;
+import dev.anneal.tuner.lora.LoraProjections;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/** Fixtures of the serving tests: stories260K, random adapters, an in-memory model store. */
+final class TestModels {
+
+    static final Path STORIES_260K =
+            Path.of("..", "tuner", "engine", "models", "stories260K").toAbsolutePath().normalize();
+
+    static final String BASE = "stories";
+
+    private TestModels() {}
+
+    /** Saves a rank-4 adapter with random non-zero A and B (so that it changes the output). */
+    static Path saveRandomAdapter(long seed, Path dir) throws Exception {
+        LoraConfig config =
+                LoraConfig.rank(4).withAlpha(8).withTargetModules("q_proj", "v_proj", "down_proj");
+        try (NDManager scratch = NDManager.newBaseManager()) {
+            LoraProjections projections = new LoraProjections(config, scratch);
+            HfModelLoader.load(STORIES_260K, scratch, projections);
+            projections.initialise(seed);
+            Random random = new Random(seed);
+            for (LoraLinear adapter : projections.adapters()) {
+                Shape a = adapter.loraA().getArray().getShape();
+                Shape b = adapter.loraB().getArray().getShape();
+                adapter.setAdapterWeights(
+                        scratch.create(gaussian(random, a.size()), a),
+                        scratch.create(gaussian(random, b.size()), b));
+            }
+            PeftAdapter.save(dir, projections, BASE);
+        }
+        return dir;
+    }
+
+    private static float[] gaussian(Random random, long size) {
+        float[] values = new float[(int) size];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextGaussian() * 0.5);
+        }
+        return values;
+    }
+
+    /** The archive the worker would store for an adapter folder. */
+    static byte[] archive(Path adapterDir) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (String file : new String[] {PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE}) {
+                zip.putNextEntry(new ZipEntry("adapter/" + file));
+                zip.write(Files.readAllBytes(adapterDir.resolve(file)));
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    /** A store with stories260K as base model and LoRA models held as archives in memory. */
+    static final class MemoryStore implements ModelStore {
+
+        final Map<String, byte[]> archives = new HashMap<>();
+        final AtomicInteger opened = new AtomicInteger();
+
+        @Override
+        public Optional<ModelRef> resolve(String tenantId, String modelId) {
+            if (modelId.equals(BASE)) {
+                return Optional.of(new ModelRef.Base(BASE));
+            }
+            if (archives.containsKey(tenantId + "/" + modelId)) {
+                return Optional.of(new ModelRef.Lora(modelId, tenantId, BASE, modelId + "-blob"));
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public Path baseModelFolder(String baseModelId) {
+            return STORIES_260K;
+        }
+
+        @Override
+        public InputStream openArchive(ModelRef model) {
+            ModelRef.Lora lora = (ModelRef.Lora) model;
+            opened.incrementAndGet();
+            return new ByteArrayInputStream(archives.get(lora.tenantId() + "/" + lora.modelId()));
+        }
+    }
+
+    /** Collects a sequence's text deltas and its end. */
+    static final class Collector implements TokenListener {
+
+        final StringBuilder text = new StringBuilder();
+        final CompletableFuture<GenerationResult> done = new CompletableFuture<>();
+
+        @Override
+        public void onToken(SequenceDecoder.TokenStep step) {
+            text.append(step.textDelta());
+        }
+
+        @Override
+        public void onFinish(GenerationResult result) {
+            done.complete(result);
+        }
+
+        @Override
+        public void onError(RuntimeException error) {
+            done.completeExceptionally(error);
+        }
+    }
+}
