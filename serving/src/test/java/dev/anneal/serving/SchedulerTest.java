@@ -5,9 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.anneal.serving.scheduler.Completion;
 import dev.anneal.serving.scheduler.SchedulerStats;
+import dev.anneal.serving.scheduler.TokenListener;
 import dev.anneal.tuner.generate.GenerationConfig;
+import dev.anneal.tuner.generate.GenerationResult;
+import dev.anneal.tuner.generate.SequenceDecoder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -77,6 +82,49 @@ class SchedulerTest {
             assertThatThrownBy(() -> model.submit(prompt, LONG, null, new TestModels.Collector()))
                     .isInstanceOf(KvCacheBudgetException.class)
                     .hasMessageContaining("ANNEAL_SERVE_KV_CACHE");
+        }
+    }
+
+    @Test
+    void shouldHandEveryTokenWithItsLogprobsWhenConfigAsksForThem() throws Exception {
+        try (ServingEngine engine =
+                new ServingEngine(
+                        new TestModels.MemoryStore(), new ServingConfig(1, 420, 4, 64, 0))) {
+            ServedModel model = engine.open("t", TestModels.BASE);
+            long[] prompt = model.tokenizer().encode("Once upon a time");
+            List<SequenceDecoder.TokenStep> steps = new CopyOnWriteArrayList<>();
+            CompletableFuture<GenerationResult> done = new CompletableFuture<>();
+            TokenListener listener =
+                    new TokenListener() {
+                        @Override
+                        public void onToken(SequenceDecoder.TokenStep step) {
+                            steps.add(step);
+                        }
+
+                        @Override
+                        public void onFinish(GenerationResult result) {
+                            done.complete(result);
+                        }
+
+                        @Override
+                        public void onError(RuntimeException error) {
+                            done.completeExceptionally(error);
+                        }
+                    };
+
+            model.submit(
+                    prompt,
+                    GenerationConfig.builder().optMaxNewTokens(6).optLogprobs(3).build(),
+                    null,
+                    listener);
+
+            GenerationResult result = done.get(30, TimeUnit.SECONDS);
+            assertThat(steps).hasSize(result.generatedIds().length);
+            for (SequenceDecoder.TokenStep step : steps) {
+                assertThat(step.logprobs().chosen().tokenId()).isEqualTo(step.tokenId());
+                assertThat(step.logprobs().top()).hasSize(3);
+                assertThat(step.logprobs().top().get(0)).isEqualTo(step.logprobs().chosen());
+            }
         }
     }
 

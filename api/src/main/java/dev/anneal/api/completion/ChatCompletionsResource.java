@@ -60,7 +60,8 @@ public class ChatCompletionsResource {
                         request.stop(),
                         request.seed(),
                         request.stream(),
-                        request.streamOptions());
+                        request.streamOptions(),
+                        CompletionParams.chatLogprobs(request.logprobs(), request.topLogprobs()));
         List<ChatMessage> messages = messages(request.messages());
         ConstraintFactory constraints = constraints(request.responseFormat());
         return runner.run(
@@ -90,12 +91,6 @@ public class ChatCompletionsResource {
                 }
             }
         }
-        if (r.topLogprobs() != null && (r.topLogprobs() < 0 || r.topLogprobs() > 20)) {
-            throw CompletionParams.invalid(
-                    "'top_logprobs' must be between 0 and 20.", "top_logprobs");
-        }
-        CompletionParams.refuseIfSet("logprobs", r.logprobs());
-        CompletionParams.refuseIfSet("top_logprobs", r.topLogprobs());
     }
 
     /** The conversation; {@code developer} speaks as {@code system}. */

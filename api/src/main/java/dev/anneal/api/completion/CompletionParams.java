@@ -18,6 +18,7 @@ import java.util.List;
  * @param seed the sampling seed, or {@code null} for a random one
  * @param stream whether to answer with server-sent events
  * @param includeUsage whether a stream ends with a usage chunk
+ * @param logprobs -1 for no log-probabilities, else how many alternatives to give per token
  */
 record CompletionParams(
         String model,
@@ -28,12 +29,52 @@ record CompletionParams(
         List<String> stop,
         Long seed,
         boolean stream,
-        boolean includeUsage) {
+        boolean includeUsage,
+        int logprobs) {
 
     static final int MAX_N = 8;
     static final int MAX_STOPS = 4;
+    static final int MAX_TOP_LOGPROBS = 20;
+    static final int MAX_TEXT_LOGPROBS = 5;
 
-    /** Checks the shared parameters. */
+    /** Whether the answer carries log-probabilities. */
+    boolean wantsLogprobs() {
+        return logprobs >= 0;
+    }
+
+    /**
+     * Chat's {@code logprobs} (a boolean) and {@code top_logprobs} (0 to 20, only with {@code
+     * logprobs}), as the number of alternatives, -1 for none.
+     */
+    static int chatLogprobs(Boolean logprobs, Integer topLogprobs) {
+        if (topLogprobs != null && (topLogprobs < 0 || topLogprobs > MAX_TOP_LOGPROBS)) {
+            throw invalid(
+                    "'top_logprobs' must be between 0 and " + MAX_TOP_LOGPROBS + ".",
+                    "top_logprobs");
+        }
+        if (!Boolean.TRUE.equals(logprobs)) {
+            if (topLogprobs != null) {
+                throw invalid(
+                        "'top_logprobs' is only allowed with 'logprobs': true.", "top_logprobs");
+            }
+            return -1;
+        }
+        return topLogprobs == null ? 0 : topLogprobs;
+    }
+
+    /** A text completion's {@code logprobs} (0 to 5 alternatives, as OpenAI), -1 for none. */
+    static int textLogprobs(Integer logprobs) {
+        if (logprobs == null) {
+            return -1;
+        }
+        if (logprobs < 0 || logprobs > MAX_TEXT_LOGPROBS) {
+            throw invalid(
+                    "'logprobs' must be between 0 and " + MAX_TEXT_LOGPROBS + ".", "logprobs");
+        }
+        return logprobs;
+    }
+
+    /** Checks the shared parameters; {@code logprobs} comes checked by its route. */
     static CompletionParams of(
             String model,
             Integer maxTokens,
@@ -44,7 +85,8 @@ record CompletionParams(
             JsonNode stop,
             Long seed,
             Boolean stream,
-            StreamOptions streamOptions) {
+            StreamOptions streamOptions,
+            int logprobs) {
         if (model == null || model.isBlank()) {
             throw invalid("'model' is required.", "model", "missing_required_parameter");
         }
@@ -78,7 +120,8 @@ record CompletionParams(
                 stops(stop),
                 seed,
                 streamed,
-                usage);
+                usage,
+                logprobs);
     }
 
     private static List<String> stops(JsonNode stop) {

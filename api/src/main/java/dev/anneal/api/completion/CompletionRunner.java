@@ -32,6 +32,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -133,6 +134,7 @@ public class CompletionRunner {
                         .optTopK(0)
                         .optTopP(params.topP())
                         .optStopSequences(params.stop())
+                        .optLogprobs(params.logprobs())
                         .build();
         if (shape.chat()) {
             config = Generator.chatConfig(model.tokenizer(), config);
@@ -165,17 +167,31 @@ public class CompletionRunner {
         String id = shape.idPrefix() + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
         Header header = new Header(id, created, params.model());
+        // text_offset counts from the start of the prompt, as OpenAI's does
+        int promptChars =
+                params.wantsLogprobs() && !shape.chat()
+                        ? model.tokenizer().decode(promptIds).length()
+                        : 0;
         if (params.stream()) {
             return Response.ok(
-                            stream(shape, header, params, promptIds.length, events, running),
+                            stream(
+                                    shape,
+                                    header,
+                                    params,
+                                    promptIds.length,
+                                    promptChars,
+                                    events,
+                                    running),
                             MediaType.SERVER_SENT_EVENTS)
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache")
                     .header("X-Accel-Buffering", "no")
                     .build();
         }
-        GenerationResult[] results = await(params.n(), events, running);
+        List<List<SequenceDecoder.TokenLogprobs>> logprobs =
+                params.wantsLogprobs() ? new ArrayList<>() : null;
+        GenerationResult[] results = await(params.n(), events, running, logprobs);
         return Response.ok(
-                        shape.completion(header, results, promptIds.length),
+                        shape.completion(header, results, logprobs, promptIds.length, promptChars),
                         MediaType.APPLICATION_JSON)
                 .build();
     }
@@ -183,34 +199,80 @@ public class CompletionRunner {
     /** What every chunk and completion object starts with. */
     record Header(String id, long created, String model) {}
 
-    /** One sequence's event, as its listener queues it. */
+    /**
+     * One sequence's event, as its listener queues it.
+     *
+     * @param logprobs with a delta or a result, the log-probabilities of the tokens since the
+     *     previous event (empty when not asked)
+     */
     private record Event(
-            int choice, String delta, GenerationResult result, RuntimeException error) {}
+            int choice,
+            String delta,
+            GenerationResult result,
+            RuntimeException error,
+            List<SequenceDecoder.TokenLogprobs> logprobs) {}
 
-    /** Queues one sequence's events; never blocks the engine thread. */
-    private record Listener(int choice, BlockingQueue<Event> events) implements TokenListener {
+    /**
+     * Queues one sequence's events; never blocks the engine thread. Tokens whose text is held back
+     * keep their log-probabilities until the next event, so each event carries those of the tokens
+     * that made its text. Called on the engine thread only.
+     */
+    private static final class Listener implements TokenListener {
+
+        private final int choice;
+        private final BlockingQueue<Event> events;
+        private List<SequenceDecoder.TokenLogprobs> pending = new ArrayList<>();
+
+        private Listener(int choice, BlockingQueue<Event> events) {
+            this.choice = choice;
+            this.events = events;
+        }
 
         @Override
         public void onToken(SequenceDecoder.TokenStep step) {
+            if (step.logprobs() != null) {
+                pending.add(step.logprobs());
+            }
             if (!step.textDelta().isEmpty()) {
-                events.add(new Event(choice, step.textDelta(), null, null));
+                events.add(new Event(choice, step.textDelta(), null, null, takePending()));
             }
         }
 
         @Override
         public void onFinish(GenerationResult result) {
-            events.add(new Event(choice, null, result, null));
+            events.add(new Event(choice, null, result, null, takePending()));
         }
 
         @Override
         public void onError(RuntimeException error) {
-            events.add(new Event(choice, null, null, error));
+            events.add(new Event(choice, null, null, error, List.of()));
+        }
+
+        private List<SequenceDecoder.TokenLogprobs> takePending() {
+            if (pending.isEmpty()) {
+                return List.of();
+            }
+            List<SequenceDecoder.TokenLogprobs> taken = pending;
+            pending = new ArrayList<>();
+            return taken;
         }
     }
 
+    /**
+     * Waits for every choice's result.
+     *
+     * @param logprobs filled with each choice's log-probabilities, one entry per generated token,
+     *     or {@code null} when not asked
+     */
     private static GenerationResult[] await(
-            int n, BlockingQueue<Event> events, List<Completion> running) {
+            int n,
+            BlockingQueue<Event> events,
+            List<Completion> running,
+            List<List<SequenceDecoder.TokenLogprobs>> logprobs) {
         GenerationResult[] results = new GenerationResult[n];
+        for (int i = 0; logprobs != null && i < n; i++) {
+            logprobs.add(new ArrayList<>());
+        }
         try {
             for (int done = 0; done < n; ) {
                 Event event = events.poll(MAX_WAIT_MINUTES, TimeUnit.MINUTES);
@@ -219,6 +281,9 @@ public class CompletionRunner {
                 }
                 if (event.error() != null) {
                     throw event.error();
+                }
+                if (logprobs != null) {
+                    logprobs.get(event.choice()).addAll(event.logprobs());
                 }
                 if (event.result() != null) {
                     results[event.choice()] = event.result();
@@ -239,9 +304,12 @@ public class CompletionRunner {
             Header header,
             CompletionParams params,
             int promptTokens,
+            int promptChars,
             BlockingQueue<Event> events,
             List<Completion> running) {
         return out -> {
+            int[] textOffsets = new int[params.n()];
+            Arrays.fill(textOffsets, promptChars);
             try {
                 for (int i = 0; shape.chat() && i < params.n(); i++) {
                     send(out, shape.firstChunk(header, i));
@@ -269,10 +337,20 @@ public class CompletionRunner {
                                         "internal_error"));
                         return;
                     }
+                    Object logprobs =
+                            params.wantsLogprobs()
+                                    ? shape.logprobs(event.logprobs(), textOffsets[event.choice()])
+                                    : null;
+                    textOffsets[event.choice()] += CompletionShape.textLength(event.logprobs());
                     if (event.delta() != null) {
-                        send(out, shape.deltaChunk(header, event.choice(), event.delta()));
+                        send(
+                                out,
+                                shape.deltaChunk(header, event.choice(), event.delta(), logprobs));
                     } else {
-                        send(out, shape.finishChunk(header, event.choice(), event.result()));
+                        send(
+                                out,
+                                shape.finishChunk(
+                                        header, event.choice(), event.result(), logprobs));
                         completionTokens += event.result().generatedIds().length;
                         done++;
                     }

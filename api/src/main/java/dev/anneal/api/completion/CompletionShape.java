@@ -1,6 +1,8 @@
 package dev.anneal.api.completion;
 
 import dev.anneal.tuner.generate.GenerationResult;
+import dev.anneal.tuner.generate.SequenceDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,9 +31,18 @@ enum CompletionShape {
         return idPrefix;
     }
 
-    /** The whole answer of a request that did not stream. */
+    /**
+     * The whole answer of a request that did not stream.
+     *
+     * @param logprobs each choice's log-probabilities, one per generated token, or {@code null}
+     * @param promptChars where a text completion's {@code text_offset} starts
+     */
     Map<String, Object> completion(
-            CompletionRunner.Header header, GenerationResult[] results, int promptTokens) {
+            CompletionRunner.Header header,
+            GenerationResult[] results,
+            List<List<SequenceDecoder.TokenLogprobs>> logprobs,
+            int promptTokens,
+            int promptChars) {
         List<Object> choices = new ArrayList<>();
         int completionTokens = 0;
         for (int i = 0; i < results.length; i++) {
@@ -46,7 +57,8 @@ enum CompletionShape {
             } else {
                 choice.put("text", results[i].text());
             }
-            choice.put("logprobs", null);
+            choice.put(
+                    "logprobs", logprobs == null ? null : logprobs(logprobs.get(i), promptChars));
             choice.put("finish_reason", finishReason(results[i]));
             choices.add(choice);
             completionTokens += results[i].generatedIds().length;
@@ -62,18 +74,91 @@ enum CompletionShape {
         Map<String, Object> delta = new LinkedHashMap<>();
         delta.put("role", "assistant");
         delta.put("content", "");
-        return chunk(header, choice, chat() ? delta : "", null);
+        return chunk(header, choice, chat() ? delta : "", null, null);
     }
 
-    /** A chunk of new text. */
-    Map<String, Object> deltaChunk(CompletionRunner.Header header, int choice, String text) {
-        return chunk(header, choice, chat() ? Map.of("content", text) : text, null);
+    /** A chunk of new text, with its tokens' {@link #logprobs} or {@code null}. */
+    Map<String, Object> deltaChunk(
+            CompletionRunner.Header header, int choice, String text, Object logprobs) {
+        return chunk(header, choice, chat() ? Map.of("content", text) : text, logprobs, null);
     }
 
-    /** The last chunk of a choice, with its finish reason. */
+    /**
+     * The last chunk of a choice, with its finish reason and the {@link #logprobs} of the tokens
+     * that added no text (an end-of-turn token, a stop string), or {@code null}.
+     */
     Map<String, Object> finishChunk(
-            CompletionRunner.Header header, int choice, GenerationResult result) {
-        return chunk(header, choice, chat() ? Map.of() : "", finishReason(result));
+            CompletionRunner.Header header, int choice, GenerationResult result, Object logprobs) {
+        return chunk(header, choice, chat() ? Map.of() : "", logprobs, finishReason(result));
+    }
+
+    /**
+     * A choice's {@code logprobs} object for some of its tokens, in OpenAI's shape: for chat {@code
+     * {"content": [{token, logprob, bytes, top_logprobs}]}}; for text completions {@code {tokens,
+     * token_logprobs, top_logprobs: [{token: logprob}], text_offset}}. The values are the
+     * log-softmax of the model's raw logits (see {@link SequenceDecoder.TokenLogprobs}).
+     *
+     * @param tokens the tokens' log-probabilities, in order
+     * @param textOffset the first token's {@code text_offset} (text completions)
+     */
+    Object logprobs(List<SequenceDecoder.TokenLogprobs> tokens, int textOffset) {
+        if (chat()) {
+            List<Object> content = new ArrayList<>(tokens.size());
+            for (SequenceDecoder.TokenLogprobs token : tokens) {
+                Map<String, Object> entry = chatToken(token.chosen());
+                List<Object> top = new ArrayList<>(token.top().size());
+                token.top().forEach(t -> top.add(chatToken(t)));
+                entry.put("top_logprobs", top);
+                content.add(entry);
+            }
+            Map<String, Object> logprobs = new LinkedHashMap<>();
+            logprobs.put("content", content);
+            logprobs.put("refusal", null);
+            return logprobs;
+        }
+        List<String> texts = new ArrayList<>(tokens.size());
+        List<Double> values = new ArrayList<>(tokens.size());
+        List<Map<String, Double>> tops = new ArrayList<>(tokens.size());
+        List<Integer> offsets = new ArrayList<>(tokens.size());
+        int offset = textOffset;
+        for (SequenceDecoder.TokenLogprobs token : tokens) {
+            texts.add(token.chosen().text());
+            values.add(token.chosen().logprob());
+            Map<String, Double> top = new LinkedHashMap<>();
+            // two ids may read the same: keep the likelier, as it comes first
+            token.top().forEach(t -> top.putIfAbsent(t.text(), t.logprob()));
+            tops.add(top);
+            offsets.add(offset);
+            offset += token.chosen().text().length();
+        }
+        Map<String, Object> logprobs = new LinkedHashMap<>();
+        logprobs.put("tokens", texts);
+        logprobs.put("token_logprobs", values);
+        logprobs.put("top_logprobs", tops);
+        logprobs.put("text_offset", offsets);
+        return logprobs;
+    }
+
+    /** How far the tokens' text advances {@code text_offset}. */
+    static int textLength(List<SequenceDecoder.TokenLogprobs> tokens) {
+        int length = 0;
+        for (SequenceDecoder.TokenLogprobs token : tokens) {
+            length += token.chosen().text().length();
+        }
+        return length;
+    }
+
+    private static Map<String, Object> chatToken(SequenceDecoder.TokenLogprob token) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("token", token.text());
+        entry.put("logprob", token.logprob());
+        byte[] utf8 = token.text().getBytes(StandardCharsets.UTF_8);
+        List<Integer> bytes = new ArrayList<>(utf8.length);
+        for (byte b : utf8) {
+            bytes.add(b & 0xff);
+        }
+        entry.put("bytes", bytes);
+        return entry;
     }
 
     /** The extra chunk of {@code stream_options.include_usage}: no choices, the usage. */
@@ -86,11 +171,15 @@ enum CompletionShape {
     }
 
     private Map<String, Object> chunk(
-            CompletionRunner.Header header, int index, Object content, String finishReason) {
+            CompletionRunner.Header header,
+            int index,
+            Object content,
+            Object logprobs,
+            String finishReason) {
         Map<String, Object> choice = new LinkedHashMap<>();
         choice.put("index", index);
         choice.put(chat() ? "delta" : "text", content);
-        choice.put("logprobs", null);
+        choice.put("logprobs", logprobs);
         choice.put("finish_reason", finishReason);
         Map<String, Object> body = start(header, chunkObject);
         body.put("choices", List.of(choice));

@@ -35,7 +35,6 @@ public class CompletionsResource {
         if (request == null) {
             throw CompletionParams.invalid("The request body is required.", null);
         }
-        CompletionParams.refuseIfSet("logprobs", request.logprobs());
         CompletionParams.refuseIfSet("echo", request.echo());
         CompletionParams.refuseIfSet("suffix", request.suffix());
         CompletionParams.refuseIfSet("logit_bias", request.logitBias());
@@ -55,7 +54,8 @@ public class CompletionsResource {
                         request.stop(),
                         request.seed(),
                         request.stream(),
-                        request.streamOptions());
+                        request.streamOptions(),
+                        CompletionParams.textLogprobs(request.logprobs()));
         String prompt = prompt(request.prompt());
         return runner.run(
                 params,

@@ -23,18 +23,21 @@ import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
-/** What the job tests share: data, model registration, waiting, and reading archives. */
-final class JobTestSupport {
+/**
+ * What the job and serving tests share: data, model registration, jobs run to the end, waiting, and
+ * reading archives.
+ */
+public final class JobTestSupport {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static final Path STORIES_260K =
+    public static final Path STORIES_260K =
             Path.of("..", "tuner", "engine", "models", "stories260K").toAbsolutePath().normalize();
 
     private JobTestSupport() {}
 
     /** Registers the stories260K fixture under a fresh id; returns the id. */
-    static String registerStories260K() {
+    public static String registerStories260K() {
         String id = "stories260k-" + UUID.randomUUID().toString().substring(0, 8);
         asAdmin()
                 .contentType("application/json")
@@ -64,6 +67,52 @@ final class JobTestSupport {
                 .path("id");
     }
 
+    /**
+     * A tiny LoRA job on {@code baseModel} (8 lines of one chat, 2 epochs, r 4 on q and v, seed 3)
+     * run to the end; returns its fine-tuned model's id.
+     */
+    public static String trainTinyLora(String key, String baseModel) throws InterruptedException {
+        String line =
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"Tell me about Lily.\"},"
+                        + "{\"role\":\"assistant\",\"content\":\"Lily was a little girl.\"}]}\n";
+        String file =
+                TestApi.upload(key, "lily.jsonl", line.repeat(8))
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .path("id");
+        String job =
+                createJob(
+                        key,
+                        Map.of(
+                                "model",
+                                baseModel,
+                                "training_file",
+                                file,
+                                "seed",
+                                3,
+                                "method",
+                                Map.of(
+                                        "type",
+                                        "supervised",
+                                        "supervised",
+                                        Map.of(
+                                                "hyperparameters",
+                                                Map.of("n_epochs", 2, "batch_size", 4))),
+                                "lora",
+                                Map.of(
+                                        "r",
+                                        4,
+                                        "alpha",
+                                        8,
+                                        "dropout",
+                                        0.0,
+                                        "target_modules",
+                                        List.of("q_proj", "v_proj"))));
+        return awaitStatus(key, job, "succeeded", Duration.ofSeconds(90))
+                .getString("fine_tuned_model");
+    }
+
     static String createJob(String key, Map<String, Object> body) {
         return as(key).contentType("application/json")
                 .body(body)
@@ -83,7 +132,7 @@ final class JobTestSupport {
     }
 
     /** Polls until the job has {@code status}; fails on another final status or after the wait. */
-    static JsonPath awaitStatus(String key, String id, String status, Duration wait)
+    public static JsonPath awaitStatus(String key, String id, String status, Duration wait)
             throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.server.AnnealTestResources;
 import dev.anneal.server.TestApi;
+import dev.anneal.server.jobs.JobTestSupport;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.generate.GenerationConfig;
@@ -22,9 +23,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,8 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CompletionsIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path STORIES_260K =
-            Path.of("..", "tuner", "engine", "models", "stories260K").toAbsolutePath().normalize();
+    private static final Path STORIES_260K = JobTestSupport.STORIES_260K;
 
     private static String key;
     private static String stories;
@@ -70,12 +70,10 @@ class CompletionsIT {
                 .post("/v1/admin/models")
                 .then()
                 .statusCode(201);
-        // trained first: the tuner's optimizer relies on libtorch's grad mode being off on its
-        // thread, which holds only when that thread is the first to start DJL (see the report)
         try {
             otherKey = TestApi.newTenantKey();
-            ownLora = trainTinyLora(key);
-            othersLora = trainTinyLora(otherKey);
+            ownLora = JobTestSupport.trainTinyLora(key, stories);
+            othersLora = JobTestSupport.trainTinyLora(otherKey, stories);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -472,10 +470,30 @@ class CompletionsIT {
         assertError(
                 post(
                         "/v1/chat/completions",
-                        body("model", stories, "messages", user("x"), "logprobs", true)),
+                        body("model", stories, "messages", user("x"), "top_logprobs", 2)),
+                400,
+                "top_logprobs",
+                "invalid_value");
+        assertError(
+                post(
+                        "/v1/chat/completions",
+                        body(
+                                "model",
+                                stories,
+                                "messages",
+                                user("x"),
+                                "logprobs",
+                                true,
+                                "top_logprobs",
+                                21)),
+                400,
+                "top_logprobs",
+                "invalid_value");
+        assertError(
+                post("/v1/completions", body("model", stories, "prompt", "x", "logprobs", 6)),
                 400,
                 "logprobs",
-                "unsupported_parameter");
+                "invalid_value");
         // fields OpenAI's clients send that change nothing
         post(
                         "/v1/chat/completions",
@@ -496,6 +514,134 @@ class CompletionsIT {
                                 "someone"))
                 .then()
                 .statusCode(200);
+    }
+
+    @Test
+    void shouldGiveChatLogprobsWithGreedyTokenFirstWhenTopLogprobsIsThree() {
+        JsonNode answer =
+                ok(
+                        "/v1/chat/completions",
+                        body(
+                                "model",
+                                stories,
+                                "messages",
+                                user("Tell me a story"),
+                                "max_tokens",
+                                12,
+                                "temperature",
+                                0,
+                                "logprobs",
+                                true,
+                                "top_logprobs",
+                                3));
+
+        JsonNode content = answer.at("/choices/0/logprobs/content");
+        assertThat(content.size()).isEqualTo(answer.at("/usage/completion_tokens").asInt());
+        assertGreedyChatTokens(content, 3);
+        StringBuilder text = new StringBuilder();
+        content.forEach(t -> text.append(t.get("token").asText()));
+        assertThat(text.toString()).startsWith(answer.at("/choices/0/message/content").asText());
+    }
+
+    @Test
+    void shouldGiveLogprobsPerDeltaWhenStreamingChat() {
+        Map<String, Object> request =
+                body(
+                        "model",
+                        stories,
+                        "messages",
+                        user("Tell me a story"),
+                        "max_tokens",
+                        15,
+                        "temperature",
+                        0,
+                        "logprobs",
+                        true,
+                        "top_logprobs",
+                        2,
+                        "stream",
+                        true,
+                        "stream_options",
+                        Map.of("include_usage", true));
+
+        String stream =
+                post("/v1/chat/completions", request).then().statusCode(200).extract().asString();
+
+        List<String> data = sseData(stream);
+        List<JsonNode> chunks =
+                data.subList(0, data.size() - 1).stream().map(CompletionsIT::parse).toList();
+        List<JsonNode> content = new ArrayList<>();
+        for (JsonNode chunk : chunks.subList(1, chunks.size() - 1)) {
+            JsonNode entries = chunk.at("/choices/0/logprobs/content");
+            assertThat(entries.isArray()).as("chunk %s", chunk).isTrue();
+            entries.forEach(content::add);
+            if (!chunk.at("/choices/0/delta/content").asText("").isEmpty()) {
+                assertThat(entries.size()).isPositive();
+            }
+        }
+        int completionTokens = chunks.get(chunks.size() - 1).at("/usage/completion_tokens").asInt();
+        assertThat(content).hasSize(completionTokens);
+        assertGreedyChatTokens(JSON.valueToTree(content), 2);
+    }
+
+    @Test
+    void shouldGiveTextCompletionLogprobsInLegacyShapeWhenLogprobsIsTwo() {
+        String prompt = "Once upon a time";
+        JsonNode answer =
+                ok(
+                        "/v1/completions",
+                        body(
+                                "model",
+                                stories,
+                                "prompt",
+                                prompt,
+                                "max_tokens",
+                                10,
+                                "temperature",
+                                0,
+                                "logprobs",
+                                2));
+
+        JsonNode logprobs = answer.at("/choices/0/logprobs");
+        int completionTokens = answer.at("/usage/completion_tokens").asInt();
+        assertThat(logprobs.get("tokens")).hasSize(completionTokens);
+        assertThat(logprobs.get("token_logprobs")).hasSize(completionTokens);
+        assertThat(logprobs.get("top_logprobs")).hasSize(completionTokens);
+        assertThat(logprobs.get("text_offset")).hasSize(completionTokens);
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < completionTokens; i++) {
+            String token = logprobs.at("/tokens/" + i).asText();
+            double logprob = logprobs.at("/token_logprobs/" + i).asDouble();
+            JsonNode top = logprobs.at("/top_logprobs/" + i);
+            assertThat(logprob).isLessThanOrEqualTo(0);
+            assertThat(top.size()).isBetween(1, 2);
+            String best = top.fieldNames().next();
+            assertThat(best).isEqualTo(token);
+            assertThat(top.get(best).asDouble()).isEqualTo(logprob);
+            assertThat(logprobs.at("/text_offset/" + i).asInt())
+                    .isEqualTo(prompt.length() + text.length());
+            text.append(token);
+        }
+        assertThat(text.toString()).startsWith(answer.at("/choices/0/text").asText());
+    }
+
+    /** Each greedy token is its step's most likely one, with k alternatives in order. */
+    private static void assertGreedyChatTokens(JsonNode content, int k) {
+        assertThat(content.size()).isPositive();
+        for (JsonNode token : content) {
+            double logprob = token.get("logprob").asDouble();
+            assertThat(logprob).isLessThanOrEqualTo(0);
+            assertThat(token.get("bytes").size())
+                    .isEqualTo(token.get("token").asText().getBytes(StandardCharsets.UTF_8).length);
+            JsonNode top = token.get("top_logprobs");
+            assertThat(top).hasSize(k);
+            assertThat(top.get(0).get("token").asText()).isEqualTo(token.get("token").asText());
+            assertThat(top.get(0).get("logprob").asDouble()).isEqualTo(logprob);
+            for (int i = 1; i < k; i++) {
+                assertThat(top.get(i).get("logprob").asDouble())
+                        .isLessThanOrEqualTo(top.get(i - 1).get("logprob").asDouble());
+            }
+        }
     }
 
     @Test
@@ -583,67 +729,6 @@ class CompletionsIT {
         }
         assertThat(answer.get("model").asText()).isEqualTo(adapterModel);
         assertThat(answer.at("/choices/0/message/content").asText()).isEqualTo(expected.text());
-    }
-
-    /** A LoRA job on stories260K run to the end; returns its fine-tuned model's id. */
-    private static String trainTinyLora(String tenantKey) throws Exception {
-        StringBuilder jsonl = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            jsonl.append("{\"messages\":[{\"role\":\"user\",\"content\":\"Tell me about Lily.\"},")
-                    .append("{\"role\":\"assistant\",\"content\":\"Lily was a little girl.\"}]}\n");
-        }
-        String file =
-                TestApi.upload(tenantKey, "lily.jsonl", jsonl.toString())
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .path("id");
-        String job =
-                as(tenantKey)
-                        .contentType("application/json")
-                        .body(
-                                Map.of(
-                                        "model",
-                                        stories,
-                                        "training_file",
-                                        file,
-                                        "seed",
-                                        3,
-                                        "method",
-                                        Map.of(
-                                                "type",
-                                                "supervised",
-                                                "supervised",
-                                                Map.of(
-                                                        "hyperparameters",
-                                                        Map.of("n_epochs", 2, "batch_size", 4))),
-                                        "lora",
-                                        Map.of(
-                                                "r",
-                                                4,
-                                                "alpha",
-                                                8,
-                                                "dropout",
-                                                0.0,
-                                                "target_modules",
-                                                List.of("q_proj", "v_proj"))))
-                        .post("/v1/fine_tuning/jobs")
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .path("id");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            JsonNode status = parse(as(tenantKey).get("/v1/fine_tuning/jobs/" + job).asString());
-            String now = status.get("status").asText();
-            if (now.equals("succeeded")) {
-                return status.get("fine_tuned_model").asText();
-            }
-            if (List.of("failed", "cancelled").contains(now) || System.nanoTime() > deadline) {
-                throw new AssertionError("Job " + job + " is " + now + ": " + status);
-            }
-            Thread.sleep(100);
-        }
     }
 
     private static void assertError(Response response, int status, String param, String code) {

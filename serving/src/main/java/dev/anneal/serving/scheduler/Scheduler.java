@@ -6,6 +6,7 @@ import dev.anneal.serving.KvCacheBudgetException;
 import dev.anneal.serving.ServingOverloadedException;
 import dev.anneal.tuner.generate.SequenceDecoder;
 import dev.anneal.tuner.model.CausalLm;
+import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.model.KvCache;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -64,9 +65,8 @@ public final class Scheduler implements AutoCloseable {
         this.engine =
                 new Thread(
                         () -> {
-                            // inference only: no autograd graph (libtorch's grad mode is
-                            // per thread, and on by default on a new one)
-                            JniUtils.setGradMode(false);
+                            // inference only: no autograd graph on this thread
+                            DjlRuntime.recordGradientsOnlyWhenAsked();
                             if (threads > 0) {
                                 JniUtils.setNumThreads(threads);
                             }

@@ -11,7 +11,15 @@ import dev.anneal.tuner.generate.SequenceDecoder;
  */
 public interface TokenListener {
 
-    /** A token was generated; its step carries the text that became safe to show (maybe empty). */
+    /**
+     * A token was generated, one call per token (the last one included, before {@link #onFinish}):
+     * its step carries the text that became safe to show (maybe empty) and, when the sequence's
+     * {@link dev.anneal.tuner.generate.GenerationConfig#logprobs()} asked for them, the token's
+     * log-probability and its most likely alternatives ({@link
+     * SequenceDecoder.TokenStep#logprobs()}). Tokens whose text is held back (a possible stop
+     * string, an incomplete character) still come with their log-probabilities, so a listener gets
+     * exactly one entry per generated token.
+     */
     void onToken(SequenceDecoder.TokenStep step);
 
     /** The sequence ended normally. */

@@ -28,6 +28,10 @@ import java.util.Set;
  * @param seed the sampling seed
  * @param useKvCache whether to reuse keys and values of earlier tokens ({@code use_cache});
  *     without, each step recomputes the whole sequence (for checks and benchmarks)
+ * @param logprobs -1 to record no log-probabilities; k &ge; 0 to record, at each step, the chosen
+ *     token's log-probability and the k most likely tokens' ({@link
+ *     SequenceDecoder.TokenLogprobs}): the log-softmax of the model's raw logits, before
+ *     temperature, top-k, top-p and any structured-output mask, as OpenAI reports them
  */
 public record GenerationConfig(
         int maxNewTokens,
@@ -37,7 +41,8 @@ public record GenerationConfig(
         List<String> stopSequences,
         Set<Long> eosTokenIds,
         long seed,
-        boolean useKvCache) {
+        boolean useKvCache,
+        int logprobs) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -61,6 +66,10 @@ public record GenerationConfig(
         }
         if (stopSequences.stream().anyMatch(String::isEmpty)) {
             throw new IllegalArgumentException("stopSequences must not contain an empty string");
+        }
+        if (logprobs < -1) {
+            throw new IllegalArgumentException(
+                    "logprobs must be -1 (off) or the number of alternatives, got " + logprobs);
         }
     }
 
@@ -114,7 +123,8 @@ public record GenerationConfig(
                 .optStopSequences(stopSequences)
                 .optEosTokenIds(eosTokenIds)
                 .optSeed(seed)
-                .optUseKvCache(useKvCache);
+                .optUseKvCache(useKvCache)
+                .optLogprobs(logprobs);
     }
 
     private static JsonNode readJson(Path file) throws IOException {
@@ -133,6 +143,7 @@ public record GenerationConfig(
         private Set<Long> eosTokenIds = Set.of();
         private long seed;
         private boolean useKvCache = true;
+        private int logprobs = -1;
 
         private Builder() {}
 
@@ -184,6 +195,15 @@ public record GenerationConfig(
             return this;
         }
 
+        /**
+         * Records each step's log-probabilities with {@code k} alternatives; -1, the default,
+         * records none (and allocates nothing per token).
+         */
+        public Builder optLogprobs(int logprobs) {
+            this.logprobs = logprobs;
+            return this;
+        }
+
         /** Builds and validates the configuration. */
         public GenerationConfig build() {
             return new GenerationConfig(
@@ -194,7 +214,8 @@ public record GenerationConfig(
                     stopSequences,
                     eosTokenIds,
                     seed,
-                    useKvCache);
+                    useKvCache,
+                    logprobs);
         }
     }
 }

@@ -90,14 +90,48 @@ public final class SequenceDecoder {
         }
     }
 
-    /** What one step produced. */
-    public record TokenStep(long tokenId, String textDelta, GenerationResult.FinishReason finish) {
+    /**
+     * What one step produced.
+     *
+     * @param tokenId the chosen token
+     * @param textDelta the text that became safe to show, maybe empty
+     * @param finish why the sequence ended with this token, or {@code null}
+     * @param logprobs the step's log-probabilities, or {@code null} unless {@link
+     *     GenerationConfig#logprobs()} asked for them
+     */
+    public record TokenStep(
+            long tokenId,
+            String textDelta,
+            GenerationResult.FinishReason finish,
+            TokenLogprobs logprobs) {
 
         /** Whether the sequence ended with this token. */
         public boolean finished() {
             return finish != null;
         }
     }
+
+    /**
+     * One token's log-probability at a step.
+     *
+     * @param tokenId the token
+     * @param text the token's text as it reads after the previous token (so with the leading space
+     *     a SentencePiece token carries); special tokens by name; a byte of an incomplete UTF-8
+     *     character as U+FFFD
+     * @param logprob natural log of its probability, &le; 0
+     */
+    public record TokenLogprob(long tokenId, String text, double logprob) {}
+
+    /**
+     * The log-probabilities of one step: the log-softmax of the model's raw logits row, before
+     * temperature, top-k, top-p and any structured-output mask (what OpenAI reports), so not
+     * necessarily of the distribution the token was sampled from.
+     *
+     * @param chosen the token generated
+     * @param top the {@link GenerationConfig#logprobs()} most likely tokens, most likely first,
+     *     ties by lower id (so under greedy decoding the chosen token comes first)
+     */
+    public record TokenLogprobs(TokenLogprob chosen, List<TokenLogprob> top) {}
 
     /** The most tokens the sequence will hold, prompt included: the KV cache to allocate. */
     public int capacity() {
@@ -158,6 +192,18 @@ public final class SequenceDecoder {
         if (finished() || !readyToSample()) {
             throw new IllegalStateException("The sequence is not waiting for a token");
         }
+        // before the mask: OpenAI's logprobs are those of the raw logits
+        double logNorm = 0;
+        int[] topIds = null;
+        float[] topLogits = null;
+        if (config.logprobs() >= 0) {
+            logNorm = logSumExp(logits);
+            topIds = topIds(logits, config.logprobs());
+            topLogits = new float[topIds.length];
+            for (int i = 0; i < topIds.length; i++) {
+                topLogits[i] = logits[topIds[i]];
+            }
+        }
         if (constraint != null) {
             BitSet allowed = constraint.allowed();
             for (int i = allowed.nextClearBit(0);
@@ -170,6 +216,10 @@ public final class SequenceDecoder {
         if (constraint != null) {
             constraint.accept(next);
         }
+        TokenLogprobs logprobs =
+                topIds == null
+                        ? null
+                        : logprobs(next, logits[(int) next], logNorm, topIds, topLogits);
         tokens[length++] = next;
         String text = decodeGenerated();
         GenerationResult.FinishReason reason = null;
@@ -202,7 +252,100 @@ public final class SequenceDecoder {
             delta = shown.substring(emitted.length());
             emitted = shown;
         }
-        return new TokenStep(next, delta, reason);
+        return new TokenStep(next, delta, reason, logprobs);
+    }
+
+    /**
+     * The step's log-probabilities; called before the chosen token is appended.
+     *
+     * @param next the chosen token, allowed by any mask, so {@code chosenLogit} is its raw logit
+     * @param logNorm {@code log(sum(exp(logits)))} of the raw logits
+     * @param topIds the most likely ids of the raw logits, most likely first
+     * @param topLogits their raw logits
+     */
+    private TokenLogprobs logprobs(
+            long next, float chosenLogit, double logNorm, int[] topIds, float[] topLogits) {
+        long previous = tokens[length - 1];
+        String before = tokenizer.decode(new long[] {previous}, false);
+        List<TokenLogprob> top = new ArrayList<>(topIds.length);
+        TokenLogprob chosen = null;
+        for (int i = 0; i < topIds.length; i++) {
+            TokenLogprob alternative =
+                    new TokenLogprob(
+                            topIds[i],
+                            tokenText(previous, before, topIds[i]),
+                            topLogits[i] - logNorm);
+            top.add(alternative);
+            if (topIds[i] == next) {
+                chosen = alternative;
+            }
+        }
+        if (chosen == null) {
+            chosen =
+                    new TokenLogprob(
+                            next, tokenText(previous, before, next), chosenLogit - logNorm);
+        }
+        return new TokenLogprobs(chosen, List.copyOf(top));
+    }
+
+    /**
+     * A token's text as it reads after the previous one: decoded alone, a SentencePiece decoder
+     * would strip the leading space that starts a word.
+     */
+    private String tokenText(long previous, String before, long id) {
+        String pair = tokenizer.decode(new long[] {previous, id}, false);
+        return pair.startsWith(before)
+                ? pair.substring(before.length())
+                : tokenizer.decode(new long[] {id}, false);
+    }
+
+    /**
+     * {@code log(sum(exp(x)))} over the row, shifted by its largest finite value so that no term
+     * overflows; summed in double.
+     *
+     * @param logits {@code [vocab]}
+     */
+    static double logSumExp(float[] logits) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float x : logits) {
+            if (x > max) {
+                max = x;
+            }
+        }
+        if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
+            return max;
+        }
+        double sum = 0;
+        for (float x : logits) {
+            sum += Math.exp((double) x - max);
+        }
+        return max + Math.log(sum);
+    }
+
+    /**
+     * The ids of the k largest logits, largest first, ties by lower id (as {@link
+     * TokenSampler#argMax} picks): one pass keeping a sorted window of k, for k up to a few dozen.
+     *
+     * @param logits {@code [vocab]}
+     * @param k how many, at most the vocabulary
+     */
+    static int[] topIds(float[] logits, int k) {
+        int count = Math.min(k, logits.length);
+        int[] ids = new int[count];
+        int filled = 0;
+        for (int i = 0; i < logits.length && count > 0; i++) {
+            float x = logits[i];
+            if (filled == count && !(x > logits[ids[count - 1]])) {
+                continue;
+            }
+            int at = filled == count ? count - 1 : filled++;
+            while (at > 0 && x > logits[ids[at - 1]]) {
+                ids[at] = ids[at - 1];
+                at--;
+            }
+            ids[at] = i;
+        }
+        return ids;
     }
 
     /**
