@@ -52,7 +52,7 @@ public sealed interface ModelRef {
      *
      * @param modelId its id
      * @param tenantId the tenant it belongs to
-     * @param baseModelId the model it was trained from (its tokenizer's origin)
+     * @param baseModelId the model it was trained from (its generation defaults' origin)
      * @param blob its archive's identity in the tenant's store
      */
     record Full(String modelId, String tenantId, String baseModelId, String blob)

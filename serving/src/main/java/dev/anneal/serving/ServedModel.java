@@ -13,9 +13,10 @@ import java.io.InputStream;
 import java.nio.file.Path;
 
 /**
- * A model a request resolved to, ready to take sequences: a base model, or a LoRA adapter on its
- * resident base. Holds no lease itself; each {@link #submit} takes the adapter's view (loading the
- * adapter again if it was evicted since).
+ * A model a request resolved to, ready to take sequences: a base model, a LoRA adapter on its
+ * resident base, or a full fine-tune with its own weights. Holds no lease itself; each {@link
+ * #submit} takes the adapter's view (loading the adapter again if it was evicted since), or the
+ * full fine-tune from its cache (loading it again likewise).
  */
 public final class ServedModel {
 
@@ -23,12 +24,19 @@ public final class ServedModel {
     private final ResidentModel resident;
     private final AdapterCache adapters;
     private final ModelStore store;
+    private final FullModelCache fullModels;
 
-    ServedModel(ModelRef ref, ResidentModel resident, AdapterCache adapters, ModelStore store) {
+    ServedModel(
+            ModelRef ref,
+            ResidentModel resident,
+            AdapterCache adapters,
+            ModelStore store,
+            FullModelCache fullModels) {
         this.ref = ref;
         this.resident = resident;
         this.adapters = adapters;
         this.store = store;
+        this.fullModels = fullModels;
     }
 
     /** The id the request asked for. */
@@ -41,17 +49,23 @@ public final class ServedModel {
         return ref;
     }
 
-    /** The tokenizer (the base model's, for an adapter), with its chat template. */
+    /**
+     * The tokenizer (the base model's, for an adapter; the archive's, for a full fine-tune), with
+     * its chat template.
+     */
     public TextTokenizer tokenizer() {
         return resident.tokenizer();
     }
 
     /** The most tokens a sequence may hold, prompt included: {@code max_position_embeddings}. */
     public int contextLength() {
-        return resident.model().baseModel().config().maxPositionEmbeddings();
+        return resident.config().maxPositionEmbeddings();
     }
 
-    /** The base model folder's generation defaults (its EOS tokens, its sampling settings). */
+    /**
+     * The base model folder's generation defaults (its EOS tokens, its sampling settings); a full
+     * fine-tune's are its base's, which its archive holds a copy of.
+     */
     public GenerationConfig defaults() {
         return resident.defaults();
     }
@@ -64,9 +78,10 @@ public final class ServedModel {
      * @param constraints the constraint of structured output, or {@code null}
      * @param listener hears the tokens and the end, on the engine thread
      * @return the handle to cancel it
-     * @throws IOException if the adapter had to be loaded and could not be
+     * @throws IOException if the adapter or full fine-tune had to be loaded and could not be
      * @throws KvCacheBudgetException if it needs more than the whole KV-cache budget
-     * @throws ServingOverloadedException if too many requests wait already
+     * @throws ServingOverloadedException if too many requests wait already, or a full fine-tune had
+     *     to be loaded again while every one in memory is busy
      */
     public Completion submit(
             long[] promptIds,
@@ -87,13 +102,16 @@ public final class ServedModel {
                                         Math.min(
                                                 config.maxNewTokens(),
                                                 contextLength() - promptIds.length)));
+        if (ref instanceof ModelRef.Full full) {
+            return fullModels.submit(full, decoder, listener);
+        }
         if (!(ref instanceof ModelRef.Lora lora)) {
-            return resident.scheduler().submit(decoder, resident.model().base(), null, listener);
+            return resident.scheduler().submit(decoder, resident.plain(), null, listener);
         }
         AdapterView view =
                 adapters.view(
                         lora.identity(),
-                        resident.model(),
+                        resident.adapters(),
                         (model, adapterId) -> {
                             try (InputStream archive = store.openArchive(lora)) {
                                 model.register(

@@ -21,6 +21,17 @@ public class ServingOverloadedException extends ServingException {
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
+    /**
+     * Overloaded for another reason than a full queue.
+     *
+     * @param message what is full, for the client
+     * @param retryAfterSeconds when to retry
+     */
+    public ServingOverloadedException(String message, int retryAfterSeconds) {
+        super(message, null, "server_overloaded");
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
     /** When to retry, for the {@code Retry-After} header. */
     public int retryAfterSeconds() {
         return retryAfterSeconds;

@@ -108,7 +108,7 @@ final class TestModels {
     }
 
     /** Collects a sequence's text deltas and its end. */
-    static final class Collector implements TokenListener {
+    static class Collector implements TokenListener {
 
         final StringBuilder text = new StringBuilder();
         final CompletableFuture<GenerationResult> done = new CompletableFuture<>();

@@ -20,7 +20,8 @@ public class ServingBeans {
             @ConfigProperty(name = "anneal.serve.max-adapters") int maxAdapters,
             @ConfigProperty(name = "anneal.serve.kv-cache") int kvCacheTokens,
             @ConfigProperty(name = "anneal.serve.queue") int queue,
-            @ConfigProperty(name = "anneal.serve.threads") int threads) {
+            @ConfigProperty(name = "anneal.serve.threads") int threads,
+            @ConfigProperty(name = "anneal.serve.max-full-models") int maxFullModels) {
         return new ServingEngine(
                 store,
                 new ServingConfig(
@@ -28,7 +29,8 @@ public class ServingBeans {
                         kvCacheTokens,
                         queue,
                         ServingConfig.DEFAULT_PREFILL_CHUNK,
-                        threads));
+                        threads,
+                        maxFullModels));
     }
 
     void close(@Disposes ServingEngine engine) {

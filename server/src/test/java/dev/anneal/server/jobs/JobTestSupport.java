@@ -113,7 +113,7 @@ public final class JobTestSupport {
                 .getString("fine_tuned_model");
     }
 
-    static String createJob(String key, Map<String, Object> body) {
+    public static String createJob(String key, Map<String, Object> body) {
         return as(key).contentType("application/json")
                 .body(body)
                 .post("/v1/fine_tuning/jobs")

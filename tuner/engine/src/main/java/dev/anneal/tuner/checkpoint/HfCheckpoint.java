@@ -38,10 +38,72 @@ public final class HfCheckpoint {
     private final Map<String, String> fileOfTensor;
     private final Map<String, SafetensorsFile> opened = new HashMap<>();
 
+    /** The folder's files when held in memory, by file name, else {@code null}. */
+    private final Map<String, ByteChunks> memory;
+
     private HfCheckpoint(Path dir, Path listing, Map<String, String> fileOfTensor) {
+        this(dir, listing, fileOfTensor, null);
+    }
+
+    private HfCheckpoint(
+            Path dir,
+            Path listing,
+            Map<String, String> fileOfTensor,
+            Map<String, ByteChunks> memory) {
         this.dir = dir;
         this.listing = listing;
         this.fileOfTensor = fileOfTensor;
+        this.memory = memory;
+    }
+
+    /**
+     * Opens the checkpoint of a model folder held in memory (unpacked from an encrypted archive, so
+     * that its plaintext never touches the disk), preferring the sharded index when both exist.
+     * Tensors are converted as from a folder.
+     *
+     * @param files the folder's files by name ({@code model.safetensors}, or the index and its
+     *     shards); other files are ignored
+     * @param name what messages call the folder (e.g. the model id); never read
+     * @return the checkpoint
+     * @throws CheckpointException if there is no safetensors checkpoint or a bad index
+     * @throws IOException if the index is not JSON
+     */
+    public static HfCheckpoint read(Map<String, ByteChunks> files, Path name) throws IOException {
+        Map<String, ByteChunks> held = Map.copyOf(files);
+        ByteChunks index = held.get(INDEX_FILE);
+        if (index != null) {
+            Path listing = name.resolve(INDEX_FILE);
+            return new HfCheckpoint(name, listing, weightMap(index.utf8(), listing), held);
+        }
+        ByteChunks single = held.get(SINGLE_FILE);
+        if (single == null) {
+            throw new CheckpointException(
+                    "No " + SINGLE_FILE + " or " + INDEX_FILE + " in " + name);
+        }
+        SafetensorsFile file = SafetensorsFile.read(single, name.resolve(SINGLE_FILE));
+        Map<String, String> tensors = new LinkedHashMap<>();
+        file.tensors().keySet().forEach(tensor -> tensors.put(tensor, SINGLE_FILE));
+        HfCheckpoint checkpoint =
+                new HfCheckpoint(
+                        name,
+                        name.resolve(SINGLE_FILE),
+                        Collections.unmodifiableMap(tensors),
+                        held);
+        checkpoint.opened.put(SINGLE_FILE, file);
+        return checkpoint;
+    }
+
+    private static Map<String, String> weightMap(String json, Path index) throws IOException {
+        JsonNode weightMap = JSON.readTree(json).path("weight_map");
+        if (!weightMap.isObject() || weightMap.isEmpty()) {
+            throw new CheckpointException(index + " has no weight_map");
+        }
+        Map<String, String> files = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            files.put(entry.getKey(), entry.getValue().asText());
+        }
+        return Collections.unmodifiableMap(files);
     }
 
     /**
@@ -55,16 +117,7 @@ public final class HfCheckpoint {
     public static HfCheckpoint open(Path dir) throws IOException {
         Path index = dir.resolve(INDEX_FILE);
         if (Files.isRegularFile(index)) {
-            JsonNode weightMap = JSON.readTree(Files.readString(index)).path("weight_map");
-            if (!weightMap.isObject() || weightMap.isEmpty()) {
-                throw new CheckpointException(index + " has no weight_map");
-            }
-            Map<String, String> files = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> entry = it.next();
-                files.put(entry.getKey(), entry.getValue().asText());
-            }
-            return new HfCheckpoint(dir, index, Collections.unmodifiableMap(files));
+            return new HfCheckpoint(dir, index, weightMap(Files.readString(index), index));
         }
         Path single = dir.resolve(SINGLE_FILE);
         if (Files.isRegularFile(single)) {
@@ -120,7 +173,8 @@ public final class HfCheckpoint {
         SafetensorsFile shard = opened.get(file);
         if (shard == null) {
             Path path = dir.resolve(file);
-            if (!Files.isRegularFile(path)) {
+            ByteChunks held = memory == null ? null : memory.get(file);
+            if (memory == null ? !Files.isRegularFile(path) : held == null) {
                 throw new CheckpointException(
                         "Shard "
                                 + path
@@ -130,7 +184,7 @@ public final class HfCheckpoint {
                                 + listing.getFileName()
                                 + ") does not exist");
             }
-            shard = SafetensorsFile.open(path);
+            shard = held == null ? SafetensorsFile.open(path) : SafetensorsFile.read(held, path);
             opened.put(file, shard);
         }
         return shard.load(manager, name);

@@ -61,6 +61,25 @@ public final class HfModelLoader {
     }
 
     /**
+     * Loads a model with plain linear projections from a configuration and a checkpoint already
+     * opened, such as one held in memory ({@link HfCheckpoint#read}).
+     *
+     * @param config the model's validated {@code config.json}
+     * @param checkpoint its weights
+     * @param manager the manager that will own the weights and constants; close it to free them
+     * @return the model, ready for inference
+     * @throws IOException if a tensor is missing, unreadable or of the wrong shape
+     */
+    public static LlamaForCausalLM load(
+            LlamaConfig config, HfCheckpoint checkpoint, NDManager manager) throws IOException {
+        DjlRuntime.offlineByDefault();
+        LlamaForCausalLM model =
+                LlamaForCausalLM.builder().setConfig(config).setManager(manager).build();
+        loadWeights(model, checkpoint, manager);
+        return model;
+    }
+
+    /**
      * Sets every base parameter of a model from a checkpoint.
      *
      * @param model the model, its base parameters not yet set

@@ -39,6 +39,10 @@ public final class SafetensorsFile {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path path;
+
+    /** The file's bytes when it is held in memory, else {@code null} (read from {@link #path}). */
+    private final ByteChunks memory;
+
     private final long dataStart;
     private final Map<String, TensorInfo> tensors;
 
@@ -53,8 +57,10 @@ public final class SafetensorsFile {
      */
     public record TensorInfo(String name, String dtype, Shape shape, long begin, long end) {}
 
-    private SafetensorsFile(Path path, long dataStart, Map<String, TensorInfo> tensors) {
+    private SafetensorsFile(
+            Path path, ByteChunks memory, long dataStart, Map<String, TensorInfo> tensors) {
         this.path = path;
+        this.memory = memory;
         this.dataStart = dataStart;
         this.tensors = tensors;
     }
@@ -69,28 +75,63 @@ public final class SafetensorsFile {
      */
     public static SafetensorsFile open(Path path) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(channel, length, 0, path);
-            long headerLength = length.flip().getLong();
-            if (headerLength <= 0 || headerLength > Math.min(channel.size() - 8, 100_000_000)) {
-                throw new CheckpointException(
-                        path + " is not a safetensors file (header length " + headerLength + ")");
-            }
-            ByteBuffer header = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, header, 8, path);
-            JsonNode root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
-            long dataStart = 8 + headerLength;
-            long dataSize = channel.size() - dataStart;
-            Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> entry = it.next();
-                if (!"__metadata__".equals(entry.getKey())) {
-                    TensorInfo info = tensorInfo(path, entry.getKey(), entry.getValue(), dataSize);
-                    tensors.put(info.name(), info);
-                }
-            }
-            return new SafetensorsFile(path, dataStart, Collections.unmodifiableMap(tensors));
+            return parse(
+                    path,
+                    null,
+                    channel.size(),
+                    (buffer, position) -> readFully(channel, buffer, position, path));
         }
+    }
+
+    /**
+     * Reads the header of a file held in memory, such as one unpacked from an encrypted archive;
+     * its tensors are then loaded from those bytes, converted as from a file.
+     *
+     * @param bytes the file's bytes
+     * @param name what messages call the file (e.g. the model id and the file's name)
+     * @return the file with its tensor directory
+     * @throws CheckpointException if the header is malformed
+     */
+    public static SafetensorsFile read(ByteChunks bytes, Path name) throws IOException {
+        return parse(
+                name,
+                bytes,
+                bytes.size(),
+                (buffer, position) -> readFully(bytes, buffer, position, name));
+    }
+
+    /** Reads bytes at a position until the buffer is full. */
+    @FunctionalInterface
+    private interface Reader {
+        void read(ByteBuffer buffer, long position) throws IOException;
+    }
+
+    private static SafetensorsFile parse(Path path, ByteChunks memory, long size, Reader reader)
+            throws IOException {
+        if (size < 8) {
+            throw new CheckpointException(path + " is not a safetensors file (" + size + " bytes)");
+        }
+        ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        reader.read(length, 0);
+        long headerLength = length.flip().getLong();
+        if (headerLength <= 0 || headerLength > Math.min(size - 8, 100_000_000)) {
+            throw new CheckpointException(
+                    path + " is not a safetensors file (header length " + headerLength + ")");
+        }
+        ByteBuffer header = ByteBuffer.allocate((int) headerLength);
+        reader.read(header, 8);
+        JsonNode root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
+        long dataStart = 8 + headerLength;
+        long dataSize = size - dataStart;
+        Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            if (!"__metadata__".equals(entry.getKey())) {
+                TensorInfo info = tensorInfo(path, entry.getKey(), entry.getValue(), dataSize);
+                tensors.put(info.name(), info);
+            }
+        }
+        return new SafetensorsFile(path, memory, dataStart, Collections.unmodifiableMap(tensors));
     }
 
     /** The file. */
@@ -137,24 +178,20 @@ public final class SafetensorsFile {
         long rows = shape.dimension() == 0 ? 1 : shape.get(0);
         long rowElements = rows == 0 ? 0 : shape.size() / rows;
         long rowsPerChunk = Math.max(1, maxChunkBytes / Math.max(1, rowElements * Float.BYTES));
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            if (rows <= rowsPerChunk) {
-                return manager.create(
-                        read(channel, info, width, 0, shape.size()), shape, DataType.FLOAT32);
+        if (rows <= rowsPerChunk) {
+            return manager.create(read(info, width, 0, shape.size()), shape, DataType.FLOAT32);
+        }
+        NDList chunks = new NDList();
+        try (NDManager scratch = manager.newSubManager()) {
+            for (long row = 0; row < rows; row += rowsPerChunk) {
+                long count = Math.min(rowsPerChunk, rows - row);
+                ByteBuffer data = read(info, width, row * rowElements, count * rowElements);
+                Shape chunkShape = new Shape(count).addAll(shape.slice(1));
+                chunks.add(scratch.create(data, chunkShape, DataType.FLOAT32));
             }
-            NDList chunks = new NDList();
-            try (NDManager scratch = manager.newSubManager()) {
-                for (long row = 0; row < rows; row += rowsPerChunk) {
-                    long count = Math.min(rowsPerChunk, rows - row);
-                    ByteBuffer data =
-                            read(channel, info, width, row * rowElements, count * rowElements);
-                    Shape chunkShape = new Shape(count).addAll(shape.slice(1));
-                    chunks.add(scratch.create(data, chunkShape, DataType.FLOAT32));
-                }
-                NDArray joined = NDArrays.concat(chunks, 0);
-                joined.attach(manager);
-                return joined;
-            }
+            NDArray joined = NDArrays.concat(chunks, 0);
+            joined.attach(manager);
+            return joined;
         }
     }
 
@@ -185,9 +222,7 @@ public final class SafetensorsFile {
         ByteBuffer raw =
                 ByteBuffer.allocate(Math.toIntExact(count * Long.BYTES))
                         .order(ByteOrder.LITTLE_ENDIAN);
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            readFully(channel, raw, dataStart + info.begin(), path);
-        }
+        readAt(raw, dataStart + info.begin());
         long[] values = new long[(int) count];
         raw.flip().asLongBuffer().get(values);
         return values;
@@ -270,11 +305,10 @@ public final class SafetensorsFile {
     }
 
     /** Reads {@code count} elements from element {@code first} as native-order float32. */
-    private ByteBuffer read(FileChannel channel, TensorInfo info, int width, long first, long count)
-            throws IOException {
+    private ByteBuffer read(TensorInfo info, int width, long first, long count) throws IOException {
         ByteBuffer raw =
                 ByteBuffer.allocate(Math.toIntExact(count * width)).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(channel, raw, dataStart + info.begin() + first * width, path);
+        readAt(raw, dataStart + info.begin() + first * width);
         raw.flip();
         ByteBuffer out =
                 ByteBuffer.allocateDirect(Math.toIntExact(count * Float.BYTES))
@@ -371,6 +405,24 @@ public final class SafetensorsFile {
                             + " data bytes");
         }
         return new TensorInfo(name, dtype, tensorShape, begin, end);
+    }
+
+    /** Fills a buffer from a position of the file, on disk or in memory. */
+    private void readAt(ByteBuffer buffer, long position) throws IOException {
+        if (memory != null) {
+            readFully(memory, buffer, position, path);
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            readFully(channel, buffer, position, path);
+        }
+    }
+
+    private static void readFully(ByteChunks bytes, ByteBuffer buffer, long position, Path path)
+            throws CheckpointException {
+        if (!bytes.read(buffer, position)) {
+            throw new CheckpointException("Unexpected end of file in " + path);
+        }
     }
 
     private static void readFully(FileChannel channel, ByteBuffer buffer, long position, Path path)

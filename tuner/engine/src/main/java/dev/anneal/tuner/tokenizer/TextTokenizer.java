@@ -5,8 +5,10 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anneal.tuner.model.DjlRuntime;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,6 +102,46 @@ public final class TextTokenizer implements AutoCloseable {
                         : JSON.createObjectNode();
         try {
             return new TextTokenizer(tokenizer, config, modelDir);
+        } catch (IOException | RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Loads a tokenizer from the files of a model folder held in memory (unpacked from an encrypted
+     * archive), so that their plaintext never touches the disk; read as {@link #load} reads them.
+     *
+     * @param tokenizerJson the content of {@code tokenizer.json}; read, not closed
+     * @param tokenizerConfig the content of {@code tokenizer_config.json}, or {@code null}
+     * @param chatTemplate the content of {@code chat_template.jinja}, or {@code null}
+     * @return the tokenizer
+     * @throws IOException if a file is not what it should be
+     */
+    public static TextTokenizer read(
+            InputStream tokenizerJson, String tokenizerConfig, String chatTemplate)
+            throws IOException {
+        DjlRuntime.offlineByDefault();
+        HuggingFaceTokenizer tokenizer =
+                HuggingFaceTokenizer.newInstance(
+                        tokenizerJson,
+                        Map.of(
+                                "addSpecialTokens", "true",
+                                "truncation", "false",
+                                "padding", "false"));
+        try {
+            JsonNode config =
+                    tokenizerConfig == null
+                            ? JSON.createObjectNode()
+                            : JSON.readTree(tokenizerConfig);
+            if (!config.isObject()) {
+                throw new IOException("tokenizer_config.json is not a JSON object");
+            }
+            if (chatTemplate != null && !config.has("chat_template")) {
+                // what load reads from chat_template.jinja when the config has no template
+                ((ObjectNode) config).put("chat_template", chatTemplate);
+            }
+            return new TextTokenizer(tokenizer, config, null);
         } catch (IOException | RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -272,6 +314,9 @@ public final class TextTokenizer implements AutoCloseable {
                 }
             }
             return node.get(0).path("template").asText();
+        }
+        if (dir == null) {
+            return null;
         }
         Path file = dir.resolve("chat_template.jinja");
         return Files.isRegularFile(file) ? Files.readString(file) : null;
