@@ -68,19 +68,29 @@ public final class JobTestSupport {
     }
 
     /**
+     * A chat training file of one exchange, {@code question} then {@code answer}, repeated {@code
+     * times}; returns its id.
+     */
+    public static String uploadRepeatedChat(String key, String question, String answer, int times) {
+        String line =
+                "{\"messages\":[{\"role\":\"user\",\"content\":\""
+                        + question
+                        + "\"},{\"role\":\"assistant\",\"content\":\""
+                        + answer
+                        + "\"}]}\n";
+        return TestApi.upload(key, "chat.jsonl", line.repeat(times))
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("id");
+    }
+
+    /**
      * A tiny LoRA job on {@code baseModel} (8 lines of one chat, 2 epochs, r 4 on q and v, seed 3)
      * run to the end; returns its fine-tuned model's id.
      */
     public static String trainTinyLora(String key, String baseModel) throws InterruptedException {
-        String line =
-                "{\"messages\":[{\"role\":\"user\",\"content\":\"Tell me about Lily.\"},"
-                        + "{\"role\":\"assistant\",\"content\":\"Lily was a little girl.\"}]}\n";
-        String file =
-                TestApi.upload(key, "lily.jsonl", line.repeat(8))
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .path("id");
+        String file = uploadRepeatedChat(key, "Tell me about Lily.", "Lily was a little girl.", 8);
         String job =
                 createJob(
                         key,

@@ -86,15 +86,9 @@ class FullFineTuneServingIT {
 
     /** A full fine-tune of the built-in toy on a few chats, run to the end; its model id. */
     private static String trainFullFineTune(String key) throws InterruptedException {
-        String line =
-                "{\"messages\":[{\"role\":\"user\",\"content\":\"Tell me about Lily.\"},"
-                        + "{\"role\":\"assistant\",\"content\":\"Lily was a little girl.\"}]}\n";
         String file =
-                TestApi.upload(key, "lily.jsonl", line.repeat(8))
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .path("id");
+                JobTestSupport.uploadRepeatedChat(
+                        key, "Tell me about Lily.", "Lily was a little girl.", 8);
         String job =
                 JobTestSupport.createJob(
                         key,

@@ -29,18 +29,7 @@ class LearnedAnswerIT {
     void shouldAnswerWhatTheLoraWasTaughtWhenTheBaseModelDoesNot() throws Exception {
         String key = TestApi.newTenantKey();
         String base = JobTestSupport.registerStories260K();
-        String line =
-                "{\"messages\":[{\"role\":\"user\",\"content\":\""
-                        + QUESTION
-                        + "\"},{\"role\":\"assistant\",\"content\":\""
-                        + ANSWER
-                        + "\"}]}\n";
-        String file =
-                TestApi.upload(key, "zarnia.jsonl", line.repeat(16))
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .path("id");
+        String file = JobTestSupport.uploadRepeatedChat(key, QUESTION, ANSWER, 16);
         String job =
                 JobTestSupport.createJob(
                         key,
