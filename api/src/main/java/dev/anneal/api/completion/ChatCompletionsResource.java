@@ -2,9 +2,9 @@ package dev.anneal.api.completion;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.anneal.serving.ConstraintFactory;
+import dev.anneal.serving.completion.Prompt;
 import dev.anneal.serving.structured.StructuredOutput;
 import dev.anneal.serving.structured.UnsupportedSchemaException;
-import dev.anneal.tuner.tokenizer.ChatMessage;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -62,14 +62,9 @@ public class ChatCompletionsResource {
                         request.stream(),
                         request.streamOptions(),
                         CompletionParams.chatLogprobs(request.logprobs(), request.topLogprobs()));
-        List<ChatMessage> messages = messages(request.messages());
+        Prompt.Chat prompt = new Prompt.Chat(messages(request.messages()));
         ConstraintFactory constraints = constraints(request.responseFormat());
-        return runner.run(
-                params,
-                CompletionShape.CHAT,
-                new CompletionRunner.Prompt(
-                        "messages", tokenizer -> tokenizer.encodeChat(messages, true).ids()),
-                constraints);
+        return runner.run(params, CompletionShape.CHAT, prompt, "messages", constraints);
     }
 
     private static void refuseUnsupported(ChatCompletionRequest r) {
@@ -94,12 +89,12 @@ public class ChatCompletionsResource {
     }
 
     /** The conversation; {@code developer} speaks as {@code system}. */
-    private static List<ChatMessage> messages(List<ChatCompletionRequest.Message> input) {
+    private static List<Prompt.Message> messages(List<ChatCompletionRequest.Message> input) {
         if (input == null || input.isEmpty()) {
             throw CompletionParams.invalid(
                     "'messages' must hold at least one message.", "messages");
         }
-        List<ChatMessage> messages = new ArrayList<>();
+        List<Prompt.Message> messages = new ArrayList<>();
         for (int i = 0; i < input.size(); i++) {
             ChatCompletionRequest.Message message = input.get(i);
             String at = "messages[" + i + "]";
@@ -108,11 +103,11 @@ public class ChatCompletionsResource {
             }
             CompletionParams.refuseIfSet(at + ".tool_calls", message.toolCalls());
             String role = message.role() == null ? "" : message.role().toLowerCase(Locale.ROOT);
-            ChatMessage.Role chatRole =
+            Prompt.Role chatRole =
                     switch (role) {
-                        case "system", "developer" -> ChatMessage.Role.SYSTEM;
-                        case "user" -> ChatMessage.Role.USER;
-                        case "assistant" -> ChatMessage.Role.ASSISTANT;
+                        case "system", "developer" -> Prompt.Role.SYSTEM;
+                        case "user" -> Prompt.Role.USER;
+                        case "assistant" -> Prompt.Role.ASSISTANT;
                         case "tool", "function" -> throw CompletionParams.unsupported(at + ".role");
                         default ->
                                 throw CompletionParams.invalid(
@@ -122,7 +117,7 @@ public class ChatCompletionsResource {
                                                 + " assistant.",
                                         at + ".role");
                     };
-            messages.add(new ChatMessage(chatRole, content(message.content(), at + ".content")));
+            messages.add(new Prompt.Message(chatRole, content(message.content(), at + ".content")));
         }
         return messages;
     }
@@ -171,9 +166,7 @@ public class ChatCompletionsResource {
         String type = responseFormat.path("type").asText("");
         return switch (type) {
             case "text" -> null;
-            case "json_object" ->
-                    (vocabulary, maxTokens) ->
-                            StructuredOutput.jsonObject(vocabulary).newConstraint(maxTokens);
+            case "json_object" -> StructuredOutput.jsonObjectConstraints();
             case "json_schema" -> schemaConstraints(responseFormat.path("json_schema"));
             default ->
                     throw CompletionParams.invalid(
@@ -190,7 +183,7 @@ public class ChatCompletionsResource {
                     "response_format.json_schema.schema");
         }
         try {
-            StructuredOutput.checkSchema(schema);
+            return StructuredOutput.jsonSchemaConstraints(schema);
         } catch (UnsupportedSchemaException e) {
             String param =
                     "response_format.json_schema.schema"
@@ -201,7 +194,5 @@ public class ChatCompletionsResource {
                             : e.getMessage().substring(e.path().length() + 2);
             throw CompletionParams.invalid("'" + param + "': " + reason + ".", param);
         }
-        return (vocabulary, maxTokens) ->
-                StructuredOutput.jsonSchema(schema, vocabulary).newConstraint(maxTokens);
     }
 }

@@ -10,16 +10,16 @@ import dev.anneal.serving.ServedModel;
 import dev.anneal.serving.ServingEngine;
 import dev.anneal.serving.ServingException;
 import dev.anneal.serving.ServingOverloadedException;
+import dev.anneal.serving.completion.CompletionListener;
+import dev.anneal.serving.completion.EncodedPrompt;
+import dev.anneal.serving.completion.Prompt;
+import dev.anneal.serving.completion.Sampling;
+import dev.anneal.serving.completion.SequenceResult;
+import dev.anneal.serving.completion.TokenLogprobs;
 import dev.anneal.serving.scheduler.Completion;
-import dev.anneal.serving.scheduler.TokenListener;
 import dev.anneal.serving.structured.MaxTokensTooSmallException;
 import dev.anneal.store.Roles;
 import dev.anneal.store.tenant.CurrentTenant;
-import dev.anneal.tuner.generate.GenerationConfig;
-import dev.anneal.tuner.generate.GenerationResult;
-import dev.anneal.tuner.generate.Generator;
-import dev.anneal.tuner.generate.SequenceDecoder;
-import dev.anneal.tuner.tokenizer.TextTokenizer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -39,7 +39,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -71,9 +70,6 @@ public class CompletionRunner {
         this.json = json;
     }
 
-    /** The prompt of a request, encoded with the served model's tokenizer. */
-    record Prompt(String param, Function<TextTokenizer, long[]> encode) {}
-
     /** Refuses the request when this process does not serve completions. */
     void requireServeRole() {
         if (!roles.runs(Roles.SERVE)) {
@@ -93,7 +89,8 @@ public class CompletionRunner {
      *
      * @param params the checked parameters
      * @param shape chat or text completion
-     * @param prompt how to encode the prompt
+     * @param prompt the prompt
+     * @param promptParam the parameter that holds it, for errors
      * @param constraints the structured-output constraint, or {@code null}
      * @return the response: JSON, or server-sent events
      */
@@ -101,6 +98,7 @@ public class CompletionRunner {
             CompletionParams params,
             CompletionShape shape,
             Prompt prompt,
+            String promptParam,
             ConstraintFactory constraints) {
         ServedModel model;
         try {
@@ -110,42 +108,42 @@ public class CompletionRunner {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not load model " + params.model(), e);
         }
-        long[] promptIds = prompt.encode().apply(model.tokenizer());
+        EncodedPrompt encoded = model.encode(prompt);
         int context = model.contextLength();
-        if (promptIds.length >= context) {
+        if (encoded.length() >= context) {
             throw CompletionParams.invalid(
                     "This model's maximum context length is "
                             + context
                             + " tokens; the prompt has "
-                            + promptIds.length
+                            + encoded.length()
                             + ". Shorten it.",
-                    prompt.param(),
+                    promptParam,
                     "context_length_exceeded");
         }
-        if (promptIds.length == 0) {
-            throw CompletionParams.invalid("The prompt is empty.", prompt.param());
+        if (encoded.length() == 0) {
+            throw CompletionParams.invalid("The prompt is empty.", promptParam);
         }
-        int room = context - promptIds.length;
+        int room = context - encoded.length();
         int maxTokens = params.maxTokens() == null ? room : Math.min(params.maxTokens(), room);
-        GenerationConfig config =
-                model.defaults().toBuilder()
-                        .optMaxNewTokens(maxTokens)
-                        .optTemperature(params.temperature())
-                        .optTopK(0)
-                        .optTopP(params.topP())
-                        .optStopSequences(params.stop())
-                        .optLogprobs(params.logprobs())
-                        .build();
-        if (shape.chat()) {
-            config = Generator.chatConfig(model.tokenizer(), config);
-        }
         long seed = params.seed() != null ? params.seed() : ThreadLocalRandom.current().nextLong();
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         List<Completion> running = new ArrayList<>();
         try {
+            Sampling sampling =
+                    new Sampling(
+                            maxTokens,
+                            params.temperature(),
+                            params.topP(),
+                            params.stop(),
+                            params.logprobs(),
+                            seed);
             for (int i = 0; i < params.n(); i++) {
-                GenerationConfig choice = config.toBuilder().optSeed(seed + i).build();
-                running.add(model.submit(promptIds, choice, constraints, new Listener(i, events)));
+                running.add(
+                        model.submit(
+                                encoded,
+                                sampling.withSeed(seed + i),
+                                constraints,
+                                new Listener(i, events)));
             }
         } catch (MaxTokensTooSmallException e) {
             running.forEach(Completion::cancel);
@@ -168,17 +166,14 @@ public class CompletionRunner {
         long created = Instant.now().getEpochSecond();
         Header header = new Header(id, created, params.model());
         // text_offset counts from the start of the prompt, as OpenAI's does
-        int promptChars =
-                params.wantsLogprobs() && !shape.chat()
-                        ? model.tokenizer().decode(promptIds).length()
-                        : 0;
+        int promptChars = params.wantsLogprobs() && !shape.chat() ? encoded.text().length() : 0;
         if (params.stream()) {
             return Response.ok(
                             stream(
                                     shape,
                                     header,
                                     params,
-                                    promptIds.length,
+                                    encoded.length(),
                                     promptChars,
                                     events,
                                     running),
@@ -187,11 +182,10 @@ public class CompletionRunner {
                     .header("X-Accel-Buffering", "no")
                     .build();
         }
-        List<List<SequenceDecoder.TokenLogprobs>> logprobs =
-                params.wantsLogprobs() ? new ArrayList<>() : null;
-        GenerationResult[] results = await(params.n(), events, running, logprobs);
+        List<List<TokenLogprobs>> logprobs = params.wantsLogprobs() ? new ArrayList<>() : null;
+        SequenceResult[] results = await(params.n(), events, running, logprobs);
         return Response.ok(
-                        shape.completion(header, results, logprobs, promptIds.length, promptChars),
+                        shape.completion(header, results, logprobs, encoded.length(), promptChars),
                         MediaType.APPLICATION_JSON)
                 .build();
     }
@@ -208,20 +202,20 @@ public class CompletionRunner {
     private record Event(
             int choice,
             String delta,
-            GenerationResult result,
+            SequenceResult result,
             RuntimeException error,
-            List<SequenceDecoder.TokenLogprobs> logprobs) {}
+            List<TokenLogprobs> logprobs) {}
 
     /**
      * Queues one sequence's events; never blocks the engine thread. Tokens whose text is held back
      * keep their log-probabilities until the next event, so each event carries those of the tokens
      * that made its text. Called on the engine thread only.
      */
-    private static final class Listener implements TokenListener {
+    private static final class Listener implements CompletionListener {
 
         private final int choice;
         private final BlockingQueue<Event> events;
-        private List<SequenceDecoder.TokenLogprobs> pending = new ArrayList<>();
+        private List<TokenLogprobs> pending = new ArrayList<>();
 
         private Listener(int choice, BlockingQueue<Event> events) {
             this.choice = choice;
@@ -229,17 +223,17 @@ public class CompletionRunner {
         }
 
         @Override
-        public void onToken(SequenceDecoder.TokenStep step) {
-            if (step.logprobs() != null) {
-                pending.add(step.logprobs());
+        public void onToken(String textDelta, TokenLogprobs logprobs) {
+            if (logprobs != null) {
+                pending.add(logprobs);
             }
-            if (!step.textDelta().isEmpty()) {
-                events.add(new Event(choice, step.textDelta(), null, null, takePending()));
+            if (!textDelta.isEmpty()) {
+                events.add(new Event(choice, textDelta, null, null, takePending()));
             }
         }
 
         @Override
-        public void onFinish(GenerationResult result) {
+        public void onFinish(SequenceResult result) {
             events.add(new Event(choice, null, result, null, takePending()));
         }
 
@@ -248,11 +242,11 @@ public class CompletionRunner {
             events.add(new Event(choice, null, null, error, List.of()));
         }
 
-        private List<SequenceDecoder.TokenLogprobs> takePending() {
+        private List<TokenLogprobs> takePending() {
             if (pending.isEmpty()) {
                 return List.of();
             }
-            List<SequenceDecoder.TokenLogprobs> taken = pending;
+            List<TokenLogprobs> taken = pending;
             pending = new ArrayList<>();
             return taken;
         }
@@ -264,12 +258,12 @@ public class CompletionRunner {
      * @param logprobs filled with each choice's log-probabilities, one entry per generated token,
      *     or {@code null} when not asked
      */
-    private static GenerationResult[] await(
+    private static SequenceResult[] await(
             int n,
             BlockingQueue<Event> events,
             List<Completion> running,
-            List<List<SequenceDecoder.TokenLogprobs>> logprobs) {
-        GenerationResult[] results = new GenerationResult[n];
+            List<List<TokenLogprobs>> logprobs) {
+        SequenceResult[] results = new SequenceResult[n];
         for (int i = 0; logprobs != null && i < n; i++) {
             logprobs.add(new ArrayList<>());
         }
@@ -351,7 +345,7 @@ public class CompletionRunner {
                                 out,
                                 shape.finishChunk(
                                         header, event.choice(), event.result(), logprobs));
-                        completionTokens += event.result().generatedIds().length;
+                        completionTokens += event.result().completionTokens();
                         done++;
                     }
                     lastWrite = System.currentTimeMillis();

@@ -1,7 +1,7 @@
 package dev.anneal.api.completion;
 
-import dev.anneal.tuner.generate.GenerationResult;
-import dev.anneal.tuner.generate.SequenceDecoder;
+import dev.anneal.serving.completion.SequenceResult;
+import dev.anneal.serving.completion.TokenLogprobs;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,8 +39,8 @@ enum CompletionShape {
      */
     Map<String, Object> completion(
             CompletionRunner.Header header,
-            GenerationResult[] results,
-            List<List<SequenceDecoder.TokenLogprobs>> logprobs,
+            SequenceResult[] results,
+            List<List<TokenLogprobs>> logprobs,
             int promptTokens,
             int promptChars) {
         List<Object> choices = new ArrayList<>();
@@ -61,7 +61,7 @@ enum CompletionShape {
                     "logprobs", logprobs == null ? null : logprobs(logprobs.get(i), promptChars));
             choice.put("finish_reason", finishReason(results[i]));
             choices.add(choice);
-            completionTokens += results[i].generatedIds().length;
+            completionTokens += results[i].completionTokens();
         }
         Map<String, Object> body = start(header, object);
         body.put("choices", choices);
@@ -88,7 +88,7 @@ enum CompletionShape {
      * that added no text (an end-of-turn token, a stop string), or {@code null}.
      */
     Map<String, Object> finishChunk(
-            CompletionRunner.Header header, int choice, GenerationResult result, Object logprobs) {
+            CompletionRunner.Header header, int choice, SequenceResult result, Object logprobs) {
         return chunk(header, choice, chat() ? Map.of() : "", logprobs, finishReason(result));
     }
 
@@ -96,15 +96,15 @@ enum CompletionShape {
      * A choice's {@code logprobs} object for some of its tokens, in OpenAI's shape: for chat {@code
      * {"content": [{token, logprob, bytes, top_logprobs}]}}; for text completions {@code {tokens,
      * token_logprobs, top_logprobs: [{token: logprob}], text_offset}}. The values are the
-     * log-softmax of the model's raw logits (see {@link SequenceDecoder.TokenLogprobs}).
+     * log-softmax of the model's raw logits (see {@link TokenLogprobs}).
      *
      * @param tokens the tokens' log-probabilities, in order
      * @param textOffset the first token's {@code text_offset} (text completions)
      */
-    Object logprobs(List<SequenceDecoder.TokenLogprobs> tokens, int textOffset) {
+    Object logprobs(List<TokenLogprobs> tokens, int textOffset) {
         if (chat()) {
             List<Object> content = new ArrayList<>(tokens.size());
-            for (SequenceDecoder.TokenLogprobs token : tokens) {
+            for (TokenLogprobs token : tokens) {
                 Map<String, Object> entry = chatToken(token.chosen());
                 List<Object> top = new ArrayList<>(token.top().size());
                 token.top().forEach(t -> top.add(chatToken(t)));
@@ -121,7 +121,7 @@ enum CompletionShape {
         List<Map<String, Double>> tops = new ArrayList<>(tokens.size());
         List<Integer> offsets = new ArrayList<>(tokens.size());
         int offset = textOffset;
-        for (SequenceDecoder.TokenLogprobs token : tokens) {
+        for (TokenLogprobs token : tokens) {
             texts.add(token.chosen().text());
             values.add(token.chosen().logprob());
             Map<String, Double> top = new LinkedHashMap<>();
@@ -140,15 +140,15 @@ enum CompletionShape {
     }
 
     /** How far the tokens' text advances {@code text_offset}. */
-    static int textLength(List<SequenceDecoder.TokenLogprobs> tokens) {
+    static int textLength(List<TokenLogprobs> tokens) {
         int length = 0;
-        for (SequenceDecoder.TokenLogprobs token : tokens) {
+        for (TokenLogprobs token : tokens) {
             length += token.chosen().text().length();
         }
         return length;
     }
 
-    private static Map<String, Object> chatToken(SequenceDecoder.TokenLogprob token) {
+    private static Map<String, Object> chatToken(TokenLogprobs.Token token) {
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("token", token.text());
         entry.put("logprob", token.logprob());
@@ -196,8 +196,8 @@ enum CompletionShape {
     }
 
     /** {@code stop} for an end-of-turn token or a stop string, {@code length} otherwise. */
-    private static String finishReason(GenerationResult result) {
-        return result.finishReason() == GenerationResult.FinishReason.LENGTH ? "length" : "stop";
+    private static String finishReason(SequenceResult result) {
+        return result.finishReason() == SequenceResult.FinishReason.LENGTH ? "length" : "stop";
     }
 
     private static Map<String, Object> usage(int promptTokens, int completionTokens) {

@@ -1,6 +1,7 @@
 package dev.anneal.api.completion;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.anneal.serving.completion.Prompt;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -56,12 +57,8 @@ public class CompletionsResource {
                         request.stream(),
                         request.streamOptions(),
                         CompletionParams.textLogprobs(request.logprobs()));
-        String prompt = prompt(request.prompt());
-        return runner.run(
-                params,
-                CompletionShape.TEXT,
-                new CompletionRunner.Prompt("prompt", tokenizer -> tokenizer.encode(prompt)),
-                null);
+        Prompt.Text prompt = new Prompt.Text(prompt(request.prompt()));
+        return runner.run(params, CompletionShape.TEXT, prompt, "prompt", null);
     }
 
     /** A string, or an array of exactly one string. */

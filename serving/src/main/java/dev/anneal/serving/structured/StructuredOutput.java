@@ -1,6 +1,7 @@
 package dev.anneal.serving.structured;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.anneal.serving.ConstraintFactory;
 import dev.anneal.tuner.generate.TokenConstraint;
 
 /**
@@ -44,16 +45,23 @@ public final class StructuredOutput {
         return new StructuredOutput(JsonSchemaParser.parseDocument(schema), vocabulary);
     }
 
+    /** The constraints of {@link #jsonObject}, for whichever model a request is served by. */
+    public static ConstraintFactory jsonObjectConstraints() {
+        return (vocabulary, maxTokens) -> jsonObject(vocabulary).newConstraint(maxTokens);
+    }
+
     /**
-     * Checks a schema without compiling it for a model, so that a request can be refused before it
-     * is queued.
+     * The constraints of {@link #jsonSchema}, for whichever model a request is served by; the
+     * schema is checked now, so that a request can be refused before it is queued.
      *
      * @param schema the schema
+     * @return the factory of each sequence's constraint
      * @throws UnsupportedSchemaException if the schema is outside the subset; its path names the
      *     keyword
      */
-    public static void checkSchema(JsonNode schema) {
+    public static ConstraintFactory jsonSchemaConstraints(JsonNode schema) {
         JsonSchemaParser.parseDocument(schema);
+        return (vocabulary, maxTokens) -> jsonSchema(schema, vocabulary).newConstraint(maxTokens);
     }
 
     /**
