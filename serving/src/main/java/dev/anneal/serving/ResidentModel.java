@@ -1,9 +1,9 @@
 package dev.anneal.serving;
 
 import ai.djl.ndarray.NDManager;
+import dev.anneal.serving.scheduler.BatchedForward;
 import dev.anneal.serving.scheduler.Scheduler;
 import dev.anneal.serving.scheduler.SchedulerStats;
-import dev.anneal.serving.scheduler.SequentialForward;
 import dev.anneal.serving.structured.Vocabulary;
 import dev.anneal.tuner.generate.GenerationConfig;
 import dev.anneal.tuner.model.CausalLm;
@@ -57,7 +57,7 @@ final class ResidentModel implements AutoCloseable {
                 new Scheduler(
                         modelId,
                         serving.schedulerLimits(),
-                        new SequentialForward(),
+                        new BatchedForward(),
                         serving.threads());
     }
 

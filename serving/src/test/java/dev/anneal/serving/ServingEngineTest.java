@@ -13,7 +13,9 @@ import dev.anneal.tuner.model.LlamaForCausalLM;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,6 +38,8 @@ class ServingEngineTest {
     private static TextTokenizer tokenizer;
     private static Path adapterA;
     private static Path adapterB;
+    private static Path adapterD;
+    private static Path adapterE;
 
     @BeforeAll
     static void start() throws Exception {
@@ -45,6 +49,10 @@ class ServingEngineTest {
         store.archives.put(TENANT + "/ft-a", TestModels.archive(adapterA));
         store.archives.put(TENANT + "/ft-b", TestModels.archive(adapterB));
         store.archives.put(TENANT + "/ft-c", TestModels.archive(adapterA));
+        adapterD = TestModels.saveRandomAdapter(23, dirs.resolve("d"));
+        adapterE = TestModels.saveRandomAdapter(24, dirs.resolve("e"));
+        store.archives.put(TENANT + "/ft-d", TestModels.archive(adapterD));
+        store.archives.put(TENANT + "/ft-e", TestModels.archive(adapterE));
         engine = new ServingEngine(store, new ServingConfig(2, 4096, 16, 4, 0));
         tokenizer = TextTokenizer.load(TestModels.STORIES_260K);
     }
@@ -99,25 +107,41 @@ class ServingEngineTest {
     }
 
     @Test
-    void shouldGenerateAsGeneratorAloneWhenManyRequestsRunConcurrently() throws Exception {
-        List<String> models = List.of(TestModels.BASE, "ft-a", "ft-b");
+    void shouldGenerateAsGeneratorAloneWhenBusyBatchMixesBaseAndFourAdapters() throws Exception {
+        Map<String, Path> adapters = new LinkedHashMap<>();
+        adapters.put(TestModels.BASE, null);
+        adapters.put("ft-a", adapterA);
+        adapters.put("ft-b", adapterB);
+        adapters.put("ft-d", adapterD);
+        adapters.put("ft-e", adapterE);
+        List<String> models = List.copyOf(adapters.keySet());
+        int requests = 32;
         List<GenerationResult> expected = new ArrayList<>();
-        List<TestModels.Collector> served = new ArrayList<>();
-        for (int i = 0; i < 9; i++) {
-            String model = models.get(i % 3);
-            String prompt = PROMPTS.get(i / 3);
-            Path adapter = model.equals("ft-a") ? adapterA : model.equals("ft-b") ? adapterB : null;
-            expected.add(alone(adapter, prompt, greedy(30 + i)));
+        for (int i = 0; i < requests; i++) {
+            String prompt = PROMPTS.get(i % PROMPTS.size());
+            expected.add(
+                    alone(adapters.get(models.get(i % models.size())), prompt, greedy(20 + i)));
         }
-        for (int i = 0; i < 9; i++) {
-            served.add(submit(models.get(i % 3), PROMPTS.get(i / 3), greedy(30 + i)));
-        }
-        for (int i = 0; i < 9; i++) {
-            GenerationResult result = served.get(i).done.get(60, TimeUnit.SECONDS);
-            assertThat(result.generatedIds())
-                    .as("request %d", i)
-                    .containsExactly(expected.get(i).generatedIds());
-            assertThat(served.get(i).text.toString()).isEqualTo(expected.get(i).text());
+        // room for all 32 at once, so that they decode in one batch
+        try (ServingEngine busy = new ServingEngine(store, new ServingConfig(5, 8192, 64, 4, 0))) {
+            List<TestModels.Collector> served = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                TestModels.Collector collector = new TestModels.Collector();
+                busy.open(TENANT, models.get(i % models.size()))
+                        .submit(
+                                tokenizer.encode(PROMPTS.get(i % PROMPTS.size())),
+                                greedy(20 + i),
+                                null,
+                                collector);
+                served.add(collector);
+            }
+            for (int i = 0; i < requests; i++) {
+                GenerationResult result = served.get(i).done.get(120, TimeUnit.SECONDS);
+                assertThat(result.generatedIds())
+                        .as("request %d on %s", i, models.get(i % models.size()))
+                        .containsExactly(expected.get(i).generatedIds());
+                assertThat(served.get(i).text.toString()).isEqualTo(expected.get(i).text());
+            }
         }
     }
 

@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 
 /**
- * The forward pass of one scheduler iteration over every running sequence: the seam where a true
- * batched forward (the base projections once for all rows, each row its own adapter's low-rank
- * update, as in Punica and S-LoRA) replaces one pass per sequence.
+ * The forward pass of one scheduler iteration over every running sequence ({@link BatchedForward}:
+ * the base projections once for all decoding rows, each row its own adapter's low-rank update, as
+ * in Punica and S-LoRA).
  *
  * <p>Called on the scheduler's engine thread only.
  */

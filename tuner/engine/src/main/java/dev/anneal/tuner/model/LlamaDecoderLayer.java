@@ -1,8 +1,10 @@
 package dev.anneal.tuner.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -10,6 +12,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.List;
 
 /**
  * One pre-norm decoder layer of the LLaMA family: {@code h = x + attn(norm(x))}, then {@code h +
@@ -85,7 +88,28 @@ public final class LlamaDecoderLayer extends AbstractBlock {
         NDArray attended =
                 selfAttention.forward(
                         ps, inputNorm.forward(ps, x, training), angles, mask, cache, training);
-        NDArray h = x.add(attended);
+        return feedForward(ps, x.add(attended), training);
+    }
+
+    /**
+     * Runs the layer for one new token of each of several sequences, each with its own cache: the
+     * projections and the feed-forward block run once for the whole batch, attention per row over
+     * its own cached keys. For inference only.
+     *
+     * @param ps where parameter values come from
+     * @param x the residual stream {@code [rows, 1, hidden]}
+     * @param angles the rotary angles of each row's position, {@code [rows, 1, 1, head_dim]}
+     * @param caches each row's cache, in row order, each of batch size 1
+     * @return the residual stream {@code [rows, 1, hidden]}
+     */
+    public NDArray forwardRows(
+            ParameterStore ps, NDArray x, RotaryEmbedding.Angles angles, List<KvCache> caches) {
+        NDArray attended =
+                selfAttention.forwardRows(ps, inputNorm.forward(ps, x, false), angles, caches);
+        return feedForward(ps, x.add(attended), false);
+    }
+
+    private NDArray feedForward(ParameterStore ps, NDArray h, boolean training) {
         return h.add(mlp.forward(ps, postAttentionNorm.forward(ps, h, training), training));
     }
 
@@ -187,14 +211,9 @@ public final class LlamaDecoderLayer extends AbstractBlock {
                 boolean training) {
             long batch = x.getShape().get(0);
             long seq = x.getShape().get(1);
-            int heads = config.numAttentionHeads();
-            int groups = config.numKeyValueHeads();
-            int perGroup = config.queriesPerKeyValueHead();
-            int headDim = config.headDim();
-
-            NDArray q = splitHeads(project(qProj, ps, x, training), batch, seq, heads);
-            NDArray k = splitHeads(project(kProj, ps, x, training), batch, seq, groups);
-            NDArray v = splitHeads(project(vProj, ps, x, training), batch, seq, groups);
+            NDArray q = splitHeads(project(qProj, ps, x, training), batch, seq, heads());
+            NDArray k = splitHeads(project(kProj, ps, x, training), batch, seq, groups());
+            NDArray v = splitHeads(project(vProj, ps, x, training), batch, seq, groups());
             q = RotaryEmbedding.rotate(q, angles);
             k = RotaryEmbedding.rotate(k, angles);
             if (cache != null) {
@@ -202,6 +221,51 @@ public final class LlamaDecoderLayer extends AbstractBlock {
                 k = all[0];
                 v = all[1];
             }
+            return project(oProj, ps, attend(q, k, v, mask), training);
+        }
+
+        /**
+         * Attends for one new token per row, each row over its own cache (rows hold different
+         * numbers of tokens, so the products run per row; the projections once for all).
+         *
+         * @param x normalised input {@code [rows, 1, hidden]}
+         * @param angles {@code [rows, 1, 1, head_dim]}
+         * @param caches each row's cache, of batch size 1
+         * @return {@code [rows, 1, hidden]}
+         */
+        NDArray forwardRows(
+                ParameterStore ps, NDArray x, RotaryEmbedding.Angles angles, List<KvCache> caches) {
+            long rows = x.getShape().get(0);
+            NDArray q = splitHeads(project(qProj, ps, x, false), rows, 1, heads());
+            NDArray k = splitHeads(project(kProj, ps, x, false), rows, 1, groups());
+            NDArray v = splitHeads(project(vProj, ps, x, false), rows, 1, groups());
+            q = RotaryEmbedding.rotate(q, angles);
+            k = RotaryEmbedding.rotate(k, angles);
+            NDList contexts = new NDList((int) rows);
+            for (int row = 0; row < rows; row++) {
+                NDIndex one = new NDIndex("{}:{}", row, row + 1);
+                NDArray[] all = caches.get(row).update(layerIndex, k.get(one), v.get(one));
+                contexts.add(attend(q.get(one), all[0], all[1], null));
+            }
+            return project(oProj, ps, NDArrays.concat(contexts, 0), false);
+        }
+
+        /**
+         * Scaled dot-product attention of rotated queries over keys and values.
+         *
+         * @param q {@code [batch, heads, seq, head_dim]}
+         * @param k {@code [batch, kv_heads, keys, head_dim]}
+         * @param v {@code [batch, kv_heads, keys, head_dim]}
+         * @param mask additive mask {@code [seq, keys]} or {@code [batch, 1, 1, seq, seq]}, or
+         *     {@code null}
+         * @return the heads merged, {@code [batch, seq, heads * head_dim]}
+         */
+        private NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
+            long batch = q.getShape().get(0);
+            long seq = q.getShape().get(2);
+            int groups = groups();
+            int perGroup = config.queriesPerKeyValueHead();
+            int headDim = config.headDim();
             long keys = k.getShape().get(2);
 
             // [batch, groups, perGroup * seq, head_dim] x [batch, groups, head_dim, keys]
@@ -216,11 +280,17 @@ public final class LlamaDecoderLayer extends AbstractBlock {
                                 .reshape(batch, groups, perGroup * seq, keys);
             }
             NDArray context = scores.softmax(3).matMul(v);
-            NDArray merged =
-                    context.reshape(batch, heads, seq, headDim)
-                            .transpose(0, 2, 1, 3)
-                            .reshape(batch, seq, (long) heads * headDim);
-            return project(oProj, ps, merged, training);
+            return context.reshape(batch, heads(), seq, headDim)
+                    .transpose(0, 2, 1, 3)
+                    .reshape(batch, seq, (long) heads() * headDim);
+        }
+
+        private int heads() {
+            return config.numAttentionHeads();
+        }
+
+        private int groups() {
+            return config.numKeyValueHeads();
         }
 
         /** {@code [batch, seq, heads * head_dim]} to {@code [batch, heads, seq, head_dim]}. */

@@ -182,6 +182,45 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
     }
 
     /**
+     * One decoding step of several sequences at once, each at its own position with its own cache
+     * (continuous batching): the embeddings, every projection, the feed-forward blocks and the
+     * output head run once for the whole batch; attention runs per row over its cache. Each row
+     * gets the logits it would get alone, up to the rounding of batched products. For inference
+     * only.
+     *
+     * @param ps where parameter values come from (a store may choose per-row adapters)
+     * @param inputIds {@code [rows, 1]} int64, each row's next token
+     * @param caches each row's cache, in row order, of batch size 1; each advances by one token
+     * @return the next-token logits, {@code [rows, vocab]}
+     */
+    public NDArray forwardRows(ParameterStore ps, NDArray inputIds, List<KvCache> caches) {
+        long rows = inputIds.getShape().get(0);
+        if (inputIds.getShape().dimension() != 2
+                || inputIds.getShape().get(1) != 1
+                || caches.size() != rows) {
+            throw new IllegalArgumentException(
+                    "Expected [rows, 1] ids and one cache per row, got "
+                            + inputIds.getShape()
+                            + " and "
+                            + caches.size()
+                            + " caches");
+        }
+        long[] positions = new long[(int) rows];
+        for (int row = 0; row < rows; row++) {
+            positions[row] = caches.get(row).length();
+            requireWithinSlidingWindow(positions[row] + 1);
+        }
+        NDManager manager = inputIds.getManager();
+        RotaryEmbedding.Angles angles = rope.angles(manager.create(positions, new Shape(rows, 1)));
+        NDArray h = embedTokens.forward(ps, inputIds, false);
+        for (LlamaDecoderLayer layer : layers) {
+            h = layer.forwardRows(ps, h, angles, caches);
+        }
+        caches.forEach(cache -> cache.advance(1));
+        return head(ps, h, false).reshape(rows, -1);
+    }
+
+    /**
      * Runs the decoder over a training batch whose rows may each hold several packed examples.
      *
      * <p>With {@code segmentIds}, a token attends only to itself and the earlier tokens of its own
@@ -251,6 +290,17 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
                             + config.slidingWindow()
                             + ", which this implementation does not support");
         }
+    }
+
+    /**
+     * {@link #forwardRows(ParameterStore, NDArray, List)} with the model's own weights.
+     *
+     * @param inputIds {@code [rows, 1]} int64, each row's next token
+     * @param caches each row's cache, in row order, of batch size 1; each advances by one token
+     * @return the next-token logits, {@code [rows, vocab]}
+     */
+    public NDArray lastLogitsOfRows(NDArray inputIds, List<KvCache> caches) {
+        return forwardRows(inferenceStore, inputIds, caches);
     }
 
     @Override

@@ -2,10 +2,16 @@ package dev.anneal.tuner.serve;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.anneal.tuner.model.CausalLm;
 import dev.anneal.tuner.model.KvCache;
 import dev.anneal.tuner.model.LlamaConfig;
 import dev.anneal.tuner.model.LlamaForCausalLM;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -59,6 +65,66 @@ public final class AdapterView implements CausalLm, AutoCloseable {
     public NDArray lastLogits(NDArray inputIds, KvCache cache) {
         requireOpen();
         return base.forward(store, inputIds, cache, false, true);
+    }
+
+    /**
+     * One decoding step of several sequences of one base model at once, each with its own adapter
+     * (or none) and its own cache: the base projections run once for the whole batch and each row
+     * adds its adapter's low-rank update (rows are grouped by adapter internally, as Punica, S-LoRA
+     * and LoRAX batch them). Each row gets the logits it would get alone through its view, up to
+     * the rounding of batched products.
+     *
+     * @param views each row's view, all over the same base model and open
+     * @param tokens each row's next token
+     * @param caches each row's cache, of batch size 1; each advances by one token
+     * @param manager the step's manager, closed by the caller after the step
+     * @return per row, in order, the next-token logits {@code [vocab]}
+     */
+    public static List<float[]> decodeStep(
+            List<AdapterView> views, long[] tokens, List<KvCache> caches, NDManager manager) {
+        int rows = views.size();
+        if (rows == 0 || tokens.length != rows || caches.size() != rows) {
+            throw new IllegalArgumentException(
+                    rows + " views, " + tokens.length + " tokens, " + caches.size() + " caches");
+        }
+        LlamaForCausalLM base = views.get(0).base;
+        // rows of one adapter next to each other: each adapter's update is one product
+        Map<LoadedAdapter, List<Integer>> byAdapter = new LinkedHashMap<>();
+        for (int row = 0; row < rows; row++) {
+            AdapterView view = views.get(row);
+            if (view.base != base) {
+                throw new IllegalArgumentException("Rows of one step must share one base model");
+            }
+            view.requireOpen();
+            byAdapter.computeIfAbsent(view.adapter, a -> new ArrayList<>()).add(row);
+        }
+        int[] order = new int[rows];
+        long[] orderedTokens = new long[rows];
+        List<KvCache> orderedCaches = new ArrayList<>(rows);
+        List<AdapterSelection.Segment> segments = new ArrayList<>(byAdapter.size());
+        int next = 0;
+        for (Map.Entry<LoadedAdapter, List<Integer>> group : byAdapter.entrySet()) {
+            int start = next;
+            for (int row : group.getValue()) {
+                order[next] = row;
+                orderedTokens[next] = tokens[row];
+                orderedCaches.add(caches.get(row));
+                next++;
+            }
+            segments.add(new AdapterSelection.Segment(start, next, group.getKey()));
+        }
+        NDArray logits =
+                base.forwardRows(
+                        new AdapterSelection(manager, segments),
+                        manager.create(orderedTokens, new Shape(rows, 1)),
+                        orderedCaches);
+        float[] all = logits.toFloatArray();
+        int vocab = all.length / rows;
+        float[][] byRow = new float[rows][];
+        for (int i = 0; i < rows; i++) {
+            byRow[order[i]] = Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab);
+        }
+        return Arrays.asList(byRow);
     }
 
     private void requireOpen() {

@@ -1,6 +1,7 @@
 package dev.anneal.tuner.serve;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.nn.core.Linear;
 
 /**
  * One adapter's update of one projection, {@code (alpha / r) * x A^T B^T}.
@@ -10,4 +11,16 @@ import ai.djl.ndarray.NDArray;
  * @param scaling {@code [1]}, {@code alpha / r}, a long-lived array used as second operand (see
  *     docs/djl-facts.md: scalar overloads)
  */
-record LoraWeights(NDArray a, NDArray b, NDArray scaling) {}
+record LoraWeights(NDArray a, NDArray b, NDArray scaling) {
+
+    /**
+     * The update of an input, computed with the same operations, in the same order, as {@link
+     * dev.anneal.tuner.lora.LoraLinear}, so that both give the same logits.
+     *
+     * @param x {@code [..., in]}
+     * @return {@code [..., out]}
+     */
+    NDArray update(NDArray x) {
+        return Linear.linear(Linear.linear(x, a).head().mul(scaling), b).head();
+    }
+}

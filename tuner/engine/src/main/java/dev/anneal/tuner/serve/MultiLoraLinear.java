@@ -17,8 +17,7 @@ import ai.djl.util.PairList;
  * <p>Its only parameters are the base {@code weight} {@code [out, in]} and optional {@code bias}
  * {@code [out]}, so a Hugging Face checkpoint loads unchanged; adapter weights are not parameters
  * and never enter the model's state dict. Inference only: there is no dropout and nothing here is
- * trained. The update is computed with the same operations, in the same order, as {@link
- * dev.anneal.tuner.lora.LoraLinear}, so both give the same logits.
+ * trained. The update is computed by {@link LoraWeights#update}.
  */
 final class MultiLoraLinear extends AbstractBlock {
 
@@ -61,15 +60,11 @@ final class MultiLoraLinear extends AbstractBlock {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), training);
         NDArray base = b == null ? Linear.linear(x, w).head() : Linear.linear(x, w, b).head();
-        LoraWeights lora =
-                ps instanceof AdapterSelection selection ? selection.weights(modulePath) : null;
-        if (lora == null) {
-            return base;
-        }
         NDArray update =
-                Linear.linear(Linear.linear(x, lora.a()).head().mul(lora.scaling()), lora.b())
-                        .head();
-        return base.add(update);
+                ps instanceof AdapterSelection selection
+                        ? selection.update(modulePath, x, outFeatures)
+                        : null;
+        return update == null ? base : base.add(update);
     }
 
     /** The Hugging Face module path, e.g. {@code model.layers.0.self_attn.q_proj}. */

@@ -18,9 +18,11 @@ import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.lora.LoraLinear;
 import dev.anneal.tuner.lora.LoraProjections;
 import dev.anneal.tuner.model.CausalLm;
+import dev.anneal.tuner.model.KvCache;
 import dev.anneal.tuner.model.LlamaForCausalLM;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -154,6 +156,57 @@ class MultiAdapterModelTest {
                 .containsExactly(logits(Stories260K.model()), within(1e-5f));
         assertThat(viaFirst).isNotEqualTo(viaSecond);
         assertThat(viaFirst).isNotEqualTo(logits(server.base()));
+    }
+
+    @Test
+    void shouldGiveEachRowItsOwnLogitsWhenOneStepDecodesRowsOfMixedAdaptersAndLengths() {
+        String[] adapters = {null, "first", "second", "first", null, "second"};
+        List<AdapterView> views = new ArrayList<>();
+        List<KvCache> alone = new ArrayList<>();
+        List<KvCache> batched = new ArrayList<>();
+        long[] tokens = new long[adapters.length];
+        try (NDManager caches = NDManager.newBaseManager()) {
+            for (int row = 0; row < adapters.length; row++) {
+                AdapterView view =
+                        adapters[row] == null ? server.base() : server.forAdapter(adapters[row]);
+                views.add(view);
+                // prompts of different lengths, so that the rows sit at different positions
+                long[] prompt = Arrays.copyOf(PROMPT, 2 + row % PROMPT.length);
+                alone.add(view.newKvCache(caches, 1, 64));
+                batched.add(view.newKvCache(caches, 1, 64));
+                float[] first = Generator.lastLogits(view, alone.get(row), prompt, caches);
+                Generator.lastLogits(view, batched.get(row), prompt, caches);
+                tokens[row] = argmax(first);
+            }
+            for (int step = 0; step < 8; step++) {
+                List<float[]> together;
+                try (NDManager scratch = caches.newSubManager()) {
+                    together = AdapterView.decodeStep(views, tokens, batched, scratch);
+                }
+                for (int row = 0; row < adapters.length; row++) {
+                    float[] expected =
+                            Generator.lastLogits(
+                                    views.get(row),
+                                    alone.get(row),
+                                    new long[] {tokens[row]},
+                                    caches);
+                    assertThat(together.get(row)).containsExactly(expected, within(1e-4f));
+                    tokens[row] = argmax(expected);
+                }
+            }
+        } finally {
+            views.forEach(AdapterView::close);
+        }
+    }
+
+    private static long argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     @Test
