@@ -72,9 +72,33 @@ public final class HfModelLoader {
      */
     public static LlamaForCausalLM load(
             LlamaConfig config, HfCheckpoint checkpoint, NDManager manager) throws IOException {
+        return load(config, checkpoint, manager, ProjectionFactory.LINEAR);
+    }
+
+    /**
+     * Loads a model whose projections come from a factory from a configuration and a checkpoint
+     * already opened.
+     *
+     * @param config the model's validated {@code config.json}
+     * @param checkpoint its weights
+     * @param manager the manager that will own the weights and constants
+     * @param projections the factory of the q,k,v,o,gate,up,down projections
+     * @return the model
+     * @throws IOException if a tensor is missing, unreadable or of the wrong shape
+     */
+    public static LlamaForCausalLM load(
+            LlamaConfig config,
+            HfCheckpoint checkpoint,
+            NDManager manager,
+            ProjectionFactory projections)
+            throws IOException {
         DjlRuntime.offlineByDefault();
         LlamaForCausalLM model =
-                LlamaForCausalLM.builder().setConfig(config).setManager(manager).build();
+                LlamaForCausalLM.builder()
+                        .setConfig(config)
+                        .setManager(manager)
+                        .optProjections(projections)
+                        .build();
         loadWeights(model, checkpoint, manager);
         return model;
     }

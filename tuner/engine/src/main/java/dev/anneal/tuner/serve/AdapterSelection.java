@@ -10,10 +10,11 @@ import ai.djl.training.ParameterStore;
 import java.util.List;
 
 /**
- * A parameter store that also says which adapter a forward pass applies: one for the whole pass, or
- * one per run of consecutive rows (a batch mixing adapters, as Punica's segmented products do). The
- * model passes its store to every projection, so the choice reaches each {@link MultiLoraLinear}
- * through the call itself instead of through state shared between requests.
+ * A parameter store that also says which adapters a forward pass applies: the same for the whole
+ * pass, or per run of consecutive rows (a batch mixing adapters, as Punica's segmented products
+ * do). A row may apply several adapters at once (a stack), their updates added. The model passes
+ * its store to every projection, so the choice reaches each {@link MultiLoraLinear} through the
+ * call itself instead of through state shared between requests.
  *
  * <p>Base parameters are served as they are ({@code copy = false}): the arrays handed out are the
  * model's own.
@@ -23,20 +24,20 @@ final class AdapterSelection extends ParameterStore {
     private final List<Segment> segments;
 
     /**
-     * Rows {@code [start, end)} of a batch and the adapter they apply.
+     * Rows {@code [start, end)} of a batch and the adapters they apply.
      *
-     * @param adapter the adapter, or {@code null} for the plain base model
+     * @param adapters bottom first; empty for the plain base model
      */
-    record Segment(int start, int end, LoadedAdapter adapter) {}
+    record Segment(int start, int end, List<LoadedAdapter> adapters) {}
 
     /**
-     * A store applying one adapter to every row.
+     * A store applying the same adapters to every row.
      *
      * @param manager the manager the store would copy into; nothing is copied
-     * @param adapter the adapter to apply, or {@code null} for the plain base model
+     * @param adapters the adapters to apply, bottom first; empty for the plain base model
      */
-    AdapterSelection(NDManager manager, LoadedAdapter adapter) {
-        this(manager, List.of(new Segment(0, -1, adapter)));
+    static AdapterSelection forAllRows(NDManager manager, List<LoadedAdapter> adapters) {
+        return new AdapterSelection(manager, List.of(new Segment(0, -1, adapters)));
     }
 
     /**
@@ -60,27 +61,35 @@ final class AdapterSelection extends ParameterStore {
      */
     NDArray update(String modulePath, NDArray x, long outFeatures) {
         if (segments.size() == 1 && segments.get(0).end() < 0) {
-            LoraWeights lora = weights(segments.get(0), modulePath);
-            return lora == null ? null : lora.update(x);
+            return update(segments.get(0).adapters(), modulePath, x);
         }
         NDList parts = new NDList(segments.size());
         boolean any = false;
         for (Segment segment : segments) {
             NDArray rows = x.get(new NDIndex("{}:{}", segment.start(), segment.end()));
-            LoraWeights lora = weights(segment, modulePath);
-            if (lora == null) {
+            NDArray update = update(segment.adapters(), modulePath, rows);
+            if (update == null) {
                 long[] shape = rows.getShape().getShape();
                 shape[shape.length - 1] = outFeatures;
                 parts.add(rows.getManager().zeros(new Shape(shape), rows.getDataType()));
             } else {
-                parts.add(lora.update(rows));
+                parts.add(update);
                 any = true;
             }
         }
         return any ? NDArrays.concat(parts, 0) : null;
     }
 
-    private static LoraWeights weights(Segment segment, String modulePath) {
-        return segment.adapter() == null ? null : segment.adapter().weights(modulePath);
+    /** The sum of the adapters' updates of one projection, or {@code null} if none targets it. */
+    private static NDArray update(List<LoadedAdapter> adapters, String modulePath, NDArray x) {
+        NDArray sum = null;
+        for (LoadedAdapter adapter : adapters) {
+            LoraWeights lora = adapter.weights(modulePath);
+            if (lora != null) {
+                NDArray update = lora.update(x);
+                sum = sum == null ? update : sum.add(update);
+            }
+        }
+        return sum;
     }
 }

@@ -16,33 +16,76 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The {@link CausalLm} of one adapter over a {@link MultiAdapterModel}'s shared base weights, or of
- * the plain base model: what a request generates with.
+ * The {@link CausalLm} of one adapter over a {@link MultiAdapterModel}'s shared base weights, of a
+ * stack of adapters (a LoRA trained on a model that was itself base plus a LoRA: {@link #stack}),
+ * or of the plain base model: what a request generates with.
  *
- * <p>Each forward pass hands the base model a parameter store naming this view's adapter, so views
+ * <p>Each forward pass hands the base model a parameter store naming this view's adapters, so views
  * of different adapters run concurrently without affecting each other; one view may also be used
  * from several threads, each with its own {@link KvCache}.
  *
- * <p>Lifecycle: a view of an adapter holds a lease on its weights, so that removing the adapter
+ * <p>Lifecycle: a view of adapters holds a lease on their weights, so that removing an adapter
  * while a request runs does not free them under it. Close the view when the request is done;
  * afterwards it refuses to run. Closing the base view does nothing.
  */
 public final class AdapterView implements CausalLm, AutoCloseable {
 
     private final LlamaForCausalLM base;
-    private final LoadedAdapter adapter;
+    private final List<LoadedAdapter> adapters;
+    private final NDManager manager;
     private final AdapterSelection store;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    AdapterView(LlamaForCausalLM base, LoadedAdapter adapter, NDManager manager) {
+    /**
+     * A view applying adapters whose leases the caller has taken for it.
+     *
+     * @param adapters bottom first; empty for the plain base model
+     */
+    AdapterView(LlamaForCausalLM base, List<LoadedAdapter> adapters, NDManager manager) {
         this.base = base;
-        this.adapter = adapter;
-        this.store = new AdapterSelection(manager, adapter);
+        this.adapters = List.copyOf(adapters);
+        this.manager = manager;
+        this.store = AdapterSelection.forAllRows(manager, this.adapters);
     }
 
-    /** The adapter this view applies, or empty for the plain base model. */
+    /**
+     * A view applying several adapters at once, their updates added: the model a LoRA was trained
+     * on when that model was itself a base with an adapter folded in (the worker folds it into the
+     * weights; serving adds its update instead, equal up to rounding). Takes its own leases, so the
+     * views given may be closed afterwards.
+     *
+     * @param layers open views of one base model, bottom first
+     * @return the stacked view; close it when the request is done
+     * @throws UnknownAdapterException if an adapter was removed and freed meanwhile
+     */
+    public static AdapterView stack(List<AdapterView> layers) {
+        LlamaForCausalLM base = layers.get(0).base;
+        List<LoadedAdapter> stacked = new ArrayList<>();
+        for (AdapterView layer : layers) {
+            if (layer.base != base) {
+                throw new IllegalArgumentException("Stacked adapters must share one base model");
+            }
+            layer.requireOpen();
+            stacked.addAll(layer.adapters);
+        }
+        List<LoadedAdapter> leased = new ArrayList<>();
+        for (LoadedAdapter adapter : stacked) {
+            if (!adapter.acquire()) {
+                leased.forEach(LoadedAdapter::release);
+                throw new UnknownAdapterException(adapter.info().id());
+            }
+            leased.add(adapter);
+        }
+        return new AdapterView(base, leased, layers.get(0).manager);
+    }
+
+    /**
+     * The adapter this view applies (the top one of a stack), or empty for the plain base model.
+     */
     public Optional<ServedAdapter> adapter() {
-        return adapter == null ? Optional.empty() : Optional.of(adapter.info());
+        return adapters.isEmpty()
+                ? Optional.empty()
+                : Optional.of(adapters.get(adapters.size() - 1).info());
     }
 
     @Override
@@ -89,21 +132,21 @@ public final class AdapterView implements CausalLm, AutoCloseable {
         }
         LlamaForCausalLM base = views.get(0).base;
         // rows of one adapter next to each other: each adapter's update is one product
-        Map<LoadedAdapter, List<Integer>> byAdapter = new LinkedHashMap<>();
+        Map<List<LoadedAdapter>, List<Integer>> byAdapter = new LinkedHashMap<>();
         for (int row = 0; row < rows; row++) {
             AdapterView view = views.get(row);
             if (view.base != base) {
                 throw new IllegalArgumentException("Rows of one step must share one base model");
             }
             view.requireOpen();
-            byAdapter.computeIfAbsent(view.adapter, a -> new ArrayList<>()).add(row);
+            byAdapter.computeIfAbsent(view.adapters, a -> new ArrayList<>()).add(row);
         }
         int[] order = new int[rows];
         long[] orderedTokens = new long[rows];
         List<KvCache> orderedCaches = new ArrayList<>(rows);
         List<AdapterSelection.Segment> segments = new ArrayList<>(byAdapter.size());
         int next = 0;
-        for (Map.Entry<LoadedAdapter, List<Integer>> group : byAdapter.entrySet()) {
+        for (Map.Entry<List<LoadedAdapter>, List<Integer>> group : byAdapter.entrySet()) {
             int start = next;
             for (int row : group.getValue()) {
                 order[next] = row;
@@ -130,15 +173,15 @@ public final class AdapterView implements CausalLm, AutoCloseable {
     private void requireOpen() {
         if (closed.get()) {
             throw new IllegalStateException(
-                    "The view of adapter '" + adapter.info().id() + "' is closed");
+                    "The view of adapter '" + adapter().orElseThrow().id() + "' is closed");
         }
     }
 
-    /** Releases the lease on the adapter's weights; idempotent. */
+    /** Releases the leases on the adapters' weights; idempotent. */
     @Override
     public void close() {
-        if (adapter != null && closed.compareAndSet(false, true)) {
-            adapter.release();
+        if (!adapters.isEmpty() && closed.compareAndSet(false, true)) {
+            adapters.forEach(LoadedAdapter::release);
         }
     }
 }

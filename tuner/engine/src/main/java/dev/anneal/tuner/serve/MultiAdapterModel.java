@@ -13,6 +13,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -60,7 +61,7 @@ public final class MultiAdapterModel implements AutoCloseable {
         this.manager = manager;
         this.base = base;
         this.projections = Collections.unmodifiableMap(projections);
-        this.baseView = new AdapterView(base, null, manager);
+        this.baseView = new AdapterView(base, List.of(), manager);
     }
 
     /**
@@ -72,6 +73,39 @@ public final class MultiAdapterModel implements AutoCloseable {
      * @throws IOException if the base model cannot be loaded
      */
     public static MultiAdapterModel load(Path baseModelDir, NDManager parent) throws IOException {
+        return load(
+                baseModelDir,
+                parent,
+                (manager, projections) -> HfModelLoader.load(baseModelDir, manager, projections));
+    }
+
+    /** Builds a base model with the projections a factory makes, its weights from wherever. */
+    @FunctionalInterface
+    public interface BaseLoader {
+
+        /**
+         * Builds the model and loads its weights.
+         *
+         * @param manager the manager that will own the weights
+         * @param projections the factory every q,k,v,o,gate,up,down projection must come from
+         * @return the model
+         * @throws IOException if the weights cannot be read
+         */
+        LlamaForCausalLM load(NDManager manager, ProjectionFactory projections) throws IOException;
+    }
+
+    /**
+     * Loads a base model from wherever its loader reads it, such as a full fine-tune's archive held
+     * in memory, with no adapter registered yet.
+     *
+     * @param source where the base comes from, for adapter validation and messages
+     * @param parent the manager under which the server's own manager is created
+     * @param loader builds the model with the projections it is given
+     * @return the server; close it to free the base and every adapter
+     * @throws IOException if the base model cannot be loaded
+     */
+    public static MultiAdapterModel load(Path source, NDManager parent, BaseLoader loader)
+            throws IOException {
         Map<String, MultiLoraLinear> projections = new LinkedHashMap<>();
         ProjectionFactory factory =
                 (modulePath, inFeatures, outFeatures, bias) -> {
@@ -82,8 +116,8 @@ public final class MultiAdapterModel implements AutoCloseable {
                 };
         NDManager manager = parent.newSubManager();
         try {
-            LlamaForCausalLM base = HfModelLoader.load(baseModelDir, manager, factory);
-            return new MultiAdapterModel(baseModelDir, manager, base, projections);
+            LlamaForCausalLM base = loader.load(manager, factory);
+            return new MultiAdapterModel(source, manager, base, projections);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -226,7 +260,7 @@ public final class MultiAdapterModel implements AutoCloseable {
         if (adapter == null || !adapter.acquire()) {
             throw new UnknownAdapterException(id);
         }
-        return new AdapterView(base, adapter, manager);
+        return new AdapterView(base, List.of(adapter), manager);
     }
 
     /** The view of the plain base model, no adapter applied; shared, closing it does nothing. */

@@ -11,6 +11,7 @@ import ai.djl.nn.Parameter;
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.checkpoint.CheckpointException;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
+import dev.anneal.tuner.export.MergedWeights;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.generate.GenerationConfig;
 import dev.anneal.tuner.generate.Generator;
@@ -197,6 +198,29 @@ class MultiAdapterModelTest {
         } finally {
             views.forEach(AdapterView::close);
         }
+    }
+
+    @Test
+    void shouldGiveLogitsOfAdapterOnMergedModelWhenStackingAdapters() throws Exception {
+        Path merged = dirs.resolve("first-merged");
+        MergedWeights.mergeAdapter(Stories260K.DIR, first, merged);
+        float[] expected;
+        try (NDManager own = NDManager.newBaseManager()) {
+            expected = logits(PeftAdapter.loadModel(merged, second, own));
+        }
+
+        float[] stacked;
+        try (AdapterView bottom = server.forAdapter("first");
+                AdapterView top = server.forAdapter("second");
+                AdapterView stack = AdapterView.stack(List.of(bottom, top))) {
+            bottom.close();
+            top.close();
+            stacked = logits(stack);
+            assertThat(stack.adapter()).map(ServedAdapter::id).contains("second");
+        }
+
+        assertThat(stacked).containsExactly(expected, within(1e-4f));
+        assertThat(stacked).isNotEqualTo(logitsOf("second"));
     }
 
     private static long argmax(float[] logits) {
