@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +36,35 @@ class HfCheckpointTest {
         assertThat(checkpoint.load(manager, "a").toFloatArray()).containsExactly(1f, 2f);
         assertThat(checkpoint.load(manager, "b").toFloatArray()).containsExactly(3f);
         assertThat(checkpoint.fileOf("b")).isEqualTo(shard(2));
+    }
+
+    @Test
+    void shouldLoadSameTensorsFromMemoryAsFromFolderWhenCheckpointIsSharded() throws Exception {
+        new SafetensorsWriter().f32("a", new long[] {2}, 1f, 2f).write(shard(1));
+        new SafetensorsWriter().f32("b", new long[] {1}, 3f).write(shard(2));
+        writeIndex("\"a\": \"" + shardName(1) + "\", \"b\": \"" + shardName(2) + "\"");
+        Map<String, ByteChunks> files = new HashMap<>();
+        try (Stream<Path> folder = Files.list(dir)) {
+            for (Path file : folder.toList()) {
+                files.put(file.getFileName().toString(), ByteChunks.of(Files.readAllBytes(file)));
+            }
+        }
+
+        HfCheckpoint checkpoint = HfCheckpoint.read(files, Path.of("in-memory"));
+
+        assertThat(checkpoint.tensorNames()).containsExactly("a", "b");
+        assertThat(checkpoint.load(manager, "a").toFloatArray()).containsExactly(1f, 2f);
+        assertThat(checkpoint.load(manager, "b").toFloatArray()).containsExactly(3f);
+    }
+
+    @Test
+    void shouldRefuseNamingTheSourceWhenFilesInMemoryHoldNoCheckpoint() {
+        Map<String, ByteChunks> files = Map.of("config.json", ByteChunks.of(new byte[] {'{', '}'}));
+
+        assertThatThrownBy(() -> HfCheckpoint.read(files, Path.of("ft-model!model/")))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("model.safetensors")
+                .hasMessageContaining("ft-model!model");
     }
 
     @Test
