@@ -29,9 +29,9 @@ import java.util.Set;
  * @param useKvCache whether to reuse keys and values of earlier tokens ({@code use_cache});
  *     without, each step recomputes the whole sequence (for checks and benchmarks)
  * @param logprobs -1 to record no log-probabilities; k &ge; 0 to record, at each step, the chosen
- *     token's log-probability and the k most likely tokens' ({@link
- *     SequenceDecoder.TokenLogprobs}): the log-softmax of the model's raw logits, before
- *     temperature, top-k, top-p and any structured-output mask, as OpenAI reports them
+ *     token's log-probability and the k most likely tokens' ({@link TokenLogprobs}): the
+ *     log-softmax of the model's raw logits, before temperature, top-k, top-p and any
+ *     structured-output mask, as OpenAI reports them
  */
 public record GenerationConfig(
         int maxNewTokens,

@@ -1,13 +1,8 @@
 package dev.anneal.tuner.generate;
 
 import dev.anneal.tuner.tokenizer.TextTokenizer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.HashSet;
-import java.util.List;
-import java.util.OptionalLong;
-import java.util.Set;
 
 /**
  * One sequence being generated, and the per-token step that advances it: which tokens to feed the
@@ -26,14 +21,11 @@ import java.util.Set;
  */
 public final class SequenceDecoder {
 
-    private static final char REPLACEMENT = '\uFFFD';
-
     private final TextTokenizer tokenizer;
     private final GenerationConfig config;
     private final TokenConstraint constraint;
     private final TokenSampler sampler;
-    private final Set<Long> stopIds = new HashSet<>();
-    private final List<String> stopTexts = new ArrayList<>();
+    private final StopRules stops;
     private final int promptLength;
     private final int capacity;
     private final String promptText;
@@ -77,17 +69,7 @@ public final class SequenceDecoder {
         this.tokens = Arrays.copyOf(promptIds, capacity);
         this.length = promptIds.length;
         this.promptText = tokenizer.decode(promptIds);
-        stopIds.addAll(config.eosTokenIds());
-        for (String stop : config.stopSequences()) {
-            OptionalLong id = tokenizer.singleTokenId(stop);
-            boolean special =
-                    id.isPresent() && tokenizer.decode(new long[] {id.getAsLong()}).isEmpty();
-            if (special) {
-                stopIds.add(id.getAsLong());
-            } else {
-                stopTexts.add(stop);
-            }
-        }
+        this.stops = new StopRules(tokenizer, config);
     }
 
     /**
@@ -110,28 +92,6 @@ public final class SequenceDecoder {
             return finish != null;
         }
     }
-
-    /**
-     * One token's log-probability at a step.
-     *
-     * @param tokenId the token
-     * @param text the token's text as it reads after the previous token (so with the leading space
-     *     a SentencePiece token carries); special tokens by name; a byte of an incomplete UTF-8
-     *     character as U+FFFD
-     * @param logprob natural log of its probability, &le; 0
-     */
-    public record TokenLogprob(long tokenId, String text, double logprob) {}
-
-    /**
-     * The log-probabilities of one step: the log-softmax of the model's raw logits row, before
-     * temperature, top-k, top-p and any structured-output mask (what OpenAI reports), so not
-     * necessarily of the distribution the token was sampled from.
-     *
-     * @param chosen the token generated
-     * @param top the {@link GenerationConfig#logprobs()} most likely tokens, most likely first,
-     *     ties by lower id (so under greedy decoding the chosen token comes first)
-     */
-    public record TokenLogprobs(TokenLogprob chosen, List<TokenLogprob> top) {}
 
     /** The most tokens the sequence will hold, prompt included: the KV cache to allocate. */
     public int capacity() {
@@ -193,17 +153,8 @@ public final class SequenceDecoder {
             throw new IllegalStateException("The sequence is not waiting for a token");
         }
         // before the mask: OpenAI's logprobs are those of the raw logits
-        double logNorm = 0;
-        int[] topIds = null;
-        float[] topLogits = null;
-        if (config.logprobs() >= 0) {
-            logNorm = logSumExp(logits);
-            topIds = topIds(logits, config.logprobs());
-            topLogits = new float[topIds.length];
-            for (int i = 0; i < topIds.length; i++) {
-                topLogits[i] = logits[topIds[i]];
-            }
-        }
+        TokenLogprobs.Reading raw =
+                config.logprobs() >= 0 ? TokenLogprobs.Reading.of(logits, config.logprobs()) : null;
         if (constraint != null) {
             BitSet allowed = constraint.allowed();
             for (int i = allowed.nextClearBit(0);
@@ -217,17 +168,15 @@ public final class SequenceDecoder {
             constraint.accept(next);
         }
         TokenLogprobs logprobs =
-                topIds == null
-                        ? null
-                        : logprobs(next, logits[(int) next], logNorm, topIds, topLogits);
+                raw == null ? null : raw.choose(next, logits[(int) next], this::tokenText);
         tokens[length++] = next;
         String text = decodeGenerated();
         GenerationResult.FinishReason reason = null;
         String finalText = null;
-        if (stopIds.contains(next)) {
+        if (stops.isStopToken(next)) {
             reason = GenerationResult.FinishReason.EOS;
         } else {
-            int at = firstStop(text);
+            int at = stops.firstStop(text);
             if (at >= 0) {
                 reason = GenerationResult.FinishReason.STOP_SEQUENCE;
                 finalText = text.substring(0, at);
@@ -245,7 +194,7 @@ public final class SequenceDecoder {
                             shown,
                             reason);
         } else {
-            shown = text.substring(0, text.length() - undecidedSuffix(text));
+            shown = text.substring(0, text.length() - stops.undecidedSuffix(text));
         }
         String delta = "";
         if (shown.startsWith(emitted)) {
@@ -256,96 +205,16 @@ public final class SequenceDecoder {
     }
 
     /**
-     * The step's log-probabilities; called before the chosen token is appended.
-     *
-     * @param next the chosen token, allowed by any mask, so {@code chosenLogit} is its raw logit
-     * @param logNorm {@code log(sum(exp(logits)))} of the raw logits
-     * @param topIds the most likely ids of the raw logits, most likely first
-     * @param topLogits their raw logits
-     */
-    private TokenLogprobs logprobs(
-            long next, float chosenLogit, double logNorm, int[] topIds, float[] topLogits) {
-        long previous = tokens[length - 1];
-        String before = tokenizer.decode(new long[] {previous}, false);
-        List<TokenLogprob> top = new ArrayList<>(topIds.length);
-        TokenLogprob chosen = null;
-        for (int i = 0; i < topIds.length; i++) {
-            TokenLogprob alternative =
-                    new TokenLogprob(
-                            topIds[i],
-                            tokenText(previous, before, topIds[i]),
-                            topLogits[i] - logNorm);
-            top.add(alternative);
-            if (topIds[i] == next) {
-                chosen = alternative;
-            }
-        }
-        if (chosen == null) {
-            chosen =
-                    new TokenLogprob(
-                            next, tokenText(previous, before, next), chosenLogit - logNorm);
-        }
-        return new TokenLogprobs(chosen, List.copyOf(top));
-    }
-
-    /**
      * A token's text as it reads after the previous one: decoded alone, a SentencePiece decoder
      * would strip the leading space that starts a word.
      */
-    private String tokenText(long previous, String before, long id) {
+    private String tokenText(long id) {
+        long previous = tokens[length - 1];
+        String before = tokenizer.decode(new long[] {previous}, false);
         String pair = tokenizer.decode(new long[] {previous, id}, false);
         return pair.startsWith(before)
                 ? pair.substring(before.length())
                 : tokenizer.decode(new long[] {id}, false);
-    }
-
-    /**
-     * {@code log(sum(exp(x)))} over the row, shifted by its largest finite value so that no term
-     * overflows; summed in double.
-     *
-     * @param logits {@code [vocab]}
-     */
-    static double logSumExp(float[] logits) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float x : logits) {
-            if (x > max) {
-                max = x;
-            }
-        }
-        if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
-            return max;
-        }
-        double sum = 0;
-        for (float x : logits) {
-            sum += Math.exp((double) x - max);
-        }
-        return max + Math.log(sum);
-    }
-
-    /**
-     * The ids of the k largest logits, largest first, ties by lower id (as {@link
-     * TokenSampler#argMax} picks): one pass keeping a sorted window of k, for k up to a few dozen.
-     *
-     * @param logits {@code [vocab]}
-     * @param k how many, at most the vocabulary
-     */
-    static int[] topIds(float[] logits, int k) {
-        int count = Math.min(k, logits.length);
-        int[] ids = new int[count];
-        int filled = 0;
-        for (int i = 0; i < logits.length && count > 0; i++) {
-            float x = logits[i];
-            if (filled == count && !(x > logits[ids[count - 1]])) {
-                continue;
-            }
-            int at = filled == count ? count - 1 : filled++;
-            while (at > 0 && x > logits[ids[at - 1]]) {
-                ids[at] = ids[at - 1];
-                at--;
-            }
-            ids[at] = i;
-        }
-        return ids;
     }
 
     /**
@@ -369,38 +238,5 @@ public final class SequenceDecoder {
         return all.startsWith(promptText)
                 ? all.substring(promptText.length())
                 : tokenizer.decode(Arrays.copyOfRange(tokens, promptLength, length));
-    }
-
-    private int firstStop(String text) {
-        int first = -1;
-        for (String stop : stopTexts) {
-            int at = text.indexOf(stop);
-            if (at >= 0 && (first < 0 || at < first)) {
-                first = at;
-            }
-        }
-        return first;
-    }
-
-    /**
-     * How many characters at the end of the text are not decided yet: the longest end that is the
-     * start of a stop string, or replacement characters of a UTF-8 sequence still incomplete.
-     */
-    private int undecidedSuffix(String text) {
-        int held = 0;
-        for (String stop : stopTexts) {
-            for (int k = Math.min(stop.length() - 1, text.length()); k > held; k--) {
-                if (text.endsWith(stop.substring(0, k))) {
-                    held = k;
-                    break;
-                }
-            }
-        }
-        int replacement = 0;
-        while (replacement < text.length()
-                && text.charAt(text.length() - 1 - replacement) == REPLACEMENT) {
-            replacement++;
-        }
-        return Math.max(held, replacement);
     }
 }

@@ -64,7 +64,7 @@ class SequenceDecoderTest {
 
             SequenceDecoder.TokenStep token = decoder.advance(logits);
 
-            SequenceDecoder.TokenLogprobs logprobs = token.logprobs();
+            TokenLogprobs logprobs = token.logprobs();
             assertThat(token.tokenId()).isEqualTo(TokenSampler.argMax(raw));
             assertThat(logprobs.chosen().tokenId()).isEqualTo(token.tokenId());
             assertThat(logprobs.chosen().logprob())
@@ -73,7 +73,7 @@ class SequenceDecoderTest {
             assertThat(logprobs.top()).hasSize(5);
             assertThat(logprobs.top().get(0)).isEqualTo(logprobs.chosen());
             for (int i = 0; i < 5; i++) {
-                SequenceDecoder.TokenLogprob alternative = logprobs.top().get(i);
+                TokenLogprobs.Token alternative = logprobs.top().get(i);
                 assertThat(alternative.logprob())
                         .isLessThanOrEqualTo(0)
                         .isCloseTo(logSoftmax(raw, alternative.tokenId()), within(1e-6));
@@ -139,12 +139,12 @@ class SequenceDecoderTest {
     void shouldStayFiniteAndPickLowerIdOnTiesWhenLogitsAreLarge() {
         float[] logits = new float[] {1000, 3000, 3000, -1e30f, Float.NEGATIVE_INFINITY};
 
-        double logNorm = SequenceDecoder.logSumExp(logits);
+        double logNorm = TokenLogprobs.logSumExp(logits);
 
         assertThat(logNorm).isCloseTo(3000 + Math.log(2), within(1e-9));
-        assertThat(SequenceDecoder.topIds(logits, 3)).containsExactly(1, 2, 0);
-        assertThat(SequenceDecoder.topIds(logits, 10)).containsExactly(1, 2, 0, 3, 4);
-        assertThat(SequenceDecoder.topIds(logits, 0)).isEmpty();
-        assertThat(List.of(SequenceDecoder.topIds(new float[] {1, 1, 1}, 2)[0])).containsExactly(0);
+        assertThat(TokenLogprobs.topIds(logits, 3)).containsExactly(1, 2, 0);
+        assertThat(TokenLogprobs.topIds(logits, 10)).containsExactly(1, 2, 0, 3, 4);
+        assertThat(TokenLogprobs.topIds(logits, 0)).isEmpty();
+        assertThat(List.of(TokenLogprobs.topIds(new float[] {1, 1, 1}, 2)[0])).containsExactly(0);
     }
 }
