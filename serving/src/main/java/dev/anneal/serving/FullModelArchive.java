@@ -7,6 +7,7 @@ import dev.anneal.tuner.checkpoint.HfCheckpoint;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.model.LlamaConfig;
 import dev.anneal.tuner.model.LlamaForCausalLM;
+import dev.anneal.tuner.model.ProjectionFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,13 +62,15 @@ record FullModelArchive(String source, Map<String, ByteChunks> files) {
      * float32 as from a folder.
      *
      * @param manager the manager that will own the weights
+     * @param projections the factory of the q,k,v,o,gate,up,down projections
      * @return the model
      * @throws IOException if the configuration or a tensor is bad
      */
-    LlamaForCausalLM loadModel(NDManager manager) throws IOException {
+    LlamaForCausalLM loadModel(NDManager manager, ProjectionFactory projections)
+            throws IOException {
         LlamaConfig config = LlamaConfig.parse(files.get("config.json").utf8());
         Path name = Path.of(source + "!" + ROOT);
-        return HfModelLoader.load(config, HfCheckpoint.read(files, name), manager);
+        return HfModelLoader.load(config, HfCheckpoint.read(files, name), manager, projections);
     }
 
     /** {@code tokenizer.json} as a stream. */

@@ -1,16 +1,14 @@
 package dev.anneal.serving;
 
 import ai.djl.ndarray.NDManager;
-import dev.anneal.serving.scheduler.Completion;
-import dev.anneal.serving.scheduler.TokenListener;
 import dev.anneal.tuner.generate.GenerationConfig;
-import dev.anneal.tuner.generate.SequenceDecoder;
-import dev.anneal.tuner.model.LlamaForCausalLM;
+import dev.anneal.tuner.serve.MultiAdapterModel;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -19,11 +17,13 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The full fine-tunes kept in memory: each a model of its own, with its own scheduler and engine
  * thread, loaded from its archive in memory and keyed by tenant and blob, so that a deleted or
- * replaced model is never answered from memory.
+ * replaced model is never answered from memory. LoRA fine-tunes trained on a full fine-tune run as
+ * adapters on its resident weights, as others do on a base model.
  *
  * <p>Bound: at most {@code ANNEAL_SERVE_MAX_FULL_MODELS}; loading one more evicts the least
  * recently used that is idle (no sequence running or waiting), closing its scheduler and freeing
@@ -52,16 +52,28 @@ final class FullModelCache implements AutoCloseable {
     private final ModelStore store;
     private final ServingConfig config;
     private final NDManager parent;
+    private final Consumer<MultiAdapterModel> onEvict;
     private final LinkedHashMap<String, ResidentModel> models =
             new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, TextTokenizer> tokenizers = new HashMap<>();
     private long loads;
     private long evictions;
 
-    FullModelCache(ModelStore store, ServingConfig config, NDManager parent) {
+    /**
+     * Creates an empty cache.
+     *
+     * @param onEvict told of each evicted model's weights before they are freed, so that the
+     *     adapters registered on them are forgotten
+     */
+    FullModelCache(
+            ModelStore store,
+            ServingConfig config,
+            NDManager parent,
+            Consumer<MultiAdapterModel> onEvict) {
         this.store = store;
         this.config = config;
         this.parent = parent;
+        this.onEvict = onEvict;
     }
 
     /** The identity of a full fine-tune in memory: tenant and blob. */
@@ -103,14 +115,12 @@ final class FullModelCache implements AutoCloseable {
     }
 
     /**
-     * Queues a sequence on the full fine-tune, loading it again if it was evicted since the request
-     * opened it; under the lock, so that it cannot be evicted before the sequence counts.
+     * Runs an action on the full fine-tune (typically: queue a sequence on it, plain or with
+     * adapters), loading it again if it was evicted since the request opened it; under the lock, so
+     * that it cannot be evicted before the sequence counts.
      */
-    synchronized Completion submit(
-            ModelRef.Full full, SequenceDecoder decoder, TokenListener listener)
-            throws IOException {
-        ResidentModel model = get(full);
-        return model.scheduler().submit(decoder, model.plain(), null, listener);
+    synchronized <T> T onResident(ModelRef.Full full, ResidentAction<T> action) throws IOException {
+        return action.apply(get(full));
     }
 
     /** Whether there is room for one more, evicting the least recently used idle one if not. */
@@ -123,6 +133,7 @@ final class FullModelCache implements AutoCloseable {
             if (candidate.idle()) {
                 it.remove();
                 evictions++;
+                onEvict.accept(candidate.adapters());
                 candidate.close();
                 return true;
             }
@@ -152,12 +163,20 @@ final class FullModelCache implements AutoCloseable {
         // the archive's generation_config.json is a copy of its base's (MergedWeights)
         GenerationConfig defaults =
                 GenerationConfig.defaultsFrom(store.baseModelFolder(full.baseModelId())).build();
-        NDManager weights = parent.newSubManager();
+        MultiAdapterModel model =
+                MultiAdapterModel.load(
+                        Path.of(full.modelId()),
+                        parent,
+                        (manager, projections) -> archive.loadModel(manager, projections));
         try {
-            LlamaForCausalLM model = archive.loadModel(weights);
-            return ResidentModel.full(identity, weights, model, tokenizer, defaults, config);
-        } catch (IOException | RuntimeException e) {
-            weights.close();
+            return ResidentModel.full(
+                    identity,
+                    model,
+                    tokenizer,
+                    defaults,
+                    config.forModel(identity, model.baseModel().config()));
+        } catch (RuntimeException e) {
+            model.close();
             throw e;
         }
     }
@@ -201,7 +220,12 @@ final class FullModelCache implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        models.values().forEach(ResidentModel::close);
+        models.values()
+                .forEach(
+                        model -> {
+                            onEvict.accept(model.adapters());
+                            model.close();
+                        });
         models.clear();
         tokenizers.values().forEach(TextTokenizer::close);
         tokenizers.clear();

@@ -1,5 +1,7 @@
 package dev.anneal.serving;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,25 +27,51 @@ public sealed interface ModelRef {
     }
 
     /**
-     * A LoRA fine-tune, served as an adapter on its base model.
+     * A LoRA fine-tune, served as an adapter on the model it was trained on: a base model, a full
+     * fine-tune's weights, or another LoRA fine-tune, whose adapters are then stacked under its own
+     * (the worker trained it on that model's weights with those adapters folded in).
      *
      * @param modelId its id
      * @param tenantId the tenant it belongs to
-     * @param baseModelId the base model it was trained on
+     * @param baseModelId the id of the model it was trained on (its adapter names it)
      * @param blob its archive's identity in the tenant's store
+     * @param parent the model it was trained on
      */
-    record Lora(String modelId, String tenantId, String baseModelId, String blob)
+    record Lora(String modelId, String tenantId, String baseModelId, String blob, ModelRef parent)
             implements ModelRef {
         public Lora {
             Objects.requireNonNull(modelId, "modelId");
             Objects.requireNonNull(tenantId, "tenantId");
             Objects.requireNonNull(baseModelId, "baseModelId");
             Objects.requireNonNull(blob, "blob");
+            Objects.requireNonNull(parent, "parent");
+            if (!(parent instanceof Base || parent instanceof Full || parent instanceof Lora)) {
+                throw new IllegalArgumentException(
+                        modelId + " was trained on " + parent.modelId() + ", which is not served");
+            }
+        }
+
+        /** A LoRA fine-tune of a base model. */
+        public Lora(String modelId, String tenantId, String baseModelId, String blob) {
+            this(modelId, tenantId, baseModelId, blob, new Base(baseModelId));
         }
 
         /** The adapter's identity in caches: tenant and blob. */
         public String identity() {
             return tenantId + "/" + blob;
+        }
+
+        /** The weights its adapters run on: a {@link Base} or a {@link Full}. */
+        public ModelRef root() {
+            return parent instanceof Lora lora ? lora.root() : parent;
+        }
+
+        /** The LoRA fine-tunes whose adapters it applies, bottom first, itself last. */
+        public List<Lora> stack() {
+            List<Lora> stack =
+                    parent instanceof Lora lora ? new ArrayList<>(lora.stack()) : new ArrayList<>();
+            stack.add(this);
+            return List.copyOf(stack);
         }
     }
 
@@ -66,8 +94,8 @@ public sealed interface ModelRef {
     }
 
     /**
-     * A model the platform knows but cannot serve, such as a LoRA trained on top of another
-     * fine-tune.
+     * A model the platform knows but cannot serve, such as one whose lineage has a model that no
+     * longer exists.
      *
      * @param modelId its id
      * @param reason why, for the client

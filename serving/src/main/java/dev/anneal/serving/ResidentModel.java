@@ -16,8 +16,9 @@ import java.util.Set;
 
 /**
  * A model loaded for serving, with its own scheduler whose engine thread runs all its sequences: a
- * base model (its weights once, shared by every adapter on it) or a full fine-tune (its own
- * weights, no adapters). Holds its tokenizer and generation defaults.
+ * base model or a full fine-tune, its weights once, shared by every adapter on it. Holds its
+ * generation defaults and its tokenizer, which its cache owns (shared, and left open when the model
+ * closes).
  */
 final class ResidentModel implements AutoCloseable {
 
@@ -28,7 +29,6 @@ final class ResidentModel implements AutoCloseable {
     private final LlamaConfig config;
     private final AutoCloseable weights;
     private final TextTokenizer tokenizer;
-    private final boolean ownsTokenizer;
     private final GenerationConfig defaults;
     private final Scheduler scheduler;
     private Vocabulary vocabulary;
@@ -41,7 +41,6 @@ final class ResidentModel implements AutoCloseable {
             LlamaConfig config,
             AutoCloseable weights,
             TextTokenizer tokenizer,
-            boolean ownsTokenizer,
             GenerationConfig defaults,
             ServingConfig serving) {
         this.modelId = modelId;
@@ -51,7 +50,6 @@ final class ResidentModel implements AutoCloseable {
         this.config = config;
         this.weights = weights;
         this.tokenizer = tokenizer;
-        this.ownsTokenizer = ownsTokenizer;
         this.defaults = defaults;
         this.scheduler =
                 new Scheduler(
@@ -61,18 +59,20 @@ final class ResidentModel implements AutoCloseable {
                         serving.threads());
     }
 
-    /** Loads a base model folder and starts its engine thread. */
+    /**
+     * Loads a base model folder and starts its engine thread.
+     *
+     * @param tokenizer the folder's tokenizer, shared: left open when the model closes, so that a
+     *     request that encoded its prompt with it can still decode after an eviction
+     */
     static ResidentModel load(
-            String baseModelId, Path folder, ServingConfig config, NDManager parent)
+            String baseModelId,
+            Path folder,
+            TextTokenizer tokenizer,
+            ServingConfig config,
+            NDManager parent)
             throws IOException {
-        TextTokenizer tokenizer = TextTokenizer.load(folder);
-        MultiAdapterModel model;
-        try {
-            model = MultiAdapterModel.load(folder, parent);
-        } catch (IOException | RuntimeException e) {
-            tokenizer.close();
-            throw e;
-        }
+        MultiAdapterModel model = MultiAdapterModel.load(folder, parent);
         GenerationConfig defaults = GenerationConfig.defaultsFrom(folder).build();
         return new ResidentModel(
                 baseModelId,
@@ -82,7 +82,6 @@ final class ResidentModel implements AutoCloseable {
                 model.baseModel().config(),
                 model,
                 tokenizer,
-                true,
                 defaults,
                 config);
     }
@@ -90,27 +89,25 @@ final class ResidentModel implements AutoCloseable {
     /**
      * Makes a full fine-tune resident and starts its engine thread.
      *
-     * @param weights its model, loaded; the manager that owns its arrays
-     * @param model its model
+     * @param identity its tenant and blob
+     * @param model its weights, loaded, ready to take adapters; closed with it
      * @param tokenizer its tokenizer, shared: left open when it closes
      * @param defaults its generation defaults
      */
     static ResidentModel full(
             String identity,
-            NDManager weights,
-            CausalLm model,
+            MultiAdapterModel model,
             TextTokenizer tokenizer,
             GenerationConfig defaults,
             ServingConfig config) {
         return new ResidentModel(
                 identity,
                 null,
-                null,
                 model,
-                model.config(),
-                weights,
+                model.base(),
+                model.baseModel().config(),
+                model,
                 tokenizer,
-                false,
                 defaults,
                 config);
     }
@@ -125,7 +122,7 @@ final class ResidentModel implements AutoCloseable {
         return folder;
     }
 
-    /** The base model with its adapters, {@code null} for a full fine-tune. */
+    /** The weights (a base model's or a full fine-tune's) with the adapters registered on them. */
     MultiAdapterModel adapters() {
         return adapters;
     }
@@ -177,9 +174,6 @@ final class ResidentModel implements AutoCloseable {
             weights.close();
         } catch (Exception e) {
             throw new IllegalStateException("Closing the weights of " + modelId, e);
-        }
-        if (ownsTokenizer) {
-            tokenizer.close();
         }
     }
 }

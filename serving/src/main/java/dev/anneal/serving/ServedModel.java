@@ -15,11 +15,13 @@ import dev.anneal.tuner.generate.GenerationResult;
 import dev.anneal.tuner.generate.Generator;
 import dev.anneal.tuner.generate.SequenceDecoder;
 import dev.anneal.tuner.serve.AdapterView;
+import dev.anneal.tuner.serve.MultiAdapterModel;
 import dev.anneal.tuner.tokenizer.ChatMessage;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -38,6 +40,7 @@ public final class ServedModel {
     private final ResidentModel resident;
     private final AdapterCache adapters;
     private final ModelStore store;
+    private final BaseModelCache baseModels;
     private final FullModelCache fullModels;
 
     ServedModel(
@@ -45,11 +48,13 @@ public final class ServedModel {
             ResidentModel resident,
             AdapterCache adapters,
             ModelStore store,
+            BaseModelCache baseModels,
             FullModelCache fullModels) {
         this.ref = ref;
         this.resident = resident;
         this.adapters = adapters;
         this.store = store;
+        this.baseModels = baseModels;
         this.fullModels = fullModels;
     }
 
@@ -176,7 +181,7 @@ public final class ServedModel {
             listener.onError(error);
         }
 
-        private static TokenLogprobs logprobs(SequenceDecoder.TokenLogprobs step) {
+        private static TokenLogprobs logprobs(dev.anneal.tuner.generate.TokenLogprobs step) {
             if (step == null) {
                 return null;
             }
@@ -184,7 +189,8 @@ public final class ServedModel {
             return new TokenLogprobs(token(step.chosen()), top);
         }
 
-        private static TokenLogprobs.Token token(SequenceDecoder.TokenLogprob token) {
+        private static TokenLogprobs.Token token(
+                dev.anneal.tuner.generate.TokenLogprobs.Token token) {
             return new TokenLogprobs.Token(token.text(), token.logprob());
         }
     }
@@ -221,27 +227,57 @@ public final class ServedModel {
                                         Math.min(
                                                 config.maxNewTokens(),
                                                 contextLength() - promptIds.length)));
-        if (ref instanceof ModelRef.Full full) {
-            return fullModels.submit(full, decoder, listener);
+        ModelRef weights = ref instanceof ModelRef.Lora lora ? lora.root() : ref;
+        if (weights instanceof ModelRef.Full full) {
+            // loaded again if evicted since open, and not evicted before the sequence counts
+            return fullModels.onResident(full, model -> submitTo(model, decoder, listener));
         }
+        // likewise for a base model, evicted to make room for another
+        return baseModels.onResident(
+                weights.modelId(), model -> submitTo(model, decoder, listener));
+    }
+
+    /** Queues a sequence on resident weights, with the request's adapters if it has any. */
+    private Completion submitTo(
+            ResidentModel model, SequenceDecoder decoder, TokenListener listener)
+            throws IOException {
         if (!(ref instanceof ModelRef.Lora lora)) {
-            return resident.scheduler().submit(decoder, resident.plain(), null, listener);
+            return model.scheduler().submit(decoder, model.plain(), null, listener);
         }
-        AdapterView view =
-                adapters.view(
-                        lora.identity(),
-                        resident.adapters(),
-                        (model, adapterId) -> {
-                            try (InputStream archive = store.openArchive(lora)) {
-                                model.register(
-                                        adapterId,
-                                        Path.of(lora.modelId()),
-                                        lora.baseModelId(),
-                                        manager ->
-                                                AdapterArchive.read(
-                                                        archive, lora.modelId(), manager));
-                            }
-                        });
-        return resident.scheduler().submit(decoder, view, view, listener);
+        AdapterView view = view(lora, model.adapters());
+        return model.scheduler().submit(decoder, view, view, listener);
+    }
+
+    /**
+     * The view of a LoRA fine-tune's adapter on its weights, under the adapters of the LoRA
+     * fine-tunes it was trained on, if any, each taken from the cache (loaded on a miss).
+     */
+    private AdapterView view(ModelRef.Lora lora, MultiAdapterModel model) throws IOException {
+        List<AdapterView> layers = new ArrayList<>();
+        try {
+            for (ModelRef.Lora layer : lora.stack()) {
+                layers.add(adapters.view(layer.identity(), model, loader(layer)));
+            }
+            if (layers.size() == 1) {
+                return layers.remove(0);
+            }
+            return AdapterView.stack(layers);
+        } finally {
+            // a stack takes leases of its own
+            layers.forEach(AdapterView::close);
+        }
+    }
+
+    /** Reads a LoRA fine-tune's adapter from its archive, in memory, for a cache miss. */
+    private AdapterCache.Loader loader(ModelRef.Lora lora) {
+        return (model, adapterId) -> {
+            try (InputStream archive = store.openArchive(lora)) {
+                model.register(
+                        adapterId,
+                        Path.of(lora.modelId()),
+                        lora.baseModelId(),
+                        manager -> AdapterArchive.read(archive, lora.modelId(), manager));
+            }
+        };
     }
 }

@@ -2,11 +2,12 @@ package dev.anneal.serving;
 
 import ai.djl.ndarray.NDManager;
 import dev.anneal.serving.adapter.AdapterCache;
+import dev.anneal.serving.scheduler.Scheduler;
 import dev.anneal.serving.scheduler.SchedulerStats;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Serving's entry point: resolves the model a request names through the {@link ModelStore}, keeps
@@ -15,8 +16,13 @@ import java.util.Map;
  * loaded from its archive in memory, in a {@link FullModelCache} (least recently used idle one
  * evicted beyond {@code ANNEAL_SERVE_MAX_FULL_MODELS}).
  *
- * <p>Threading: {@link #open} may be called from any request thread; a model loads once, the
- * callers asking for it meanwhile wait. Resident base models stay until {@link #close}.
+ * <p>Each base model's KV-cache budget is sized when it loads ({@link ServingConfig#forModel}). The
+ * pace of every scheduler goes to the {@link ServingObserver}, under the base model's id (a full
+ * fine-tune's under its base's); {@link #loadByBaseModel} sums what they hold the same way.
+ *
+ * <p>Threading: {@link #open} and {@link #preload} may be called from any thread; a model loads
+ * once, the callers asking for it meanwhile wait. Base models stay resident within {@code
+ * ANNEAL_SERVE_MODEL_MEMORY} ({@link BaseModelCache}).
  */
 public final class ServingEngine implements AutoCloseable {
 
@@ -25,19 +31,43 @@ public final class ServingEngine implements AutoCloseable {
     private final AdapterCache adapters;
     private final NDManager manager = NDManager.newBaseManager();
     private final FullModelCache fullModels;
-    private final Map<String, ResidentModel> resident = new LinkedHashMap<>();
+    private final BaseModelCache baseModels;
+    private final ServingObserver observer;
+
+    /** The base model of each full fine-tune opened, by its identity in the cache. */
+    private final Map<String, String> fullModelBases = new ConcurrentHashMap<>();
 
     /**
-     * Creates the engine; nothing loads until a request asks.
+     * Creates the engine, observed by nothing; nothing loads until a request asks.
      *
      * @param store where models come from
      * @param config the limits
      */
     public ServingEngine(ModelStore store, ServingConfig config) {
+        this(store, config, ServingObserver.NONE);
+    }
+
+    /**
+     * Creates the engine; nothing loads until a request asks, or {@link #preload}.
+     *
+     * @param store where models come from
+     * @param config the limits
+     * @param observer hears the pace of every scheduler
+     */
+    public ServingEngine(ModelStore store, ServingConfig config, ServingObserver observer) {
         this.store = store;
         this.config = config;
+        this.observer = observer;
         this.adapters = new AdapterCache(config.maxAdapters());
-        this.fullModels = new FullModelCache(store, config, manager);
+        this.fullModels = new FullModelCache(store, config, manager, adapters::forget);
+        this.baseModels =
+                new BaseModelCache(
+                        store,
+                        config,
+                        manager,
+                        adapters,
+                        observer,
+                        config.modelMemory().resolve(AvailableMemory::now));
     }
 
     /**
@@ -56,31 +86,32 @@ public final class ServingEngine implements AutoCloseable {
         ModelRef ref =
                 store.resolve(tenantId, modelId)
                         .orElseThrow(() -> new ModelNotFoundException(modelId));
-        if (ref instanceof ModelRef.Base base) {
-            return new ServedModel(ref, resident(base.modelId()), adapters, store, fullModels);
+        // a LoRA fine-tune runs on the weights at the root of its lineage
+        ModelRef weights = ref instanceof ModelRef.Lora lora ? lora.root() : ref;
+        if (weights instanceof ModelRef.Base base) {
+            return new ServedModel(
+                    ref, baseModels.get(base.modelId()), adapters, store, baseModels, fullModels);
         }
-        if (ref instanceof ModelRef.Lora lora) {
-            return new ServedModel(ref, resident(lora.baseModelId()), adapters, store, fullModels);
-        }
-        if (ref instanceof ModelRef.Full full) {
-            return new ServedModel(ref, fullModels.get(full), adapters, store, fullModels);
+        if (weights instanceof ModelRef.Full full) {
+            ResidentModel model = fullModels.get(full);
+            fullModelBases.put(FullModelCache.identity(full), full.baseModelId());
+            // again on each open: the cache may have loaded it anew since
+            model.scheduler().observe(observer.scheduler(full.baseModelId()));
+            return new ServedModel(ref, model, adapters, store, baseModels, fullModels);
         }
         ModelRef.Unservable unservable = (ModelRef.Unservable) ref;
         throw new UnsupportedModelException(unservable.reason());
     }
 
-    /** The resident base model, loading it on first use (again if its folder changed). */
-    private ResidentModel resident(String baseModelId) throws IOException {
-        Path folder = store.baseModelFolder(baseModelId).toAbsolutePath().normalize();
-        synchronized (resident) {
-            ResidentModel model = resident.get(baseModelId);
-            if (model != null && model.folder().equals(folder)) {
-                return model;
-            }
-            ResidentModel loaded = ResidentModel.load(baseModelId, folder, config, manager);
-            resident.put(baseModelId, loaded);
-            return loaded;
-        }
+    /**
+     * Loads a base model now, if it is not resident, so that its first request does not wait for
+     * it, and keeps it resident ({@code ANNEAL_SERVE_MODELS}): it is never evicted to make room.
+     *
+     * @param baseModelId the base model's id
+     * @throws IOException if it cannot be loaded
+     */
+    public void preload(String baseModelId) throws IOException {
+        baseModels.preload(baseModelId);
     }
 
     /** The adapter cache's counters. */
@@ -108,26 +139,40 @@ public final class ServingEngine implements AutoCloseable {
      */
     public Map<String, SchedulerStats> schedulerStats() {
         Map<String, SchedulerStats> stats = new LinkedHashMap<>();
-        synchronized (resident) {
-            resident.forEach((id, model) -> stats.put(id, model.scheduler().stats()));
-        }
+        baseModels.resident().forEach((id, model) -> stats.put(id, model.scheduler().stats()));
         fullModels.resident().forEach((id, model) -> stats.put(id, model.scheduler().stats()));
         return stats;
+    }
+
+    /**
+     * Per base model with a scheduler in memory, what its schedulers hold: its own, and those of
+     * its full fine-tunes in memory; a snapshot.
+     */
+    public Map<String, BaseModelLoad> loadByBaseModel() {
+        Map<String, BaseModelLoad> load = new LinkedHashMap<>();
+        baseModels.resident().forEach((id, model) -> add(load, id, model.scheduler()));
+        fullModels
+                .resident()
+                .forEach(
+                        (identity, model) -> {
+                            String base = fullModelBases.get(identity);
+                            if (base != null) {
+                                add(load, base, model.scheduler());
+                            }
+                        });
+        return load;
+    }
+
+    private static void add(Map<String, BaseModelLoad> load, String base, Scheduler scheduler) {
+        load.merge(
+                base, BaseModelLoad.of(scheduler.stats(), scheduler.limits()), BaseModelLoad::plus);
     }
 
     /** Stops every engine thread and frees every model. */
     @Override
     public void close() {
         fullModels.close();
-        synchronized (resident) {
-            resident.values()
-                    .forEach(
-                            model -> {
-                                adapters.forget(model.adapters());
-                                model.close();
-                            });
-            resident.clear();
-        }
+        baseModels.close();
         manager.close();
     }
 }

@@ -37,6 +37,15 @@ final class TestModels {
 
     /** Saves a rank-4 adapter with random non-zero A and B (so that it changes the output). */
     static Path saveRandomAdapter(long seed, Path dir) throws Exception {
+        return saveRandomAdapter(seed, dir, BASE);
+    }
+
+    /**
+     * Saves a random adapter naming the model it was trained on, as the worker does.
+     *
+     * @param trainedOn its {@code base_model_name_or_path}
+     */
+    static Path saveRandomAdapter(long seed, Path dir, String trainedOn) throws Exception {
         LoraConfig config =
                 LoraConfig.rank(4).withAlpha(8).withTargetModules("q_proj", "v_proj", "down_proj");
         try (NDManager scratch = NDManager.newBaseManager()) {
@@ -51,7 +60,7 @@ final class TestModels {
                         scratch.create(gaussian(random, a.size()), a),
                         scratch.create(gaussian(random, b.size()), b));
             }
-            PeftAdapter.save(dir, projections, BASE);
+            PeftAdapter.save(dir, projections, trainedOn);
         }
         return dir;
     }

@@ -6,11 +6,13 @@ import dev.anneal.api.error.ErrorResponse;
 import dev.anneal.api.error.ErrorType;
 import dev.anneal.serving.ConstraintFactory;
 import dev.anneal.serving.ModelNotFoundException;
+import dev.anneal.serving.ModelRef;
 import dev.anneal.serving.ServedModel;
 import dev.anneal.serving.ServingEngine;
 import dev.anneal.serving.ServingException;
 import dev.anneal.serving.ServingOverloadedException;
 import dev.anneal.serving.completion.CompletionListener;
+import dev.anneal.serving.completion.CompletionTrace;
 import dev.anneal.serving.completion.EncodedPrompt;
 import dev.anneal.serving.completion.Prompt;
 import dev.anneal.serving.completion.Sampling;
@@ -49,6 +51,10 @@ import org.jboss.logging.Logger;
  * <p>Streams: each sequence's listener puts its events on one queue, which the response's writer
  * drains; a client that goes away makes the next write fail, and every sequence of the request is
  * then cancelled, freeing its place within one scheduler step.
+ *
+ * <p>Every request whose sequences were submitted logs one line at INFO when it ends, finished,
+ * failed or cancelled ({@link CompletionTrace}: model, tokens, finish reasons, times; never the
+ * text), on the request's thread, so that the logging context names its request and tenant.
  */
 @ApplicationScoped
 public class CompletionRunner {
@@ -100,6 +106,7 @@ public class CompletionRunner {
             Prompt prompt,
             String promptParam,
             ConstraintFactory constraints) {
+        long started = System.nanoTime();
         ServedModel model;
         try {
             model = engine.open(tenant.require(), params.model());
@@ -128,6 +135,14 @@ public class CompletionRunner {
         long seed = params.seed() != null ? params.seed() : ThreadLocalRandom.current().nextLong();
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         List<Completion> running = new ArrayList<>();
+        CompletionTrace trace =
+                new CompletionTrace(
+                        started,
+                        params.model(),
+                        baseModelId(model.ref()),
+                        encoded.length(),
+                        params.n(),
+                        params.stream());
         try {
             Sampling sampling =
                     new Sampling(
@@ -143,7 +158,7 @@ public class CompletionRunner {
                                 encoded,
                                 sampling.withSeed(seed + i),
                                 constraints,
-                                new Listener(i, events)));
+                                new Listener(i, events, trace)));
             }
         } catch (MaxTokensTooSmallException e) {
             running.forEach(Completion::cancel);
@@ -176,18 +191,35 @@ public class CompletionRunner {
                                     encoded.length(),
                                     promptChars,
                                     events,
-                                    running),
+                                    running,
+                                    trace),
                             MediaType.SERVER_SENT_EVENTS)
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache")
                     .header("X-Accel-Buffering", "no")
                     .build();
         }
         List<List<TokenLogprobs>> logprobs = params.wantsLogprobs() ? new ArrayList<>() : null;
-        SequenceResult[] results = await(params.n(), events, running, logprobs);
+        SequenceResult[] results;
+        try {
+            results = await(params.n(), events, running, logprobs);
+        } catch (RuntimeException e) {
+            LOG.info(trace.line(CompletionTrace.Outcome.FAILED));
+            throw e;
+        }
+        LOG.info(trace.line(CompletionTrace.Outcome.FINISHED));
         return Response.ok(
                         shape.completion(header, results, logprobs, encoded.length(), promptChars),
                         MediaType.APPLICATION_JSON)
                 .build();
+    }
+
+    /**
+     * The base model a request runs on: the model itself, or the base its fine-tune (or the full
+     * fine-tune under its LoRA adapters) came from.
+     */
+    private static String baseModelId(ModelRef ref) {
+        ModelRef weights = ref instanceof ModelRef.Lora lora ? lora.root() : ref;
+        return weights instanceof ModelRef.Full full ? full.baseModelId() : weights.modelId();
     }
 
     /** What every chunk and completion object starts with. */
@@ -215,15 +247,18 @@ public class CompletionRunner {
 
         private final int choice;
         private final BlockingQueue<Event> events;
+        private final CompletionTrace trace;
         private List<TokenLogprobs> pending = new ArrayList<>();
 
-        private Listener(int choice, BlockingQueue<Event> events) {
+        private Listener(int choice, BlockingQueue<Event> events, CompletionTrace trace) {
             this.choice = choice;
             this.events = events;
+            this.trace = trace;
         }
 
         @Override
         public void onToken(String textDelta, TokenLogprobs logprobs) {
+            trace.onToken();
             if (logprobs != null) {
                 pending.add(logprobs);
             }
@@ -234,6 +269,7 @@ public class CompletionRunner {
 
         @Override
         public void onFinish(SequenceResult result) {
+            trace.onFinish(choice, result.finishReason());
             events.add(new Event(choice, null, result, null, takePending()));
         }
 
@@ -300,8 +336,11 @@ public class CompletionRunner {
             int promptTokens,
             int promptChars,
             BlockingQueue<Event> events,
-            List<Completion> running) {
+            List<Completion> running,
+            CompletionTrace trace) {
         return out -> {
+            // stays so if the client goes away: the next write fails
+            CompletionTrace.Outcome outcome = CompletionTrace.Outcome.CANCELLED;
             int[] textOffsets = new int[params.n()];
             Arrays.fill(textOffsets, promptChars);
             try {
@@ -320,6 +359,7 @@ public class CompletionRunner {
                         continue;
                     }
                     if (event.error() != null) {
+                        outcome = CompletionTrace.Outcome.FAILED;
                         String incident = UUID.randomUUID().toString();
                         LOG.errorf(event.error(), "Completion failed, incident %s", incident);
                         send(
@@ -354,10 +394,12 @@ public class CompletionRunner {
                     send(out, shape.usageChunk(header, promptTokens, completionTokens));
                 }
                 write(out, "data: [DONE]\n\n");
+                outcome = CompletionTrace.Outcome.FINISHED;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
                 running.forEach(Completion::cancel);
+                LOG.info(trace.line(outcome));
             }
         };
     }

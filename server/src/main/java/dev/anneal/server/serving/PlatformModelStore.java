@@ -32,6 +32,9 @@ public class PlatformModelStore implements ModelStore {
     private final TenantKeyRing keyRing;
     private final CurrentTenant currentTenant;
 
+    /** Fine-tunes of fine-tunes followed this deep at most: lineages are short, and never loops. */
+    private static final int MAX_LINEAGE = 32;
+
     @Inject
     PlatformModelStore(
             BaseModelRegistry baseModels,
@@ -52,6 +55,14 @@ public class PlatformModelStore implements ModelStore {
             // the repository scopes queries to the request's tenant: never answer for another
             throw new IllegalStateException("Resolving a model for a tenant other than the caller");
         }
+        return resolve(tenantId, modelId, 0);
+    }
+
+    /**
+     * A model and its lineage: a fine-tune of a fine-tune runs on what its parent resolves to (see
+     * {@link ModelRef.Lora}); a full fine-tune keeps its lineage's base model for its defaults.
+     */
+    private Optional<ModelRef> resolve(String tenantId, String modelId, int depth) {
         if (baseModels.find(modelId).isPresent()) {
             return Optional.of(new ModelRef.Base(modelId));
         }
@@ -60,21 +71,35 @@ public class PlatformModelStore implements ModelStore {
             return Optional.empty();
         }
         FineTunedModel model = found.get();
-        if (baseModels.find(model.baseModel()).isEmpty()) {
+        ModelRef parent =
+                depth >= MAX_LINEAGE
+                        ? null
+                        : resolve(tenantId, model.baseModel(), depth + 1).orElse(null);
+        if (parent == null || parent instanceof ModelRef.Unservable) {
             return Optional.of(
                     new ModelRef.Unservable(
                             modelId,
                             "'"
                                     + modelId
-                                    + "' was fine-tuned from another fine-tuned model ('"
+                                    + "' was fine-tuned from '"
                                     + model.baseModel()
-                                    + "'); serving runs fine-tunes of base models only for now."));
+                                    + "', which is no longer available to serve it on."));
+        }
+        if (model.kind() == TrainingType.LORA) {
+            return Optional.of(
+                    new ModelRef.Lora(
+                            modelId, tenantId, model.baseModel(), model.blobName(), parent));
         }
         return Optional.of(
-                model.kind() == TrainingType.LORA
-                        ? new ModelRef.Lora(modelId, tenantId, model.baseModel(), model.blobName())
-                        : new ModelRef.Full(
-                                modelId, tenantId, model.baseModel(), model.blobName()));
+                new ModelRef.Full(modelId, tenantId, rootBase(parent), model.blobName()));
+    }
+
+    /** The base model at the root of a lineage. */
+    private static String rootBase(ModelRef model) {
+        if (model instanceof ModelRef.Lora lora) {
+            return rootBase(lora.root());
+        }
+        return model instanceof ModelRef.Full full ? full.baseModelId() : model.modelId();
     }
 
     @Override

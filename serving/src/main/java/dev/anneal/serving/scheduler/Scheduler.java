@@ -31,8 +31,12 @@ import java.util.logging.Logger;
  * needs more than the whole budget is refused at once; beyond {@link SchedulerLimits#maxWaiting()}
  * waiting sequences, submissions are refused as overloaded.
  *
- * <p>Threading: {@link #submit} and {@link Completion#cancel} may be called from any thread; every
- * forward pass, every sampling step and every listener call runs on the engine thread.
+ * <p>Each sampled token is timed on the engine thread for the {@link SchedulerObserver} given to
+ * {@link #observe}: the first since the sequence's submission, each later one since the previous.
+ *
+ * <p>Threading: {@link #submit}, {@link #observe} and {@link Completion#cancel} may be called from
+ * any thread; every forward pass, every sampling step, every listener and observer call runs on the
+ * engine thread.
  */
 public final class Scheduler implements AutoCloseable {
 
@@ -47,6 +51,7 @@ public final class Scheduler implements AutoCloseable {
     private final Deque<Sequence> waiting = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
     private final Thread engine;
+    private volatile SchedulerObserver observer = SchedulerObserver.NONE;
     private int kvInUse;
     private boolean closed;
 
@@ -112,6 +117,19 @@ public final class Scheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Sends the pace of the sequences to {@code observer} from the next token on, in place of the
+     * previous observer (none at first).
+     */
+    public void observe(SchedulerObserver observer) {
+        this.observer = observer == null ? SchedulerObserver.NONE : observer;
+    }
+
+    /** The KV-cache budget, queue bound and prefill chunk this scheduler runs with. */
+    public SchedulerLimits limits() {
+        return limits;
     }
 
     /** Whether a sequence would be admitted at the next iteration without waiting. */
@@ -204,6 +222,7 @@ public final class Scheduler implements AutoCloseable {
             }
             try {
                 SequenceDecoder.TokenStep token = s.decoder.advance(logits.get(i));
+                timeToken(s);
                 s.listener.onToken(token);
                 if (token.finished()) {
                     s.listener.onFinish(s.decoder.result());
@@ -211,6 +230,24 @@ public final class Scheduler implements AutoCloseable {
             } catch (RuntimeException e) {
                 s.fail(e);
             }
+        }
+    }
+
+    /** Tells the observer how long a sequence's token took: since submission, or since the last. */
+    private void timeToken(Sequence s) {
+        long now = System.nanoTime();
+        long since = now - s.lastToken;
+        boolean first = !s.sampled;
+        s.sampled = true;
+        s.lastToken = now;
+        try {
+            if (first) {
+                observer.firstToken(s.decoder.promptLength(), since);
+            } else {
+                observer.nextToken(since);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "A scheduler observer failed on " + modelId, e);
         }
     }
 
@@ -269,6 +306,12 @@ public final class Scheduler implements AutoCloseable {
         private boolean failed;
         private KvCache cache;
         private boolean released;
+
+        /** When it was submitted, then when its last token was sampled: {@link System#nanoTime}. */
+        private long lastToken = System.nanoTime();
+
+        /** Whether a token was sampled yet; engine thread only. */
+        private boolean sampled;
 
         private Sequence(
                 SequenceDecoder decoder,

@@ -119,7 +119,7 @@ final class GenerateCommand {
                     "anneal: loaded %s%s (%s parameters) in %.2f s%n",
                     options.model(),
                     options.adapter().map(adapter -> " with adapter " + adapter).orElse(""),
-                    humanCount(parameterCount(model)),
+                    humanCount(model.config().parameterCount()),
                     seconds(System.nanoTime() - start));
 
             long generationStart = System.nanoTime();
@@ -164,13 +164,6 @@ final class GenerateCommand {
                 System.setProperty(property, Integer.toString(threads));
             }
         }
-    }
-
-    private static long parameterCount(LlamaForCausalLM model) {
-        return model.stateDict().values().stream()
-                .filter(p -> p.isInitialized())
-                .mapToLong(p -> p.getArray().size())
-                .sum();
     }
 
     /** A count like {@code 1.23M}. */

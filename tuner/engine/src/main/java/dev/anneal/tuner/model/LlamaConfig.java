@@ -155,6 +155,25 @@ public record LlamaConfig(
         }
     }
 
+    /**
+     * The model's parameters: embeddings, every projection with its bias, the norms, and the output
+     * head unless tied to the embeddings.
+     */
+    public long parameterCount() {
+        long hidden = hiddenSize;
+        long query = (long) numAttentionHeads * headDim;
+        long keyValue = (long) numKeyValueHeads * headDim;
+        long attention =
+                hidden * (query + 2 * keyValue)
+                        + (qkvBias ? query + 2 * keyValue : 0)
+                        + query * hidden
+                        + (outputBias ? hidden : 0);
+        long mlp = 3 * hidden * intermediateSize + (mlpBias ? 2L * intermediateSize + hidden : 0);
+        long layer = attention + mlp + 2 * hidden;
+        long embeddings = (long) vocabSize * hidden;
+        return embeddings + numHiddenLayers * layer + hidden + (tieWordEmbeddings ? 0 : embeddings);
+    }
+
     /** Query heads sharing one key/value head. */
     public int queriesPerKeyValueHead() {
         return numAttentionHeads / numKeyValueHeads;

@@ -20,6 +20,20 @@ class LlamaConfigTest {
             """;
 
     @Test
+    void shouldCountEveryLoadedParameterWhenCountingFromTheConfiguration() throws Exception {
+        LlamaForCausalLM model = Stories260K.model();
+        long loaded =
+                model.stateDict().values().stream()
+                        .filter(p -> p.isInitialized())
+                        .mapToLong(p -> p.getArray().size())
+                        .sum();
+
+        assertThat(model.config().parameterCount()).isEqualTo(loaded);
+        // Qwen2.5-0.5B: 494M parameters with the output head tied to the embeddings
+        assertThat(LlamaConfig.parse(QWEN2_0_5B).parameterCount()).isEqualTo(494_032_768L);
+    }
+
+    @Test
     void shouldReadGroupedQueryAttentionWhenParsingStories260K() throws Exception {
         LlamaConfig config = LlamaConfig.load(Stories260K.DIR);
 
