@@ -63,6 +63,15 @@ public final class ServedModel {
         return ref.modelId();
     }
 
+    /**
+     * The base model the request runs on: the model itself, or the base model at the root of its
+     * lineage (a full fine-tune's, under any LoRA adapters).
+     */
+    public String baseModelId() {
+        ModelRef weights = ref instanceof ModelRef.Lora lora ? lora.root() : ref;
+        return weights instanceof ModelRef.Full full ? full.baseModelId() : weights.modelId();
+    }
+
     /** What the id resolved to. */
     public ModelRef ref() {
         return ref;
