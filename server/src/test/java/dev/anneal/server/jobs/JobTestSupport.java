@@ -162,7 +162,7 @@ public final class JobTestSupport {
     }
 
     /** The {@code data:} payloads of a server-sent-events body, in order. */
-    static List<String> sseData(String body) {
+    public static List<String> sseData(String body) {
         List<String> data = new ArrayList<>();
         for (String line : body.split("\n")) {
             if (line.startsWith("data: ")) {
@@ -172,11 +172,12 @@ public final class JobTestSupport {
         return data;
     }
 
-    static JsonNode parse(String json) {
+    /** A JSON document, or the test fails naming it. */
+    public static JsonNode parse(String json) {
         try {
             return JSON.readTree(json);
         } catch (IOException e) {
-            throw new AssertionError(e);
+            throw new AssertionError(json, e);
         }
     }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anneal.server.AnnealTestResources;
 import dev.anneal.server.TestApi;
+import dev.anneal.server.jobs.JobTestSupport;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
@@ -103,7 +104,7 @@ class ChatEndOfTurnIT {
                         .extract()
                         .asString();
 
-        List<String> data = CompletionClient.sseData(stream);
+        List<String> data = JobTestSupport.sseData(stream);
         assertThat(data).last().isEqualTo("[DONE]");
         List<JsonNode> chunks = CompletionClient.chunks(data);
         assertThat(chunks)
@@ -171,7 +172,7 @@ class ChatEndOfTurnIT {
     }
 
     private static JsonNode chat(Map<String, Object> request) {
-        return CompletionClient.parse(
+        return JobTestSupport.parse(
                 as(key).contentType("application/json")
                         .body(request)
                         .post("/v1/chat/completions")

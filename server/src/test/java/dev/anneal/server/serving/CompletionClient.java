@@ -3,6 +3,7 @@ package dev.anneal.server.serving;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anneal.server.jobs.JobTestSupport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -58,20 +59,9 @@ final class CompletionClient {
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The {@code data:} payloads of a server-sent-events body, in order. */
-    static List<String> sseData(String body) {
-        List<String> data = new ArrayList<>();
-        for (String line : body.split("\n")) {
-            if (line.startsWith("data: ")) {
-                data.add(line.substring("data: ".length()));
-            }
-        }
-        return data;
-    }
-
     /** The chunks of a finished stream, its {@code [DONE]} left out. */
     static List<JsonNode> chunks(List<String> data) {
-        return data.stream().filter(d -> !d.equals("[DONE]")).map(CompletionClient::parse).toList();
+        return data.stream().filter(d -> !d.equals("[DONE]")).map(JobTestSupport::parse).toList();
     }
 
     /** A chat stream's answer: the contents of its chunks' deltas, joined. */
@@ -79,14 +69,6 @@ final class CompletionClient {
         StringBuilder text = new StringBuilder();
         chunks.forEach(c -> text.append(c.at("/choices/0/delta/content").asText("")));
         return text.toString();
-    }
-
-    static JsonNode parse(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (IOException e) {
-            throw new AssertionError(json, e);
-        }
     }
 
     static String json(Object value) {

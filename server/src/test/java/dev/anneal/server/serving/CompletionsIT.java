@@ -196,7 +196,7 @@ class CompletionsIT {
                         .extract()
                         .asString();
 
-        List<String> data = sseData(stream);
+        List<String> data = JobTestSupport.sseData(stream);
         assertThat(data).last().isEqualTo("[DONE]");
         List<JsonNode> chunks =
                 data.subList(0, data.size() - 1).stream().map(CompletionsIT::parse).toList();
@@ -241,7 +241,7 @@ class CompletionsIT {
                         .statusCode(200)
                         .extract()
                         .asString();
-        List<String> data = sseData(stream);
+        List<String> data = JobTestSupport.sseData(stream);
         assertThat(data).last().isEqualTo("[DONE]");
         List<JsonNode> finishes = new ArrayList<>();
         for (String d : data.subList(0, data.size() - 1)) {
@@ -567,7 +567,7 @@ class CompletionsIT {
         String stream =
                 post("/v1/chat/completions", request).then().statusCode(200).extract().asString();
 
-        List<String> data = sseData(stream);
+        List<String> data = JobTestSupport.sseData(stream);
         List<JsonNode> chunks =
                 data.subList(0, data.size() - 1).stream().map(CompletionsIT::parse).toList();
         List<JsonNode> content = new ArrayList<>();
@@ -736,16 +736,6 @@ class CompletionsIT {
         assertThat(body.at("/error/param").asText()).isEqualTo(param);
         assertThat(body.at("/error/code").asText()).isEqualTo(code);
         assertThat(body.at("/error/message").asText()).isNotBlank();
-    }
-
-    private static List<String> sseData(String body) {
-        List<String> data = new ArrayList<>();
-        for (String line : body.split("\n")) {
-            if (line.startsWith("data: ")) {
-                data.add(line.substring("data: ".length()));
-            }
-        }
-        return data;
     }
 
     private static JsonNode parse(String json) {

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.anneal.server.AnnealTestResources;
 import dev.anneal.server.TestApi;
+import dev.anneal.server.jobs.JobTestSupport;
 import dev.anneal.serving.ServingEngine;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -71,7 +72,7 @@ class ServingDisconnectIT {
                 engine, model, s -> s.running() <= 1 && s.waiting() == 0, Duration.ofSeconds(2));
         HttpResponse<String> answered = next.get(30, TimeUnit.SECONDS);
         assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
-        JsonNode completion = CompletionClient.parse(answered.body());
+        JsonNode completion = JobTestSupport.parse(answered.body());
         assertThat(completion.at("/usage/completion_tokens").asInt()).isEqualTo(FOLLOWER_TOKENS);
         awaitScheduler(engine, model, s -> s.running() == 0, Duration.ofSeconds(5));
     }

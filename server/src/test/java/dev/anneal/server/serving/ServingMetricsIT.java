@@ -246,7 +246,7 @@ class ServingMetricsIT {
         }
         String answer = request.post("/v1/completions").then().statusCode(200).extract().asString();
         if (!stream) {
-            JsonNode json = parse(answer);
+            JsonNode json = JobTestSupport.parse(answer);
             return new Usage(
                     json.at("/usage/prompt_tokens").asInt(),
                     json.at("/usage/completion_tokens").asInt(),
@@ -259,7 +259,7 @@ class ServingMetricsIT {
             if (!line.startsWith("data: {")) {
                 continue;
             }
-            JsonNode chunk = parse(line.substring("data: ".length()));
+            JsonNode chunk = JobTestSupport.parse(line.substring("data: ".length()));
             if (chunk.hasNonNull("usage")) {
                 usage = chunk.get("usage");
             } else {
@@ -327,14 +327,6 @@ class ServingMetricsIT {
             Thread.sleep(20);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static JsonNode parse(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (IOException e) {
             throw new AssertionError(e);
         }
     }

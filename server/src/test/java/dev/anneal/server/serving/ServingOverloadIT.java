@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.anneal.server.AnnealTestResources;
 import dev.anneal.server.TestApi;
+import dev.anneal.server.jobs.JobTestSupport;
 import dev.anneal.serving.ServingEngine;
 import dev.anneal.serving.scheduler.SchedulerStats;
 import io.quarkus.test.common.WithTestResource;
@@ -92,7 +93,7 @@ class ServingOverloadIT {
                             seconds -> assertThat(Integer.parseInt(seconds)).isPositive());
             assertThat(response.headers().firstValue("Content-Type"))
                     .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
-            JsonNode error = CompletionClient.parse(response.body()).get("error");
+            JsonNode error = JobTestSupport.parse(response.body()).get("error");
             assertThat(error.get("code").asText()).isEqualTo("server_overloaded");
             assertThat(error.get("type").asText()).isEqualTo("server_error");
             assertThat(error.get("param").isNull()).isTrue();
@@ -120,13 +121,13 @@ class ServingOverloadIT {
     private static void assertCompleted(HttpResponse<String> response) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         if (response.body().startsWith("data: ")) {
-            List<String> data = CompletionClient.sseData(response.body());
+            List<String> data = JobTestSupport.sseData(response.body());
             assertThat(data).last().isEqualTo("[DONE]");
             List<JsonNode> chunks = CompletionClient.chunks(data);
             assertThat(chunks.get(chunks.size() - 1).at("/choices/0/finish_reason").asText())
                     .isEqualTo("length");
         } else {
-            JsonNode completion = CompletionClient.parse(response.body());
+            JsonNode completion = JobTestSupport.parse(response.body());
             assertThat(completion.at("/choices/0/finish_reason").asText()).isEqualTo("length");
             assertThat(completion.at("/usage/completion_tokens").asInt())
                     .isEqualTo(FOLLOWER_TOKENS);

@@ -170,7 +170,7 @@ class ServingSoakIT {
     /** A finished stream's answer; fails unless it is a whole stream ending with {@code [DONE]}. */
     private static String answer(HttpResponse<String> response) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        List<String> data = CompletionClient.sseData(response.body());
+        List<String> data = JobTestSupport.sseData(response.body());
         assertThat(data).last().isEqualTo("[DONE]");
         List<JsonNode> chunks = CompletionClient.chunks(data);
         assertThat(chunks.get(chunks.size() - 1).at("/choices/0/finish_reason").asText())
