@@ -110,12 +110,12 @@ class ServingMetricsIT {
 
     @BeforeAll
     static void captureCompletionLines() {
-        Logger.getLogger(CompletionRunner.class.getName()).addHandler(CAPTURE);
+        Logger.getLogger(CompletionRunner.class.getPackageName()).addHandler(CAPTURE);
     }
 
     @AfterAll
     static void stopCapturing() {
-        Logger.getLogger(CompletionRunner.class.getName()).removeHandler(CAPTURE);
+        Logger.getLogger(CompletionRunner.class.getPackageName()).removeHandler(CAPTURE);
     }
 
     @BeforeEach
