@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -239,15 +238,19 @@ public final class LlamaDecoderLayer extends AbstractBlock {
             NDArray q = splitHeads(project(qProj, ps, x, false), rows, 1, heads());
             NDArray k = splitHeads(project(kProj, ps, x, false), rows, 1, groups());
             NDArray v = splitHeads(project(vProj, ps, x, false), rows, 1, groups());
-            q = RotaryEmbedding.rotate(q, angles);
-            k = RotaryEmbedding.rotate(k, angles);
+            // the per-row work is what batching cannot share: keep it to the products
+            NDList queries = RotaryEmbedding.rotate(q, angles).mul(scale).split(rows, 0);
+            NDList keys = RotaryEmbedding.rotate(k, angles).split(rows, 0);
+            NDList values = v.split(rows, 0);
             NDList contexts = new NDList((int) rows);
             for (int row = 0; row < rows; row++) {
-                NDIndex one = new NDIndex("{}:{}", row, row + 1);
-                NDArray[] all = caches.get(row).update(layerIndex, k.get(one), v.get(one));
-                contexts.add(attend(q.get(one), all[0], all[1], null));
+                NDArray[] all = caches.get(row).update(layerIndex, keys.get(row), values.get(row));
+                contexts.add(attendScaled(queries.get(row), all[0], all[1], null));
             }
-            return project(oProj, ps, NDArrays.concat(contexts, 0), false);
+            // [rows, heads, 1, head_dim] is [rows, 1, heads * head_dim] in memory
+            NDArray merged =
+                    NDArrays.concat(contexts, 0).reshape(rows, 1, (long) heads() * headDim());
+            return project(oProj, ps, merged, false);
         }
 
         /**
@@ -263,15 +266,28 @@ public final class LlamaDecoderLayer extends AbstractBlock {
         private NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
             long batch = q.getShape().get(0);
             long seq = q.getShape().get(2);
+            return attendScaled(q.mul(scale), k, v, mask)
+                    .reshape(batch, heads(), seq, headDim())
+                    .transpose(0, 2, 1, 3)
+                    .reshape(batch, seq, (long) heads() * headDim());
+        }
+
+        /**
+         * The attention products of queries already scaled by {@code 1 / sqrt(head_dim)}.
+         *
+         * @return the context of each query head, {@code [batch, kv_heads, queries_per_kv_head *
+         *     seq, head_dim]}
+         */
+        private NDArray attendScaled(NDArray q, NDArray k, NDArray v, NDArray mask) {
+            long batch = q.getShape().get(0);
+            long seq = q.getShape().get(2);
             int groups = groups();
             int perGroup = config.queriesPerKeyValueHead();
-            int headDim = config.headDim();
             long keys = k.getShape().get(2);
 
             // [batch, groups, perGroup * seq, head_dim] x [batch, groups, head_dim, keys]
             NDArray scores =
-                    q.mul(scale)
-                            .reshape(batch, groups, perGroup * seq, headDim)
+                    q.reshape(batch, groups, perGroup * seq, headDim())
                             .matMul(k.transpose(0, 1, 3, 2));
             if (mask != null) {
                 scores =
@@ -279,10 +295,7 @@ public final class LlamaDecoderLayer extends AbstractBlock {
                                 .add(mask)
                                 .reshape(batch, groups, perGroup * seq, keys);
             }
-            NDArray context = scores.softmax(3).matMul(v);
-            return context.reshape(batch, heads(), seq, headDim)
-                    .transpose(0, 2, 1, 3)
-                    .reshape(batch, seq, (long) heads() * headDim);
+            return scores.softmax(3).matMul(v);
         }
 
         private int heads() {
@@ -291,6 +304,10 @@ public final class LlamaDecoderLayer extends AbstractBlock {
 
         private int groups() {
             return config.numKeyValueHeads();
+        }
+
+        private int headDim() {
+            return config.headDim();
         }
 
         /** {@code [batch, seq, heads * head_dim]} to {@code [batch, heads, seq, head_dim]}. */
