@@ -9,11 +9,15 @@ hand (the safetensors package is not available), F32, F16 and BF16 converted to 
 Two modes, both printing one JSON object on standard output:
 
   speed (default): generate --new-tokens greedily from --prompt-ids, --runs times after
-    --warmup untimed generations; report tokens/s of each timed run and the generated ids.
+    --warmup untimed generations; report, per timed run, tokens/s over the whole generation,
+    the time to the first new token (the prompt's pass and the first choice) and the decode
+    tokens/s (the tokens after the first over the time from the first to the last), and the
+    generated ids.
   memory (--memory-steps N): repeat a generation of --new-tokens tokens N times and sample
     the resident set size (VmRSS of /proc/self/status) every --every steps.
 
-The Java harness (dev.anneal.bench.GenerationBench, MemoryBench) runs it; by hand:
+The Java harness (dev.anneal.bench.GenerationBench, MemoryBench, and bench/serve-bench's
+SingleStreamBench) runs it; by hand:
 
   apt-get install -y python3-torch python3-numpy libopenblas0-openmp
   /usr/bin/python3 bench/engine-bench/python/generate_reference.py \
@@ -185,14 +189,19 @@ class Llama:
         return F.linear(rms_norm(x[:, -1], self.norm, self.eps), self.lm_head)
 
 
-def generate(model, prompt_ids, new_tokens):
-    """Greedy decoding with the KV cache: the prompt in one pass, then one token per pass."""
+def generate(model, prompt_ids, new_tokens, times=None):
+    """Greedy decoding with the KV cache: the prompt in one pass, then one token per pass.
+
+    times: a list that receives time.perf_counter() as each token is chosen, or None.
+    """
     cache = model.new_cache(len(prompt_ids) + new_tokens)
     logits = model.last_logits(torch.tensor([prompt_ids]), cache)
     generated = []
     while True:
         token = int(torch.argmax(logits, dim=-1).item())
         generated.append(token)
+        if times is not None:
+            times.append(time.perf_counter())
         if len(generated) == new_tokens:
             return generated
         logits = model.last_logits(torch.tensor([[token]]), cache)
@@ -233,12 +242,18 @@ def main():
         else:
             for _ in range(args.warmup):
                 generate(model, prompt_ids, args.new_tokens)
-            speeds = []
+            speeds, first_token, decode = [], [], []
             for _ in range(args.runs):
+                times = []
                 start = time.perf_counter()
-                ids = generate(model, prompt_ids, args.new_tokens)
-                speeds.append(args.new_tokens / (time.perf_counter() - start))
+                ids = generate(model, prompt_ids, args.new_tokens, times)
+                speeds.append(args.new_tokens / (times[-1] - start))
+                first_token.append(times[0] - start)
+                if len(times) > 1:
+                    decode.append((len(times) - 1) / (times[-1] - times[0]))
             report["tokens_per_s"] = speeds
+            report["ttft_s"] = first_token
+            report["decode_tokens_per_s"] = decode
             report["ids"] = ids
     json.dump(report, sys.stdout)
     print()

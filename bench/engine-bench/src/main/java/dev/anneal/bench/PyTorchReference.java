@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  * script that way). Each call is a fresh process that warms up before it times, so that its
  * figures, like the JVM's, are steady-state ones.
  */
-final class PyTorchReference {
+public final class PyTorchReference {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -24,14 +24,36 @@ final class PyTorchReference {
     private final Path script;
     private final Path model;
 
-    PyTorchReference(Path python, Path script, Path model) {
+    /**
+     * A reference for one model.
+     *
+     * @param python the interpreter with torch ({@code /usr/bin/python3})
+     * @param script {@code python/generate_reference.py}
+     * @param model the Hugging Face folder both sides load
+     */
+    public PyTorchReference(Path python, Path script, Path model) {
         this.python = python;
         this.script = script;
         this.model = model;
     }
 
-    /** The tokens/s of one timed generation, and the ids generated. */
-    record Speed(double tokensPerSecond, long[] ids, String torchVersion) {}
+    /**
+     * One timed generation.
+     *
+     * @param tokensPerSecond new tokens over the whole generation's time, prompt pass included
+     * @param timeToFirstToken seconds from the start (the cache's allocation) to the first new
+     *     token: the pass over the prompt and the first choice
+     * @param decodeTokensPerSecond the tokens after the first over the time from the first to the
+     *     last: one pass per token with the cache
+     * @param ids the new tokens
+     * @param torchVersion {@code torch.__version__}
+     */
+    public record Speed(
+            double tokensPerSecond,
+            double timeToFirstToken,
+            double decodeTokensPerSecond,
+            long[] ids,
+            String torchVersion) {}
 
     /**
      * Times one greedy generation after {@code warmup} untimed ones.
@@ -41,7 +63,7 @@ final class PyTorchReference {
      * @param threads torch and OpenMP threads
      * @param warmup untimed generations first
      */
-    Speed speed(long[] promptIds, int newTokens, int threads, int warmup)
+    public Speed speed(long[] promptIds, int newTokens, int threads, int warmup)
             throws IOException, InterruptedException {
         JsonNode report =
                 run(
@@ -61,7 +83,11 @@ final class PyTorchReference {
             ids[i] = report.get("ids").get(i).asLong();
         }
         return new Speed(
-                report.get("tokens_per_s").get(0).asDouble(), ids, report.get("torch").asText());
+                report.get("tokens_per_s").get(0).asDouble(),
+                report.get("ttft_s").get(0).asDouble(),
+                report.get("decode_tokens_per_s").path(0).asDouble(Double.NaN),
+                ids,
+                report.get("torch").asText());
     }
 
     /**

@@ -23,23 +23,24 @@ import java.util.stream.Stream;
 /**
  * A randomly initialised LLaMA in a Hugging Face folder of its own, with a word-level tokenizer
  * ({@code w3 ... w<vocab-1>}) and a pre-training set of random words, so that the training bench
- * runs the product's recipe on it: {@code config.json}, {@code model.safetensors} (matrices normal
- * with std 0.02, norms 1, from a fixed seed), {@code tokenizer.json} and {@code train.jsonl}, in a
- * temporary folder deleted on close.
+ * runs the product's recipe on it and the serving bench serves it: {@code config.json}, {@code
+ * model.safetensors} (matrices normal with std 0.02, norms 1, from a fixed seed), {@code
+ * tokenizer.json} and {@code train.jsonl}, in a temporary folder deleted on close.
  *
  * <p>Each line of the data is {@code seq} random words, which the pre-training recipe turns into
  * {@code seq + 1} tokens (the text, EOS): one row of {@code seq} positions, every label counted.
  */
-final class SyntheticModel implements AutoCloseable {
+public final class SyntheticModel implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int FIRST_WORD = 3;
 
     /**
      * The shape of a bench model: a LLaMA with {@code hidden / heads} head dimensions, the output
-     * head tied to the embeddings, trained on batches of {@code batch} rows of {@code seq}.
+     * head tied to the embeddings, trained on batches of {@code batch} rows of {@code seq}; {@code
+     * seq} is also its {@code max_position_embeddings}.
      */
-    record Size(
+    public record Size(
             String name,
             int hidden,
             int layers,
@@ -51,7 +52,7 @@ final class SyntheticModel implements AutoCloseable {
             int batch) {
 
         /** The model's {@code config.json}. */
-        String configJson() {
+        public String configJson() {
             ObjectNode config = JSON.createObjectNode();
             config.putArray("architectures").add("LlamaForCausalLM");
             config.put("model_type", "llama")
@@ -73,7 +74,7 @@ final class SyntheticModel implements AutoCloseable {
         }
 
         /** Arguments of {@code python/train_reference.py} for the same model and batch. */
-        List<String> referenceArguments() {
+        public List<String> referenceArguments() {
             return List.of(
                     "--hidden", Integer.toString(hidden),
                     "--layers", Integer.toString(layers),
@@ -93,11 +94,11 @@ final class SyntheticModel implements AutoCloseable {
      * Writes the folder.
      *
      * @param size the model
-     * @param rows lines of training data to write
+     * @param rows lines of training data to write, 0 for none
      * @param seed the seed of the weights and the data
      */
-    SyntheticModel(Size size, int rows, long seed) throws IOException {
-        this.dir = Files.createTempDirectory("anneal-training-bench");
+    public SyntheticModel(Size size, int rows, long seed) throws IOException {
+        this.dir = Files.createTempDirectory("anneal-synthetic-model");
         Files.writeString(dir.resolve("config.json"), size.configJson());
         Random random = new Random(seed);
         LlamaConfig config = LlamaConfig.load(dir);
@@ -168,17 +169,17 @@ final class SyntheticModel implements AutoCloseable {
     }
 
     /** The Hugging Face folder. */
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
     /** The pre-training data, one {@code {"text"}} line per row. */
-    Path trainFile() {
+    public Path trainFile() {
         return dir.resolve("train.jsonl");
     }
 
     /** Elements of the base model, the tied embeddings counted once. */
-    long parameters() {
+    public long parameters() {
         return parameters;
     }
 
