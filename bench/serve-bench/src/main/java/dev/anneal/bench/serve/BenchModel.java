@@ -1,10 +1,7 @@
 package dev.anneal.bench.serve;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.anneal.bench.SyntheticModel;
 import dev.anneal.tuner.model.LlamaConfig;
-import dev.anneal.tuner.model.LlamaForCausalLM;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,24 +57,12 @@ final class BenchModel implements AutoCloseable {
         this.prompt = prompt;
         LlamaConfig config = LlamaConfig.load(dir);
         this.contextLength = config.maxPositionEmbeddings();
-        long elements = 0;
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Map<String, Shape> shapes =
-                    LlamaForCausalLM.builder()
-                            .setConfig(config)
-                            .setManager(manager)
-                            .build()
-                            .baseParameterShapes();
-            for (Shape shape : shapes.values()) {
-                elements += shape.size();
-            }
-        }
-        this.parameters = elements;
+        this.parameters = config.parameterCount();
         // Each decoded token reads every matrix once, the output head whole; of the embeddings
         // only one row, unless they are the head.
         long embeddings = (long) config.vocabSize() * config.hiddenSize();
         this.weightBytesPerToken =
-                Float.BYTES * (config.tieWordEmbeddings() ? elements : elements - embeddings);
+                Float.BYTES * (config.tieWordEmbeddings() ? parameters : parameters - embeddings);
     }
 
     /**
