@@ -1,15 +1,11 @@
 package dev.anneal.serving;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.anneal.serving.scheduler.TokenListener;
-import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.generate.GenerationResult;
 import dev.anneal.tuner.generate.SequenceDecoder;
 import dev.anneal.tuner.lora.LoraConfig;
-import dev.anneal.tuner.lora.LoraLinear;
-import dev.anneal.tuner.lora.LoraProjections;
+import dev.anneal.tuner.serve.RandomAdapters;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,7 +15,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.ZipEntry;
@@ -48,29 +43,7 @@ final class TestModels {
     static Path saveRandomAdapter(long seed, Path dir, String trainedOn) throws Exception {
         LoraConfig config =
                 LoraConfig.rank(4).withAlpha(8).withTargetModules("q_proj", "v_proj", "down_proj");
-        try (NDManager scratch = NDManager.newBaseManager()) {
-            LoraProjections projections = new LoraProjections(config, scratch);
-            HfModelLoader.load(STORIES_260K, scratch, projections);
-            projections.initialise(seed);
-            Random random = new Random(seed);
-            for (LoraLinear adapter : projections.adapters()) {
-                Shape a = adapter.loraA().getArray().getShape();
-                Shape b = adapter.loraB().getArray().getShape();
-                adapter.setAdapterWeights(
-                        scratch.create(gaussian(random, a.size()), a),
-                        scratch.create(gaussian(random, b.size()), b));
-            }
-            PeftAdapter.save(dir, projections, trainedOn);
-        }
-        return dir;
-    }
-
-    private static float[] gaussian(Random random, long size) {
-        float[] values = new float[(int) size];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) (random.nextGaussian() * 0.5);
-        }
-        return values;
+        return RandomAdapters.save(STORIES_260K, config, seed, 0.5, trainedOn, dir);
     }
 
     /** The archive the worker would store for an adapter folder. */

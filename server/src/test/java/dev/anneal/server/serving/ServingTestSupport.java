@@ -3,9 +3,6 @@ package dev.anneal.server.serving;
 import static dev.anneal.server.TestApi.asAdmin;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anneal.server.TestApi;
@@ -23,11 +20,8 @@ import dev.anneal.store.job.JobRepository;
 import dev.anneal.store.job.TrainingType;
 import dev.anneal.store.tenant.CurrentTenant;
 import dev.anneal.store.tenant.TenantKeyRing;
-import dev.anneal.tuner.checkpoint.HfModelLoader;
-import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.lora.LoraConfig;
-import dev.anneal.tuner.lora.LoraLinear;
-import dev.anneal.tuner.lora.LoraProjections;
+import dev.anneal.tuner.serve.RandomAdapters;
 import dev.anneal.tuner.worker.ZipArchive;
 import io.quarkus.arc.Arc;
 import java.io.IOException;
@@ -39,7 +33,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -242,35 +235,16 @@ final class ServingTestSupport {
     private static List<Path> saveRandomAdapters(int count, String baseModel, Path scratch)
             throws IOException {
         List<Path> folders = new ArrayList<>();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            // loading the model with adapters tells which modules they sit on, and their shapes
-            LoraProjections projections = new LoraProjections(LORA, manager);
-            HfModelLoader.load(JobTestSupport.STORIES_260K, manager, projections);
-            projections.initialise(0);
-            for (int seed = 1; seed <= count; seed++) {
-                Random random = new Random(seed);
-                Map<String, NDArray> weights = new LinkedHashMap<>();
-                for (LoraLinear module : projections.adapters()) {
-                    weights.put(
-                            module.modulePath() + ".lora_A.weight",
-                            normal(manager, random, module.loraA().getArray().getShape()));
-                    weights.put(
-                            module.modulePath() + ".lora_B.weight",
-                            normal(manager, random, module.loraB().getArray().getShape()));
-                }
-                Path folder = scratch.resolve("adapter-" + seed);
-                new PeftAdapter(LORA, baseModel, weights).save(folder);
-                folders.add(folder);
-            }
+        for (int seed = 1; seed <= count; seed++) {
+            folders.add(
+                    RandomAdapters.save(
+                            JobTestSupport.STORIES_260K,
+                            LORA,
+                            seed,
+                            0.5,
+                            baseModel,
+                            scratch.resolve("adapter-" + seed)));
         }
         return folders;
-    }
-
-    private static NDArray normal(NDManager manager, Random random, Shape shape) {
-        float[] values = new float[Math.toIntExact(shape.size())];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) (0.5 * random.nextGaussian());
-        }
-        return manager.create(values, shape);
     }
 }

@@ -10,14 +10,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.anneal.tuner.Stories260K;
 import dev.anneal.tuner.checkpoint.CheckpointException;
-import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.export.MergedWeights;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.generate.GenerationConfig;
 import dev.anneal.tuner.generate.Generator;
 import dev.anneal.tuner.lora.LoraConfig;
-import dev.anneal.tuner.lora.LoraLinear;
-import dev.anneal.tuner.lora.LoraProjections;
 import dev.anneal.tuner.model.CausalLm;
 import dev.anneal.tuner.model.KvCache;
 import dev.anneal.tuner.model.LlamaForCausalLM;
@@ -28,7 +25,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -74,38 +70,16 @@ class MultiAdapterModelTest {
         server.register("second", second);
     }
 
+    /** An adapter of stories260K with non-zero random A and B, so that it changes the logits. */
+    private static Path saveRandomAdapter(LoraConfig config, long seed, String base, Path dir)
+            throws Exception {
+        return RandomAdapters.save(Stories260K.DIR, config, seed, 0.2, base, dir);
+    }
+
     @AfterAll
     static void close() {
         server.close();
         manager.close();
-    }
-
-    /** Saves an adapter with non-zero random A and B, so that it changes the logits. */
-    private static Path saveRandomAdapter(LoraConfig config, long seed, String base, Path dir)
-            throws Exception {
-        try (NDManager scratch = NDManager.newBaseManager()) {
-            LoraProjections projections = new LoraProjections(config, scratch);
-            HfModelLoader.load(Stories260K.DIR, scratch, projections);
-            projections.initialise(seed);
-            Random random = new Random(seed);
-            for (LoraLinear adapter : projections.adapters()) {
-                Shape a = adapter.loraA().getArray().getShape();
-                Shape b = adapter.loraB().getArray().getShape();
-                adapter.setAdapterWeights(
-                        scratch.create(gaussian(random, a.size()), a),
-                        scratch.create(gaussian(random, b.size()), b));
-            }
-            PeftAdapter.save(dir, projections, base);
-        }
-        return dir;
-    }
-
-    private static float[] gaussian(Random random, long size) {
-        float[] values = new float[Math.toIntExact(size)];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) random.nextGaussian() * 0.2f;
-        }
-        return values;
     }
 
     private static float[] logits(CausalLm model) {
