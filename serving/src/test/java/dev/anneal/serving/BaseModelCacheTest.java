@@ -8,6 +8,8 @@ import dev.anneal.tuner.generate.GenerationConfig;
 import dev.anneal.tuner.model.LlamaConfig;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -38,7 +40,10 @@ class BaseModelCacheTest {
                 }
             };
 
-    /** Room for one stories260K and a half. */
+    /**
+     * Room for one stories260K and a half; a KV budget of one long sequence at a time, so that
+     * queued ones keep a model busy for as long as a test needs.
+     */
     private static ServingConfig roomForOne() throws Exception {
         long one = BaseModelCache.weightBytes(LlamaConfig.load(TestModels.STORIES_260K));
         return new ServingConfig(
@@ -75,13 +80,17 @@ class BaseModelCacheTest {
     @Test
     void shouldRefuseAsOverloadedWhenTheModelInTheWayIsBusy() throws Exception {
         try (ServingEngine engine = new ServingEngine(TWO_BASES, roomForOne())) {
-            Completion busy = generate(engine, "a", 400);
+            // eight long sequences, one running at a time: busy for seconds whatever the machine
+            List<Completion> busy = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                busy.add(generate(engine, "a", 400));
+            }
 
             assertThatThrownBy(() -> engine.open(TENANT, "b"))
                     .isInstanceOf(ServingOverloadedException.class)
                     .hasMessageContaining("ANNEAL_SERVE_MODEL_MEMORY");
 
-            busy.cancel();
+            busy.forEach(Completion::cancel);
             generate(engine, "b", 4);
             assertThat(engine.schedulerStats()).containsOnlyKeys("b");
         }
