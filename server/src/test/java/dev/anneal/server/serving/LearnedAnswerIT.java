@@ -68,7 +68,7 @@ class LearnedAnswerIT {
                                                 "up_proj",
                                                 "down_proj"))));
         String tuned =
-                JobTestSupport.awaitStatus(key, job, "succeeded", Duration.ofSeconds(120))
+                JobTestSupport.awaitStatus(key, job, "succeeded", Duration.ofSeconds(300))
                         .getString("fine_tuned_model");
 
         // stories260K has no special end-of-turn token: the marker it must learn to write after the
