@@ -26,10 +26,11 @@ import java.util.logging.Logger;
  * through one {@link BatchForward}, and retires the finished ones. Sequences thus join and leave
  * the running set at token boundaries.
  *
- * <p>Each sequence reserves its whole capacity (prompt plus most new tokens) of the budget on
- * admission and keeps its own {@link KvCache}, allocated on the engine thread. A sequence that
- * needs more than the whole budget is refused at once; beyond {@link SchedulerLimits#maxWaiting()}
- * waiting sequences, submissions are refused as overloaded.
+ * <p>Each sequence reserves its whole capacity (prompt plus most new tokens, rounded up to its
+ * slot's size class: {@link KvSlotPool}) of the budget on admission and keeps its {@link KvCache}
+ * in a slot of buffers shared with the sequences of its class, taken on the engine thread. A
+ * sequence that needs more than the whole budget is refused at once; beyond {@link
+ * SchedulerLimits#maxWaiting()} waiting sequences, submissions are refused as overloaded.
  *
  * <p>Each sampled token is timed on the engine thread for the {@link SchedulerObserver} given to
  * {@link #observe}: the first since the sequence's submission, each later one since the previous.
@@ -52,6 +53,7 @@ public final class Scheduler implements AutoCloseable {
     private final List<Sequence> running = new ArrayList<>();
     private final Thread engine;
     private volatile SchedulerObserver observer = SchedulerObserver.NONE;
+    private KvSlotPool slots;
     private int kvInUse;
     private boolean closed;
 
@@ -105,7 +107,7 @@ public final class Scheduler implements AutoCloseable {
             if (decoder.capacity() > limits.kvCacheTokens()) {
                 throw new KvCacheBudgetException(decoder.capacity(), limits.kvCacheTokens());
             }
-            if (waiting.size() >= limits.maxWaiting() && !fitsNow(decoder.capacity())) {
+            if (waiting.size() >= limits.maxWaiting() && !fitsNow(sequence.reserved)) {
                 throw new ServingOverloadedException(modelId, waiting.size(), RETRY_AFTER_SECONDS);
             }
             waiting.addLast(sequence);
@@ -133,8 +135,8 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Whether a sequence would be admitted at the next iteration without waiting. */
-    private boolean fitsNow(int capacity) {
-        return waiting.isEmpty() && kvInUse + capacity <= limits.kvCacheTokens();
+    private boolean fitsNow(int tokens) {
+        return waiting.isEmpty() && kvInUse + tokens <= limits.kvCacheTokens();
     }
 
     /** A snapshot of the running and waiting sequences and the budget in use. */
@@ -148,9 +150,11 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void loop() {
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager();
+                KvSlotPool pool = new KvSlotPool(manager, limits.kvCacheTokens())) {
+            slots = pool;
             while (true) {
-                List<Sequence> batch = nextBatch(manager);
+                List<Sequence> batch = nextBatch();
                 if (batch == null) {
                     return;
                 }
@@ -163,7 +167,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Drops cancelled sequences, admits waiting ones, and waits while there is nothing to run. */
-    private List<Sequence> nextBatch(NDManager manager) throws InterruptedException {
+    private List<Sequence> nextBatch() throws InterruptedException {
         lock.lock();
         try {
             while (true) {
@@ -180,16 +184,15 @@ public final class Scheduler implements AutoCloseable {
                             return s.cancelled;
                         });
                 while (!waiting.isEmpty()
-                        && kvInUse + waiting.peekFirst().decoder.capacity()
-                                <= limits.kvCacheTokens()) {
+                        && kvInUse + waiting.peekFirst().reserved <= limits.kvCacheTokens()) {
                     Sequence admitted = waiting.pollFirst();
-                    kvInUse += admitted.decoder.capacity();
+                    kvInUse += admitted.reserved;
                     running.add(admitted);
                 }
                 if (!running.isEmpty()) {
                     for (Sequence s : running) {
                         if (s.cache == null) {
-                            s.cache = s.model.newKvCache(manager, 1, s.decoder.capacity());
+                            s.cache = slots.acquire(s.model.config(), s.reserved);
                         }
                     }
                     return List.copyOf(running);
@@ -268,7 +271,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** Gives back a running sequence's budget, cache and lease; under the lock. */
     private void free(Sequence s) {
-        kvInUse -= s.decoder.capacity();
+        kvInUse -= s.reserved;
         if (s.cache != null) {
             s.cache.close();
             s.cache = null;
@@ -302,6 +305,10 @@ public final class Scheduler implements AutoCloseable {
         private final CausalLm model;
         private final AutoCloseable lease;
         private final TokenListener listener;
+
+        /** The KV-cache tokens its slot holds: its capacity rounded up to its class. */
+        private final int reserved;
+
         private volatile boolean cancelled;
         private boolean failed;
         private KvCache cache;
@@ -322,6 +329,11 @@ public final class Scheduler implements AutoCloseable {
             this.model = model;
             this.lease = lease;
             this.listener = listener;
+            this.reserved =
+                    KvSlotPool.slotTokens(
+                            decoder.capacity(),
+                            model.config().maxPositionEmbeddings(),
+                            limits.kvCacheTokens());
         }
 
         @Override

@@ -3,29 +3,29 @@ package dev.anneal.tuner.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 
 /**
  * The keys and values of the tokens seen so far, per layer, so that generation computes each new
  * token from the cache instead of recomputing the whole prefix.
  *
- * <p>Buffers {@code [batch, kv_heads, capacity, head_dim]} per layer are allocated once in a
- * manager of their own; each forward pass writes its new keys/values in place after the {@link
- * #length()} tokens already cached. For inference only: the in-place writes are not meant for
- * autograd. Not thread-safe: one cache per sequence being generated. A forward pass that fails
- * half-way leaves the cache unusable.
+ * <p>The cache is {@code batch} consecutive slots of a {@link KvSlots}: its own, allocated once
+ * with the cache, or, for sequences decoded together by a server, one slot of buffers shared with
+ * them. Each forward pass writes its new keys/values in place after the {@link #length()} tokens
+ * already cached. For inference only: the in-place writes are not meant for autograd. Not
+ * thread-safe: one cache per sequence being generated. A forward pass that fails half-way leaves
+ * the cache unusable.
  */
 public final class KvCache implements AutoCloseable {
 
-    private final NDManager manager;
-    private final NDArray[] keys;
-    private final NDArray[] values;
+    private final KvSlots slots;
+    private final boolean ownsSlots;
+    private final int first;
     private final int batchSize;
-    private final int capacity;
     private int length;
+    private boolean closed;
 
     /**
-     * Allocates the buffers.
+     * Allocates a cache of its own.
      *
      * @param parent the manager under which the cache's own manager is created
      * @param config the model's configuration (layers, key/value heads, head dimension)
@@ -37,23 +37,18 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalArgumentException(
                     "batchSize and capacity must be positive, got " + batchSize + ", " + capacity);
         }
-        if (capacity > config.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException(
-                    "KV cache capacity "
-                            + capacity
-                            + " exceeds max_position_embeddings "
-                            + config.maxPositionEmbeddings());
-        }
-        this.manager = parent.newSubManager();
+        this.slots = new KvSlots(parent, config, capacity);
+        this.ownsSlots = true;
+        this.first = slots.take(batchSize);
         this.batchSize = batchSize;
-        this.capacity = capacity;
-        Shape shape = new Shape(batchSize, config.numKeyValueHeads(), capacity, config.headDim());
-        this.keys = new NDArray[config.numHiddenLayers()];
-        this.values = new NDArray[config.numHiddenLayers()];
-        for (int layer = 0; layer < keys.length; layer++) {
-            keys[layer] = manager.zeros(shape);
-            values[layer] = manager.zeros(shape);
-        }
+    }
+
+    /** A cache of slots already taken in shared buffers; closing it gives them back. */
+    KvCache(KvSlots slots, int first, int batchSize) {
+        this.slots = slots;
+        this.ownsSlots = false;
+        this.first = first;
+        this.batchSize = batchSize;
     }
 
     /** Tokens cached so far: the position of the next token. */
@@ -63,12 +58,22 @@ public final class KvCache implements AutoCloseable {
 
     /** The most tokens the cache can hold. */
     public int capacity() {
-        return capacity;
+        return slots.capacity();
     }
 
     /** Sequences generated together. */
     public int batchSize() {
         return batchSize;
+    }
+
+    /** The buffers this cache is a part of. */
+    KvSlots slots() {
+        return slots;
+    }
+
+    /** The first of this cache's slots in {@link #slots()}. */
+    int slot() {
+        return first;
     }
 
     /**
@@ -81,21 +86,36 @@ public final class KvCache implements AutoCloseable {
      *     manager of {@code newKeys}
      */
     NDArray[] update(int layer, NDArray newKeys, NDArray newValues) {
-        long end = length + newKeys.getShape().get(2);
-        if (end > capacity) {
-            throw new IllegalStateException(
-                    "KV cache full: " + end + " tokens exceed its capacity " + capacity);
-        }
+        long end = requireRoom(newKeys.getShape().get(2));
         if (newKeys.getShape().get(0) != batchSize) {
             throw new IllegalArgumentException(
                     "Batch of " + newKeys.getShape().get(0) + " for a cache of " + batchSize);
         }
-        NDIndex fresh = new NDIndex(":, :, {}:{}", length, end);
-        keys[layer].set(fresh, newKeys);
-        values[layer].set(fresh, newValues);
-        NDIndex all = new NDIndex(":, :, :{}", end);
+        int last = first + batchSize;
+        NDIndex fresh = new NDIndex("{}:{}, :, {}:{}", first, last, length, end);
+        slots.keys(layer).set(fresh, newKeys);
+        slots.values(layer).set(fresh, newValues);
+        NDIndex all = new NDIndex("{}:{}, :, :{}", first, last, end);
         NDManager step = newKeys.getManager();
-        return new NDArray[] {keys[layer].get(step, all), values[layer].get(step, all)};
+        return new NDArray[] {slots.keys(layer).get(step, all), slots.values(layer).get(step, all)};
+    }
+
+    /**
+     * Checks that {@code tokens} more fit.
+     *
+     * @return the length after them
+     * @throws IllegalStateException if they do not fit
+     */
+    long requireRoom(long tokens) {
+        if (closed) {
+            throw new IllegalStateException("The KV cache is closed");
+        }
+        long end = length + tokens;
+        if (end > capacity()) {
+            throw new IllegalStateException(
+                    "KV cache full: " + end + " tokens exceed its capacity " + capacity());
+        }
+        return end;
     }
 
     /**
@@ -107,9 +127,17 @@ public final class KvCache implements AutoCloseable {
         length += (int) tokens;
     }
 
-    /** Frees the buffers. */
+    /** Frees the buffers, or gives the slots back to the buffers shared with other caches. */
     @Override
     public void close() {
-        manager.close();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (ownsSlots) {
+            slots.close();
+        } else {
+            slots.release(first, batchSize);
+        }
     }
 }

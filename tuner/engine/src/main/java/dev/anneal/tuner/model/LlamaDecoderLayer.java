@@ -1,7 +1,6 @@
 package dev.anneal.tuner.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,7 +10,6 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import java.util.List;
 
 /**
  * One pre-norm decoder layer of the LLaMA family: {@code h = x + attn(norm(x))}, then {@code h +
@@ -92,17 +90,17 @@ public final class LlamaDecoderLayer extends AbstractBlock {
 
     /**
      * Runs the layer for one new token of each of several sequences, each with its own cache: the
-     * projections and the feed-forward block run once for the whole batch, attention per row over
-     * its own cached keys. For inference only.
+     * projections and the feed-forward block run once for the whole batch, attention once per
+     * buffer the rows' caches share ({@link KvRows}). For inference only.
      *
      * @param ps where parameter values come from
      * @param x the residual stream {@code [rows, 1, hidden]}
      * @param angles the rotary angles of each row's position, {@code [rows, 1, 1, head_dim]}
-     * @param caches each row's cache, in row order, each of batch size 1
+     * @param caches the rows' caches, planned for this step
      * @return the residual stream {@code [rows, 1, hidden]}
      */
-    public NDArray forwardRows(
-            ParameterStore ps, NDArray x, RotaryEmbedding.Angles angles, List<KvCache> caches) {
+    NDArray forwardRows(
+            ParameterStore ps, NDArray x, RotaryEmbedding.Angles angles, KvRows caches) {
         NDArray attended =
                 selfAttention.forwardRows(ps, inputNorm.forward(ps, x, false), angles, caches);
         return feedForward(ps, x.add(attended), false);
@@ -225,32 +223,28 @@ public final class LlamaDecoderLayer extends AbstractBlock {
 
         /**
          * Attends for one new token per row, each row over its own cache (rows hold different
-         * numbers of tokens, so the products run per row; the projections once for all).
+         * numbers of tokens: {@link KvRows} masks each row's keys).
          *
          * @param x normalised input {@code [rows, 1, hidden]}
          * @param angles {@code [rows, 1, 1, head_dim]}
-         * @param caches each row's cache, of batch size 1
+         * @param caches the rows' caches, planned for this step
          * @return {@code [rows, 1, hidden]}
          */
         NDArray forwardRows(
-                ParameterStore ps, NDArray x, RotaryEmbedding.Angles angles, List<KvCache> caches) {
+                ParameterStore ps, NDArray x, RotaryEmbedding.Angles angles, KvRows caches) {
             long rows = x.getShape().get(0);
             NDArray q = splitHeads(project(qProj, ps, x, false), rows, 1, heads());
             NDArray k = splitHeads(project(kProj, ps, x, false), rows, 1, groups());
             NDArray v = splitHeads(project(vProj, ps, x, false), rows, 1, groups());
-            // the per-row work is what batching cannot share: keep it to the products
-            NDList queries = RotaryEmbedding.rotate(q, angles).mul(scale).split(rows, 0);
-            NDList keys = RotaryEmbedding.rotate(k, angles).split(rows, 0);
-            NDList values = v.split(rows, 0);
-            NDList contexts = new NDList((int) rows);
-            for (int row = 0; row < rows; row++) {
-                NDArray[] all = caches.get(row).update(layerIndex, keys.get(row), values.get(row));
-                contexts.add(attendScaled(queries.get(row), all[0], all[1], null));
-            }
+            NDArray contexts =
+                    caches.attend(
+                            layerIndex,
+                            this::attendScaled,
+                            RotaryEmbedding.rotate(q, angles).mul(scale),
+                            RotaryEmbedding.rotate(k, angles),
+                            v);
             // [rows, heads, 1, head_dim] is [rows, 1, heads * head_dim] in memory
-            NDArray merged =
-                    NDArrays.concat(contexts, 0).reshape(rows, 1, (long) heads() * headDim());
-            return project(oProj, ps, merged, false);
+            return project(oProj, ps, contexts.reshape(rows, 1, (long) heads() * headDim()), false);
         }
 
         /**

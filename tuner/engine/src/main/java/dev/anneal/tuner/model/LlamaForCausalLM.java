@@ -43,6 +43,8 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
      */
     private static final int CAUSAL_MASK_TABLE = 2048;
 
+    private static final float MASK_FILL = -Float.MAX_VALUE;
+
     private final LlamaConfig config;
     private final TokenEmbedding embedTokens;
     private final List<LlamaDecoderLayer> layers;
@@ -58,7 +60,7 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
         this.config = builder.config;
         NDManager constants = builder.manager;
         this.rope = new RotaryEmbedding(config, constants);
-        this.maskFill = constants.create(new float[] {-Float.MAX_VALUE});
+        this.maskFill = constants.create(new float[] {MASK_FILL});
         this.causalMasks =
                 causalMask(
                         constants,
@@ -184,9 +186,9 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
     /**
      * One decoding step of several sequences at once, each at its own position with its own cache
      * (continuous batching): the embeddings, every projection, the feed-forward blocks and the
-     * output head run once for the whole batch; attention runs per row over its cache. Each row
-     * gets the logits it would get alone, up to the rounding of batched products. For inference
-     * only.
+     * output head run once for the whole batch; attention once per {@link KvSlots} the rows' caches
+     * share (so caches taken from one {@link KvSlots} batch best). Each row gets the logits it
+     * would get alone, up to the rounding of batched products. For inference only.
      *
      * @param ps where parameter values come from (a store may choose per-row adapters)
      * @param inputIds {@code [rows, 1]} int64, each row's next token
@@ -212,11 +214,12 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
         }
         NDManager manager = inputIds.getManager();
         RotaryEmbedding.Angles angles = rope.angles(manager.create(positions, new Shape(rows, 1)));
+        KvRows planned = new KvRows(caches, MASK_FILL, manager);
         NDArray h = embedTokens.forward(ps, inputIds, false);
         for (LlamaDecoderLayer layer : layers) {
-            h = layer.forwardRows(ps, h, angles, caches);
+            h = layer.forwardRows(ps, h, angles, planned);
         }
-        caches.forEach(cache -> cache.advance(1));
+        planned.advance();
         return head(ps, h, false).reshape(rows, -1);
     }
 

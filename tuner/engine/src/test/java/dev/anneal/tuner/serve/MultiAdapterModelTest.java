@@ -17,6 +17,8 @@ import dev.anneal.tuner.generate.Generator;
 import dev.anneal.tuner.lora.LoraConfig;
 import dev.anneal.tuner.model.CausalLm;
 import dev.anneal.tuner.model.KvCache;
+import dev.anneal.tuner.model.KvSlots;
+import dev.anneal.tuner.model.LlamaConfig;
 import dev.anneal.tuner.model.LlamaForCausalLM;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -169,6 +171,58 @@ class MultiAdapterModelTest {
                     tokens[row] = argmax(expected);
                 }
             }
+        } finally {
+            views.forEach(AdapterView::close);
+        }
+    }
+
+    @Test
+    void shouldGiveEachRowItsOwnLogitsWhenRowsShareSlotBuffersWithHolesAndBystanders() {
+        String[] adapters = {null, "first", "second", "first", null, "second", "first"};
+        List<AdapterView> views = new ArrayList<>();
+        List<KvCache> alone = new ArrayList<>();
+        List<KvCache> batched = new ArrayList<>();
+        long[] tokens = new long[adapters.length];
+        LlamaConfig config = server.base().config();
+        try (NDManager caches = NDManager.newBaseManager();
+                KvSlots wide = new KvSlots(caches, config, 64);
+                KvSlots narrow = new KvSlots(caches, config, 32)) {
+            // a slot given back before the step leaves a hole; a sequence still in its prompt
+            // holds a slot of the same buffers without decoding in this step
+            KvCache hole = wide.acquire();
+            KvCache bystander = wide.acquire();
+            Generator.lastLogits(server.base(), bystander, PROMPT, caches);
+            for (int row = 0; row < adapters.length; row++) {
+                AdapterView view =
+                        adapters[row] == null ? server.base() : server.forAdapter(adapters[row]);
+                views.add(view);
+                long[] prompt = Arrays.copyOf(PROMPT, 2 + row % PROMPT.length);
+                alone.add(view.newKvCache(caches, 1, 64));
+                batched.add(row % 3 == 2 ? narrow.acquire() : wide.acquire());
+                float[] first = Generator.lastLogits(view, alone.get(row), prompt, caches);
+                Generator.lastLogits(view, batched.get(row), prompt, caches);
+                tokens[row] = argmax(first);
+            }
+            hole.close();
+            for (int step = 0; step < 8; step++) {
+                List<float[]> together;
+                try (NDManager scratch = caches.newSubManager()) {
+                    together = AdapterView.decodeStep(views, tokens, batched, scratch);
+                }
+                for (int row = 0; row < adapters.length; row++) {
+                    float[] expected =
+                            Generator.lastLogits(
+                                    views.get(row),
+                                    alone.get(row),
+                                    new long[] {tokens[row]},
+                                    caches);
+                    assertThat(together.get(row)).containsExactly(expected, within(1e-4f));
+                    tokens[row] = argmax(expected);
+                }
+            }
+            batched.forEach(KvCache::close);
+            bystander.close();
+            assertThat(wide.inUse()).isZero();
         } finally {
             views.forEach(AdapterView::close);
         }
