@@ -56,7 +56,8 @@ final class LoadedAdapter {
         LoraConfig config = adapter.config();
         String where = "Adapter '" + info.id() + "' (" + info.source() + ")";
         Set<String> unused = new LinkedHashSet<>(adapter.weights().keySet());
-        NDArray scaling = manager.create(new float[] {(float) config.scaling()});
+        float scale = (float) config.scaling();
+        NDArray scaling = manager.create(new float[] {scale});
         Map<String, LoraWeights> weights = new LinkedHashMap<>();
         for (MultiLoraLinear projection : projections.values()) {
             String module = projection.modulePath();
@@ -65,7 +66,7 @@ final class LoadedAdapter {
             }
             NDArray a = require(adapter, module + A, projection.loraAShape(config.r()), where);
             NDArray b = require(adapter, module + B, projection.loraBShape(config.r()), where);
-            weights.put(module, new LoraWeights(a, b, scaling));
+            weights.put(module, new LoraWeights(a, b, scaling, scale));
             unused.remove(module + A);
             unused.remove(module + B);
         }

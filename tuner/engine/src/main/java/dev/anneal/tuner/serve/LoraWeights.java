@@ -10,8 +10,14 @@ import ai.djl.nn.core.Linear;
  * @param b {@code lora_B.weight}, {@code [out, r]}
  * @param scaling {@code [1]}, {@code alpha / r}, a long-lived array used as second operand (see
  *     docs/djl-facts.md: scalar overloads)
+ * @param scale {@code alpha / r} as a number, for per-row scales of a mixed batch
  */
-record LoraWeights(NDArray a, NDArray b, NDArray scaling) {
+record LoraWeights(NDArray a, NDArray b, NDArray scaling, float scale) {
+
+    /** The adapter's rank {@code r}. */
+    long rank() {
+        return a.getShape().get(0);
+    }
 
     /**
      * The update of an input, computed with the same operations, in the same order, as {@link

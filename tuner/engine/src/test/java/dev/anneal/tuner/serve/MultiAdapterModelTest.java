@@ -50,6 +50,13 @@ class MultiAdapterModelTest {
                     .withAlpha(3)
                     .withTargetModules("k_proj", "o_proj", "gate_proj", "up_proj");
 
+    /**
+     * Rank 4 on a module the first also targets (one batched product for both) and on one the
+     * second targets at rank 2 (ranks differ: a product per adapter).
+     */
+    private static final LoraConfig THIRD =
+            LoraConfig.rank(4).withAlpha(16).withTargetModules("q_proj", "o_proj");
+
     private static final long[] PROMPT = {1, 403, 407, 261, 378, 13};
 
     private static final GenerationConfig GREEDY =
@@ -70,6 +77,9 @@ class MultiAdapterModelTest {
         server = MultiAdapterModel.load(Stories260K.DIR, manager);
         server.register("first", first);
         server.register("second", second);
+        server.register(
+                "third",
+                saveRandomAdapter(THIRD, 13, Stories260K.DIR.toString(), dirs.resolve("third")));
     }
 
     /** An adapter of stories260K with non-zero random A and B, so that it changes the logits. */
@@ -137,7 +147,7 @@ class MultiAdapterModelTest {
 
     @Test
     void shouldGiveEachRowItsOwnLogitsWhenOneStepDecodesRowsOfMixedAdaptersAndLengths() {
-        String[] adapters = {null, "first", "second", "first", null, "second"};
+        String[] adapters = {null, "first", "second", "first", null, "third", "second"};
         List<AdapterView> views = new ArrayList<>();
         List<KvCache> alone = new ArrayList<>();
         List<KvCache> batched = new ArrayList<>();
@@ -178,7 +188,7 @@ class MultiAdapterModelTest {
 
     @Test
     void shouldGiveEachRowItsOwnLogitsWhenRowsShareSlotBuffersWithHolesAndBystanders() {
-        String[] adapters = {null, "first", "second", "first", null, "second", "first"};
+        String[] adapters = {null, "first", "second", "third", null, "second", "first", "third"};
         List<AdapterView> views = new ArrayList<>();
         List<KvCache> alone = new ArrayList<>();
         List<KvCache> batched = new ArrayList<>();
@@ -318,12 +328,12 @@ class MultiAdapterModelTest {
                 parameters.get("model.layers.0.self_attn.q_proj.weight").getArray().toFloatArray();
 
         assertThat(parameters.keySet()).isEqualTo(base.baseParameterShapes().keySet());
-        server.register("third", first);
-        try (AdapterView view = server.forAdapter("third")) {
+        server.register("copy-of-first", first);
+        try (AdapterView view = server.forAdapter("copy-of-first")) {
             generate(view);
-            assertThat(view.adapter()).map(ServedAdapter::id).contains("third");
+            assertThat(view.adapter()).map(ServedAdapter::id).contains("copy-of-first");
         } finally {
-            server.remove("third");
+            server.remove("copy-of-first");
         }
         generate(server.base());
 
