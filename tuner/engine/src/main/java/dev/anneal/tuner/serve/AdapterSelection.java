@@ -1,14 +1,16 @@
 package dev.anneal.tuner.serve;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A parameter store that also says which adapters a forward pass applies: the same for the whole
@@ -52,95 +54,94 @@ final class AdapterSelection extends ParameterStore {
         this.segments = List.copyOf(segments);
     }
 
+    /** The masks of this step's mixed updates, by the adapters and ranks of their columns. */
+    private final Map<List<Object>, NDArray> masks = new HashMap<>();
+
     /**
      * The adapters' update of one projection's output.
      *
-     * @param modulePath the projection's Hugging Face module path
+     * @param projection the projection
      * @param x the projection's input {@code [rows, ..., in]}
-     * @param outFeatures the projection's output width
      * @return {@code [rows, ..., out]}, or {@code null} when no selected adapter targets it
      */
-    NDArray update(String modulePath, NDArray x, long outFeatures) {
+    NDArray update(MultiLoraLinear projection, NDArray x) {
         if (segments.size() == 1 && segments.get(0).end() < 0) {
-            return update(segments.get(0).adapters(), modulePath, x);
+            return update(segments.get(0).adapters(), projection.modulePath(), x);
         }
-        NDArray batched = batchedUpdate(modulePath, x);
-        if (batched != null) {
-            return batched;
-        }
-        NDList parts = new NDList(segments.size());
-        boolean any = false;
-        for (Segment segment : segments) {
-            NDArray rows = x.get(new NDIndex("{}:{}", segment.start(), segment.end()));
-            NDArray update = update(segment.adapters(), modulePath, rows);
-            if (update == null) {
-                long[] shape = rows.getShape().getShape();
-                shape[shape.length - 1] = outFeatures;
-                parts.add(rows.getManager().zeros(new Shape(shape), rows.getDataType()));
-            } else {
-                parts.add(update);
-                any = true;
-            }
-        }
-        return any ? NDArrays.concat(parts, 0) : null;
+        return mixedUpdate(projection, x);
     }
 
     /**
-     * The update of rows of several adapters in one pass, as Punica's BGMV does: each row's {@code
-     * A} and {@code B} stacked into {@code [rows, r, in]} and {@code [rows, out, r]}, two batched
-     * products, a per-row scale ({@code alpha / r}, or 0 for a row whose adapter does not target
-     * the projection). A handful of native calls whatever the number of adapters, where one product
-     * per adapter would take a handful each.
+     * The update of rows of several adapters in two products, whatever the number of adapters: the
+     * {@code A} of every adapter in the batch that targets the projection side by side ({@code [sum
+     * of r, in]}), their {@code B} likewise ({@code [out, sum of r]}), and between the two products
+     * a mask that keeps, for each row, the columns of its own adapters, scaled by their {@code
+     * alpha / r}. The products of a row with other adapters' columns are wasted, a few
+     * multiply-adds per rank and feature, far cheaper on a CPU than a product per adapter. The
+     * side-by-side weights are kept by the projection while the batch's adapters stay the same
+     * ({@link MultiLoraLinear#sideBySide}); the mask is built once per step for all projections
+     * that the same adapters target.
      *
-     * @param x {@code [rows, seq, in]}
-     * @return {@code [rows, seq, out]}, or {@code null} when the segments do not fit this form (a
-     *     row with a stack of adapters, ranks that differ) or no adapter targets the projection
+     * @param x {@code [rows, ..., in]}
+     * @return {@code [rows, ..., out]}, or {@code null} when no adapter of the batch targets it
      */
-    private NDArray batchedUpdate(String modulePath, NDArray x) {
-        if (x.getShape().dimension() < 3) {
-            return null;
-        }
-        LoraWeights any = null;
+    private NDArray mixedUpdate(MultiLoraLinear projection, NDArray x) {
+        String modulePath = projection.modulePath();
+        // each adapter once, in the order of its columns
+        List<LoraWeights> columns = new ArrayList<>();
+        List<Object> layout = new ArrayList<>();
         for (Segment segment : segments) {
-            if (segment.adapters().size() > 1) {
-                return null;
-            }
-            LoraWeights lora = weightsOf(segment, modulePath);
-            if (lora != null) {
-                if (any != null && lora.rank() != any.rank()) {
-                    return null;
+            for (LoadedAdapter adapter : segment.adapters()) {
+                LoraWeights lora = adapter.weights(modulePath);
+                if (lora != null && columns.stream().noneMatch(c -> c == lora)) {
+                    columns.add(lora);
+                    layout.add(adapter);
+                    layout.add(lora.rank());
                 }
-                any = lora;
             }
         }
-        if (any == null) {
+        if (columns.isEmpty()) {
             return null;
         }
-        int rows = (int) x.getShape().get(0);
-        NDList as = new NDList(rows);
-        NDList bs = new NDList(rows);
-        float[] scales = new float[rows];
-        for (Segment segment : segments) {
-            LoraWeights lora = weightsOf(segment, modulePath);
-            LoraWeights used = lora == null ? any : lora;
-            for (int row = segment.start(); row < segment.end(); row++) {
-                as.add(used.a());
-                bs.add(used.b());
-                scales[row] = lora == null ? 0 : lora.scale();
-            }
+        NDArray mask = masks.get(layout);
+        if (mask == null) {
+            mask = mask(modulePath, columns, x);
+            masks.put(layout, mask);
         }
-        long[] scaleShape = new long[x.getShape().dimension()];
-        Arrays.fill(scaleShape, 1);
-        scaleShape[0] = rows;
-        NDManager manager = x.getManager();
-        NDArray a = NDArrays.stack(as);
-        NDArray b = NDArrays.stack(bs);
-        NDArray scale = manager.create(scales, new Shape(scaleShape));
-        return x.matMul(a.transpose(0, 2, 1)).mul(scale).matMul(b.transpose(0, 2, 1));
+        NDArray[] weights = projection.sideBySide(columns);
+        return Linear.linear(Linear.linear(x, weights[0]).head().mul(mask), weights[1]).head();
     }
 
-    private static LoraWeights weightsOf(Segment segment, String modulePath) {
-        return segment.adapters().isEmpty() ? null : segment.adapters().get(0).weights(modulePath);
+    /**
+     * {@code [rows, 1, ..., sum of r]}: each row's own adapters' columns at their scale, else 0.
+     */
+    private NDArray mask(String modulePath, List<LoraWeights> columns, NDArray x) {
+        int width = 0;
+        Map<LoraWeights, Integer> first = new IdentityHashMap<>();
+        for (LoraWeights lora : columns) {
+            first.put(lora, width);
+            width += (int) lora.rank();
+        }
+        int rows = (int) x.getShape().get(0);
+        float[] mask = new float[rows * width];
+        for (Segment segment : segments) {
+            for (LoadedAdapter adapter : segment.adapters()) {
+                LoraWeights lora = adapter.weights(modulePath);
+                if (lora == null) {
+                    continue;
+                }
+                int column = first.get(lora);
+                for (int row = segment.start(); row < segment.end(); row++) {
+                    int at = row * width + column;
+                    Arrays.fill(mask, at, at + (int) lora.rank(), lora.scale());
+                }
+            }
+        }
+        long[] shape = new long[x.getShape().dimension()];
+        Arrays.fill(shape, 1);
+        shape[0] = rows;
+        shape[shape.length - 1] = width;
+        return x.getManager().create(mask, new Shape(shape));
     }
 
     /** The sum of the adapters' updates of one projection, or {@code null} if none targets it. */

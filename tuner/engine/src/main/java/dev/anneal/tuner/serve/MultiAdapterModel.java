@@ -300,6 +300,7 @@ public final class MultiAdapterModel implements AutoCloseable {
     @Override
     public void close() {
         adapters.clear();
+        projections.values().forEach(MultiLoraLinear::clearSideBySide);
         manager.close();
     }
 }
