@@ -10,7 +10,8 @@ package dev.anneal.store;
  */
 public record PageRequest(String after, int limit, boolean newestFirst) {
 
-    public static final int MAX_LIMIT = 10_000;
+    /** The largest page: a list never costs more than this many rows. */
+    public static final int MAX_LIMIT = 100;
 
     public PageRequest {
         if (limit < 1 || limit > MAX_LIMIT) {

@@ -29,6 +29,9 @@ public class ApiExceptionMappers {
 
     private static final Logger LOG = Logger.getLogger(ApiExceptionMappers.class);
 
+    /** The message of the HTTP layer's reader when a body passes its limit. */
+    private static final String TOO_LARGE = "Request too large";
+
     @ServerExceptionMapper
     public Response mapApi(ApiException e) {
         return respond(e.status(), e.toResponse());
@@ -92,6 +95,9 @@ public class ApiExceptionMappers {
 
     @ServerExceptionMapper
     public Response mapJson(JsonProcessingException e) {
+        if (cutOffAtLimit(e)) {
+            return tooLarge();
+        }
         String param = null;
         if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
             param =
@@ -157,6 +163,9 @@ public class ApiExceptionMappers {
 
     @ServerExceptionMapper
     public Response mapUnexpected(Throwable e) {
+        if (cutOffAtLimit(e)) {
+            return tooLarge();
+        }
         String incident = java.util.UUID.randomUUID().toString();
         LOG.errorf(e, "Unexpected failure, incident %s", incident);
         return respond(
@@ -166,6 +175,29 @@ public class ApiExceptionMappers {
                         ErrorType.SERVER,
                         null,
                         "internal_error"));
+    }
+
+    /**
+     * Whether reading the body stopped at its route's limit ({@link StreamedBodyLimit}): the HTTP
+     * layer's reader fails with this message, possibly wrapped by the JSON parser.
+     */
+    private static boolean cutOffAtLimit(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.io.IOException && TOO_LARGE.equals(cause.getMessage())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Response tooLarge() {
+        return respond(
+                413,
+                ErrorResponse.of(
+                        "The request body is larger than this route accepts.",
+                        ErrorType.INVALID_REQUEST,
+                        null,
+                        "request_too_large"));
     }
 
     static Response respond(int status, ErrorResponse body) {

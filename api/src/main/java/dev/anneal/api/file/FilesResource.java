@@ -105,7 +105,7 @@ public class FilesResource {
     public ListResponse<FileObject> list(
             @QueryParam("purpose") String purpose,
             @QueryParam("after") String after,
-            @QueryParam("limit") @DefaultValue("10000") int limit,
+            @QueryParam("limit") @DefaultValue("100") int limit,
             @QueryParam("order") String order) {
         Page<StoredFile> page =
                 repository.list(

@@ -39,9 +39,23 @@ import java.util.regex.Pattern;
  * examples); learning rate = multiplier (auto = 1) × 2e-4 for LoRA, 2e-5 for full fine-tuning;
  * {@code max_seq_length} = the smaller of 1024 and the model's context; packing on; loss on answers
  * only; a checkpoint every 50 steps.
+ *
+ * <p>Ranges, OpenAI's where it has one, so that no request can ask for unbounded work: {@code
+ * n_epochs} 1–50, {@code batch_size} 1–256, {@code learning_rate_multiplier} above 0 up to 10,
+ * {@code beta} above 0 up to 2, {@code learning_rate} between 0 and 1, {@code max_seq_length} 8 to
+ * the model's context, {@code lora.r} 1–256, {@code lora.alpha} above 0 up to 1024, {@code
+ * lora.dropout} 0 to below 1, {@code checkpoint_interval} 1–100,000 steps.
  */
 @ApplicationScoped
 public class JobCreation {
+
+    static final int MAX_EPOCHS = 50;
+    static final int MAX_BATCH_SIZE = 256;
+    static final double MAX_LEARNING_RATE_MULTIPLIER = 10;
+    static final double MAX_BETA = 2;
+    static final int MAX_LORA_RANK = 256;
+    static final double MAX_LORA_ALPHA = 1024;
+    static final int MAX_CHECKPOINT_INTERVAL = 100_000;
 
     private static final Pattern SUFFIX = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -104,19 +118,20 @@ public class JobCreation {
                         hyper == null ? null : hyper.nEpochs(),
                         JobDefaults.N_EPOCHS,
                         1,
-                        1000,
+                        MAX_EPOCHS,
                         "n_epochs");
         int batch =
                 positiveInt(
                         hyper == null ? null : hyper.batchSize(),
                         (int) Math.max(1, Math.min(JobDefaults.BATCH_SIZE, training.lineCount())),
                         1,
-                        1024,
+                        MAX_BATCH_SIZE,
                         "batch_size");
         double multiplier =
                 positiveDouble(
                         hyper == null ? null : hyper.learningRateMultiplier(),
                         JobDefaults.LEARNING_RATE_MULTIPLIER,
+                        MAX_LEARNING_RATE_MULTIPLIER,
                         "learning_rate_multiplier");
         double learningRate;
         if (request.learningRate() != null) {
@@ -131,7 +146,10 @@ public class JobCreation {
         if (method == JobMethod.DPO) {
             beta =
                     positiveDouble(
-                            hyper == null ? null : hyper.beta(), JobDefaults.DPO_BETA, "beta");
+                            hyper == null ? null : hyper.beta(),
+                            JobDefaults.DPO_BETA,
+                            MAX_BETA,
+                            "beta");
         } else if (hyper != null && hyper.beta() != null) {
             throw invalid("'beta' applies to method 'dpo' only.", "beta");
         }
@@ -156,8 +174,12 @@ public class JobCreation {
                 request.checkpointInterval() == null
                         ? JobDefaults.CHECKPOINT_INTERVAL
                         : request.checkpointInterval();
-        if (checkpointInterval < 1) {
-            throw invalid("'checkpoint_interval' must be at least 1 step.", "checkpoint_interval");
+        if (checkpointInterval < 1 || checkpointInterval > MAX_CHECKPOINT_INTERVAL) {
+            throw invalid(
+                    "'checkpoint_interval' must be from 1 to "
+                            + MAX_CHECKPOINT_INTERVAL
+                            + " steps.",
+                    "checkpoint_interval");
         }
         JobSpec spec =
                 new JobSpec(
@@ -290,13 +312,15 @@ public class JobCreation {
 
     private static JobSpec.Lora lora(CreateJobRequest.Lora lora, BaseModel baseModel) {
         int r = lora == null || lora.r() == null ? JobDefaults.LORA_RANK : lora.r();
-        if (r < 1 || r > 1024) {
-            throw invalid("'lora.r' must be between 1 and 1024.", "lora.r");
+        if (r < 1 || r > MAX_LORA_RANK) {
+            throw invalid("'lora.r' must be from 1 to " + MAX_LORA_RANK + ".", "lora.r");
         }
         double alpha =
                 lora == null || lora.alpha() == null ? JobDefaults.loraAlpha(r) : lora.alpha();
-        if (!(alpha > 0)) {
-            throw invalid("'lora.alpha' must be positive.", "lora.alpha");
+        if (!(alpha > 0 && alpha <= MAX_LORA_ALPHA)) {
+            throw invalid(
+                    "'lora.alpha' must be positive and at most " + MAX_LORA_ALPHA + ".",
+                    "lora.alpha");
         }
         double dropout =
                 lora == null || lora.dropout() == null ? JobDefaults.LORA_DROPOUT : lora.dropout();
@@ -370,14 +394,16 @@ public class JobCreation {
         return value.asInt();
     }
 
-    private static double positiveDouble(JsonNode value, double auto, String param) {
+    private static double positiveDouble(JsonNode value, double auto, double max, String param) {
         if (value == null
                 || value.isNull()
                 || (value.isTextual() && value.asText().equals("auto"))) {
             return auto;
         }
-        if (!value.isNumber() || !(value.asDouble() > 0) || value.asDouble() > 1000) {
-            throw invalid("'" + param + "' must be \"auto\" or a positive number.", param);
+        if (!value.isNumber() || !(value.asDouble() > 0) || value.asDouble() > max) {
+            throw invalid(
+                    "'" + param + "' must be \"auto\" or a number above 0 and at most " + max + ".",
+                    param);
         }
         return value.asDouble();
     }

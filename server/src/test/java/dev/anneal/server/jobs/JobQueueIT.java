@@ -49,6 +49,7 @@ class JobQueueIT {
     }
 
     private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final int MAX_ATTEMPTS = 3;
 
     @Inject JobQueue queue;
 
@@ -155,7 +156,7 @@ class JobQueueIT {
                         key,
                         Map.of("model", "anneal-nano", "training_file", uploadStoryChats(key, 2)));
         JobLease first =
-                inRequest(() -> queue.claim("worker-old", Duration.ofMillis(500), 10))
+                inRequest(() -> queue.claim("worker-old", Duration.ofMillis(500), 10, MAX_ATTEMPTS))
                         .orElseThrow();
         assertThat(first.attempt()).isEqualTo(1);
         Thread.sleep(800);
@@ -179,6 +180,74 @@ class JobQueueIT {
         assertThat(messages.get(0)).startsWith("Job restarted from its last checkpoint");
     }
 
+    @Test
+    void shouldFailAJobInsteadOfRunningItAgainWhenItsWorkerWasLostTheSetNumberOfTimes()
+            throws Exception {
+        drain();
+        String key = TestApi.newTenantKey();
+        String job =
+                createJob(
+                        key,
+                        Map.of("model", "anneal-nano", "training_file", uploadStoryChats(key, 2)));
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            JobLease lease =
+                    inRequest(
+                                    () ->
+                                            queue.claim(
+                                                    "dies-" + System.nanoTime(),
+                                                    Duration.ofMillis(300),
+                                                    10,
+                                                    MAX_ATTEMPTS))
+                            .orElseThrow();
+            assertThat(lease.jobId()).isEqualTo(job);
+            assertThat(lease.attempt()).isEqualTo(attempt);
+            Thread.sleep(500);
+        }
+
+        assertThat(claim("survivor", 10)).isEmpty();
+        var failed = JobTestSupport.job(key, job);
+        assertThat(failed.getString("status")).isEqualTo("failed");
+        assertThat(failed.getString("error.code")).isEqualTo("worker_lost");
+        assertThat(failed.getString("error.message")).contains("3 times");
+    }
+
+    @Test
+    void shouldRequeueARetryableFailureAndFailItAtTheLimitButNotCountAHandBack() {
+        drain();
+        String key = TestApi.newTenantKey();
+        String job =
+                createJob(
+                        key,
+                        Map.of("model", "anneal-nano", "training_file", uploadStoryChats(key, 2)));
+        JobError outOfMemory = new JobError("internal_error", "Out of memory.", null);
+
+        JobLease first = inRequest(() -> queue.claim("w", LEASE, 10, MAX_ATTEMPTS)).orElseThrow();
+        assertThat(inRequest(() -> queue.retry(first, outOfMemory, MAX_ATTEMPTS))).isTrue();
+        assertThat(JobTestSupport.job(key, job).getString("status")).isEqualTo("queued");
+        JobLease second = inRequest(() -> queue.claim("w", LEASE, 10, MAX_ATTEMPTS)).orElseThrow();
+        assertThat(inRequest(() -> queue.release(second))).isTrue();
+        JobLease third = inRequest(() -> queue.claim("w", LEASE, 10, MAX_ATTEMPTS)).orElseThrow();
+        assertThat(inRequest(() -> queue.retry(third, outOfMemory, MAX_ATTEMPTS))).isTrue();
+        JobLease fourth = inRequest(() -> queue.claim("w", LEASE, 10, MAX_ATTEMPTS)).orElseThrow();
+        assertThat(fourth.attempt()).isEqualTo(4);
+        assertThat(JobTestSupport.job(key, job).getString("status")).isEqualTo("running");
+        assertThat(inRequest(() -> queue.retry(fourth, outOfMemory, MAX_ATTEMPTS))).isTrue();
+
+        var failed = JobTestSupport.job(key, job);
+        assertThat(failed.getString("status")).isEqualTo("failed");
+        assertThat(failed.getString("error.message")).isEqualTo("Out of memory.");
+        List<String> messages =
+                TestApi.as(key)
+                        .get("/v1/fine_tuning/jobs/" + job + "/events?limit=100")
+                        .then()
+                        .extract()
+                        .jsonPath()
+                        .getList("data.message", String.class);
+        assertThat(messages)
+                .contains("Attempt 1 failed: Out of memory. The job goes back to the queue.")
+                .contains("Attempt 3 failed: Out of memory. The job goes back to the queue.");
+    }
+
     /** Claims every job still queued, so that each test starts from an empty queue. */
     private void drain() {
         for (Optional<JobLease> lease = claim("drain", 10_000);
@@ -189,7 +258,8 @@ class JobQueueIT {
     }
 
     private Optional<JobLease> claim(String owner, int perTenantLimit) {
-        Optional<JobLease> lease = inRequest(() -> queue.claim(owner, LEASE, perTenantLimit));
+        Optional<JobLease> lease =
+                inRequest(() -> queue.claim(owner, LEASE, perTenantLimit, MAX_ATTEMPTS));
         lease.ifPresent(
                 l -> {
                     synchronized (held) {

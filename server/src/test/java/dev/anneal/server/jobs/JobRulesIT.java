@@ -83,6 +83,31 @@ class JobRulesIT {
                 null);
         refused(key, with(file, Map.of("max_seq_length", 100_000)), "max_seq_length", null);
         refused(key, with(file, Map.of("suffix", "no spaces please")), "suffix", null);
+        refused(
+                key,
+                with(file, Map.of("hyperparameters", Map.of("n_epochs", 51))),
+                "n_epochs",
+                null);
+        refused(
+                key,
+                with(file, Map.of("hyperparameters", Map.of("batch_size", 257))),
+                "batch_size",
+                null);
+        refused(
+                key,
+                with(file, Map.of("hyperparameters", Map.of("learning_rate_multiplier", 11))),
+                "learning_rate_multiplier",
+                null);
+        refused(key, with(file, Map.of("lora", Map.of("r", 512))), "lora.r", null);
+        refused(
+                key,
+                with(file, Map.of("checkpoint_interval", 100_001)),
+                "checkpoint_interval",
+                null);
+        as(key).get("/v1/fine_tuning/jobs?limit=101")
+                .then()
+                .statusCode(400)
+                .body("error.param", equalTo("limit"));
 
         assertThat(
                         as(key).get("/v1/fine_tuning/jobs")
@@ -195,10 +220,10 @@ class JobRulesIT {
                 createJob(
                         first,
                         with(
-                                uploadStoryChats(first, 40),
+                                uploadStoryChats(first, 800),
                                 Map.of(
                                         "hyperparameters",
-                                        Map.of("n_epochs", 1000, "batch_size", 1),
+                                        Map.of("n_epochs", 50, "batch_size", 1),
                                         "checkpoint_interval",
                                         100_000)));
         awaitStatus(first, longJob, "running", Duration.ofMinutes(1));

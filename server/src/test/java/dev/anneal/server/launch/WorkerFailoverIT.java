@@ -148,14 +148,22 @@ class WorkerFailoverIT {
 
         List<String> messages = new ArrayList<>();
         List<int[]> metricSteps = new ArrayList<>(); // {message index, step}
-        List<Map<String, Object>> newestFirst =
-                as(survivor, key)
-                        .get("/v1/fine_tuning/jobs/" + jobId + "/events?limit=10000")
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .jsonPath()
-                        .getList("data");
+        List<Map<String, Object>> newestFirst = new ArrayList<>();
+        String after = "";
+        boolean more = true;
+        while (more) {
+            JsonPath page =
+                    as(survivor, key)
+                            .get("/v1/fine_tuning/jobs/" + jobId + "/events?limit=100" + after)
+                            .then()
+                            .statusCode(200)
+                            .extract()
+                            .jsonPath();
+            List<Map<String, Object>> data = page.getList("data");
+            newestFirst.addAll(data);
+            more = page.getBoolean("has_more");
+            after = data.isEmpty() ? after : "&after=" + data.get(data.size() - 1).get("id");
+        }
         for (int i = newestFirst.size() - 1; i >= 0; i--) {
             Map<String, Object> event = newestFirst.get(i);
             messages.add((String) event.get("message"));

@@ -200,7 +200,7 @@ final class ServingTestSupport {
                 () -> {
                     Arc.container().instance(CurrentTenant.class).get().set(tenantId);
                     JobLease lease =
-                            queue.claim("serving-test", Duration.ofMinutes(5), Integer.MAX_VALUE)
+                            queue.claim("serving-test", Duration.ofMinutes(5), Integer.MAX_VALUE, 1)
                                     .orElseThrow();
                     assertThat(lease.jobId()).as("the job claimed").isEqualTo(jobId);
                     String model = jobs.get(jobId).outputModelName();

@@ -20,6 +20,11 @@ import java.util.Optional;
  * <p>Order is fair across tenants: a tenant's k-th waiting job (counting its running ones) comes
  * after every other tenant's (k−1)-th, so one tenant's hundred queued jobs do not starve another's
  * one. Jobs whose lease expired (their worker died) come first and are taken over.
+ *
+ * <p>A job is not retried forever: each attempt that ends without finishing it (its worker died or
+ * lost the lease, or the run failed in a way worth retrying, {@link #retry}) counts as lost, and
+ * once {@code maxAttempts} are lost the job fails instead of running again. A worker that shuts
+ * down and hands its job back ({@link #release}) loses nothing.
  */
 @ApplicationScoped
 public class JobQueue {
@@ -51,10 +56,12 @@ public class JobQueue {
 
     /**
      * Claims the next job for {@code owner}, if any: a queued job, or a running one whose lease
-     * expired. A tenant with {@code perTenantLimit} running jobs gets no more.
+     * expired. A tenant with {@code perTenantLimit} running jobs gets no more. A job whose worker
+     * was lost for the {@code maxAttempts}-th time fails here instead of being claimed.
      */
     @Transactional
-    public Optional<JobLease> claim(String owner, Duration lease, int perTenantLimit) {
+    public Optional<JobLease> claim(
+            String owner, Duration lease, int perTenantLimit, int maxAttempts) {
         @SuppressWarnings("unchecked")
         List<Object[]> candidates =
                 em.createNativeQuery(
@@ -70,13 +77,19 @@ public class JobQueue {
             @SuppressWarnings("unchecked")
             List<Object> locked =
                     em.createNativeQuery(
-                                    "select id from fine_tuning_job where id = :id and (status ="
+                                    "select case when status = 'queued' then 'queued' when"
+                                            + " lease_owner is null then 'released' else 'lost' end"
+                                            + " from fine_tuning_job where id = :id and (status ="
                                             + " 'queued' or (status = 'running' and lease_expires_at"
                                             + " <= now())) for update skip locked")
                             .setParameter("id", jobId)
                             .getResultList();
             if (locked.isEmpty()) {
                 continue; // another worker has it
+            }
+            String previous = (String) locked.get(0);
+            if (previous.equals("lost") && failIfLostTooOften(jobId, maxAttempts)) {
+                continue;
             }
             // Serialise the limit check per tenant: two workers must not both take its last slot.
             em.createNativeQuery("select pg_advisory_xact_lock(hashtext(:tenant))")
@@ -97,7 +110,10 @@ public class JobQueue {
             int attempt =
                     ((Number)
                                     em.createNativeQuery(
-                                                    "update fine_tuning_job set status = 'running',"
+                                                    "update fine_tuning_job set lost_attempts ="
+                                                            + " lost_attempts + (case when status ="
+                                                            + " 'running' and lease_owner is not null"
+                                                            + " then 1 else 0 end), status = 'running',"
                                                             + " lease_owner = :owner, lease_expires_at"
                                                             + " = now() + make_interval(secs =>"
                                                             + " :lease), attempts = attempts + 1,"
@@ -110,7 +126,7 @@ public class JobQueue {
                                             .getSingleResult())
                             .intValue();
             JobLease claimed = new JobLease(jobId, tenantId, owner, attempt);
-            if (claimed.isTakeover()) {
+            if (previous.equals("lost")) {
                 events.append(
                         jobId,
                         JobEventLog.WARN,
@@ -119,6 +135,9 @@ public class JobQueue {
                                 + attempt
                                 + "): the previous worker stopped renewing its lease",
                         Map.of("attempt", attempt));
+            } else if (claimed.isTakeover()) {
+                events.info(
+                        jobId, "Job restarted from its last checkpoint (attempt " + attempt + ")");
             } else {
                 events.info(jobId, "Fine-tuning job started");
             }
@@ -316,7 +335,8 @@ public class JobQueue {
      */
     @Transactional
     public boolean release(JobLease held) {
-        int updated = fenced(held, "lease_expires_at = now()", Map.of());
+        // no owner: the next claim takes it over without counting a lost attempt
+        int updated = fenced(held, "lease_expires_at = now(), lease_owner = null", Map.of());
         if (updated == 1) {
             events.info(held.jobId(), "Worker shutting down; the job goes back to the queue");
         }
@@ -352,13 +372,88 @@ public class JobQueue {
                 .isEmpty();
     }
 
+    /**
+     * Fails a locked job whose expired lease was held by a worker (not handed back) when that lost
+     * attempt is its {@code maxAttempts}-th.
+     *
+     * @return whether it failed
+     */
+    private boolean failIfLostTooOften(String jobId, int maxAttempts) {
+        int updated =
+                em.createNativeQuery(
+                                "update fine_tuning_job set status = 'failed', finished_at = now(),"
+                                        + " lost_attempts = lost_attempts + 1, error_code ="
+                                        + " 'worker_lost', error_message = :message, error_param ="
+                                        + " null, estimated_finish = null, lease_owner = null,"
+                                        + " lease_expires_at = null where id = :id and status ="
+                                        + " 'running' and lease_owner is not null and"
+                                        + " lost_attempts + 1 >= :max")
+                        .setParameter("id", jobId)
+                        .setParameter("max", maxAttempts)
+                        .setParameter("message", lostMessage(maxAttempts))
+                        .executeUpdate();
+        if (updated == 1) {
+            events.append(
+                    jobId,
+                    JobEventLog.ERROR,
+                    JobEventLog.MESSAGE,
+                    "The job failed: " + lostMessage(maxAttempts),
+                    Map.of("code", "worker_lost"));
+        }
+        return updated == 1;
+    }
+
+    private static String lostMessage(int maxAttempts) {
+        return "Its worker stopped without finishing it "
+                + maxAttempts
+                + (maxAttempts == 1 ? " time" : " times")
+                + " (the process ran out of memory, crashed or lost its connection); it is not"
+                + " retried again.";
+    }
+
+    /**
+     * Ends an attempt that failed in a way worth retrying (out of memory, an engine fault): the job
+     * goes back to the queue to start again from its last checkpoint, or, if this was its {@code
+     * maxAttempts}-th lost attempt, fails with {@code error}. False if the lease is lost.
+     */
+    @Transactional
+    public boolean retry(JobLease held, JobError error, int maxAttempts) {
+        int requeued =
+                fenced(
+                        held,
+                        "status = 'queued', lost_attempts = lost_attempts + 1, lease_owner = null,"
+                                + " lease_expires_at = null, estimated_finish = null",
+                        "lost_attempts + 1 < :max",
+                        Map.of("max", maxAttempts));
+        if (requeued == 1) {
+            events.append(
+                    held.jobId(),
+                    JobEventLog.WARN,
+                    JobEventLog.MESSAGE,
+                    "Attempt "
+                            + held.attempt()
+                            + " failed: "
+                            + error.message()
+                            + " The job goes back to the queue.",
+                    Map.of("code", error.code(), "attempt", held.attempt()));
+            return true;
+        }
+        return fail(held, error);
+    }
+
     private int fenced(JobLease held, String assignments, Map<String, ?> values) {
+        return fenced(held, assignments, "true", values);
+    }
+
+    private int fenced(JobLease held, String assignments, String condition, Map<String, ?> values) {
         var query =
                 em.createNativeQuery(
                                 "update fine_tuning_job set "
                                         + assignments
                                         + " where id = :id and lease_owner = :owner and attempts"
-                                        + " = :attempt and status = 'running'")
+                                        + " = :attempt and status = 'running' and ("
+                                        + condition
+                                        + ")")
                         .setParameter("id", held.jobId())
                         .setParameter("owner", held.owner())
                         .setParameter("attempt", held.attempt());

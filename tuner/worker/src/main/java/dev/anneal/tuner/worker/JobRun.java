@@ -26,13 +26,11 @@ import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingDivergedException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -66,7 +64,7 @@ final class JobRun {
                     try {
                         train();
                     } finally {
-                        deleteTree(work);
+                        WorkFolders.deleteTree(work);
                     }
                 });
     }
@@ -76,7 +74,7 @@ final class JobRun {
         try {
             FineTuningJob job = context.jobs().get(lease.jobId());
             JobSpec spec = job.spec();
-            Files.createDirectories(work);
+            WorkFolders.create(context.workRoot(), work.getFileName().toString());
             StoredFile trainingFile = context.files().get(job.trainingFile());
             Path train = decrypt(trainingFile, "train.jsonl");
             Path validation =
@@ -112,11 +110,15 @@ final class JobRun {
                     (System.nanoTime() - trained) / 1e9);
         } catch (RunStoppedException e) {
             stopped();
-        } catch (Exception | OutOfMemoryError e) {
-            if (heartbeat.reason() == Heartbeat.Stop.NONE) {
+        } catch (Throwable e) {
+            if (heartbeat.reason() != Heartbeat.Stop.NONE) {
+                stopped();
+            } else if (e instanceof InvalidTrainingDataException
+                    || e instanceof TrainingDivergedException) {
                 queue.fail(lease, failure(e));
             } else {
-                stopped();
+                // out of memory, an engine fault: another attempt may fare better, up to the limit
+                queue.retry(lease, failure(e), context.maxAttempts());
             }
         }
     }
@@ -219,9 +221,10 @@ final class JobRun {
     }
 
     private Path decrypt(StoredFile file, String name) throws IOException {
-        Path target = work.resolve(name);
-        try (InputStream in = context.files().openContent(file.id())) {
-            Files.copy(in, target);
+        Path target = WorkFolders.privateFile(work.resolve(name));
+        try (InputStream in = context.files().openContent(file.id());
+                OutputStream out = Files.newOutputStream(target)) {
+            in.transferTo(out);
         }
         return target;
     }
@@ -267,18 +270,5 @@ final class JobRun {
                         + incident
                         + "); the operator finds what happened in the worker's log under this id.",
                 null);
-    }
-
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not delete the work folder " + root, e);
-        }
     }
 }

@@ -18,8 +18,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,7 +83,8 @@ public class TunerWorker {
                         blobs,
                         keyRing,
                         currentTenant,
-                        workRoot);
+                        workRoot,
+                        settings.maxAttempts());
     }
 
     void start(@Observes StartupEvent startup) {
@@ -106,6 +105,8 @@ public class TunerWorker {
         // read by DJL when the engine starts, which is when the first job loads a model
         System.setProperty(NUM_THREADS, System.getProperty(NUM_THREADS, String.valueOf(threads)));
         System.setProperty(INTEROP_THREADS, System.getProperty(INTEROP_THREADS, "1"));
+        // plaintext left by a process of this host that died mid-job (killed, out of memory)
+        WorkFolders.sweep(context.workRoot());
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "anneal-lease"));
         String owner = ownerPrefix();
         for (int i = 0; i < settings.concurrency(); i++) {
@@ -146,7 +147,8 @@ public class TunerWorker {
                                                 .claim(
                                                         owner,
                                                         settings.lease(),
-                                                        settings.maxRunningPerTenant()));
+                                                        settings.maxRunningPerTenant(),
+                                                        settings.maxAttempts()));
                 if (claimed.isEmpty()) {
                     Thread.sleep(settings.pollInterval().toMillis());
                     continue;
@@ -154,8 +156,9 @@ public class TunerWorker {
                 run(claimed.get());
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "Worker slot %s: could not claim a job; retrying", owner);
+            } catch (Throwable e) {
+                // an Error too (out of memory while claiming): the slot must outlive it
+                LOG.errorf(e, "Worker slot %s: could not claim or run a job; retrying", owner);
                 sleepQuietly();
             }
         }
@@ -195,13 +198,7 @@ public class TunerWorker {
 
     /** host:pid:random, unique per process so that leases name who holds them. */
     private static String ownerPrefix() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            host = "unknown";
-        }
-        return host + ":" + ProcessHandle.current().pid() + ":" + Ids.randomToken(6);
+        return WorkFolders.host() + ":" + ProcessHandle.current().pid() + ":" + Ids.randomToken(6);
     }
 
     private static Thread daemon(Runnable body, String name) {

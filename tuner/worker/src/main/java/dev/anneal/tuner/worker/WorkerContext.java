@@ -22,4 +22,5 @@ record WorkerContext(
         BlobStore blobs,
         TenantKeyRing keyRing,
         CurrentTenant currentTenant,
-        Path workRoot) {}
+        Path workRoot,
+        int maxAttempts) {}

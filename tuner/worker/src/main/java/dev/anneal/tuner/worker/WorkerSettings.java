@@ -27,6 +27,14 @@ public interface WorkerSettings {
     @WithDefault("1s")
     Duration pollInterval();
 
+    /**
+     * Attempts of a job that may end without finishing it (its worker died, or the run ran out of
+     * memory or hit an engine fault) before the job fails instead of running again.
+     */
+    @WithName("max-attempts")
+    @WithDefault("3")
+    int maxAttempts();
+
     /** Jobs of one tenant that may run at once, across all workers. */
     @WithName("max-running-per-tenant")
     @WithDefault("2")
