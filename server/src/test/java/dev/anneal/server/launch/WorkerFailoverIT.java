@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -188,6 +191,42 @@ class WorkerFailoverIT {
                 .isNotEmpty()
                 .allMatch(step -> step > resumedStep);
         assertThat(messages).last().isEqualTo("The job has successfully completed");
+
+        // the killed worker left its decrypted training file behind; a worker starting on this
+        // host sweeps it, so no plaintext of the file remains anywhere under the data folder
+        assertThat(plaintextUnder(dataDir, "Count to 17")).isNotEmpty();
+        ServerProcess restarted = ServerProcess.start(dataDir, "512m", env);
+        workers.add(restarted);
+        restarted.awaitReady(Duration.ofMinutes(2));
+        assertThat(plaintextUnder(dataDir, "Count to 17")).isEmpty();
+        assertThat(restarted.output()).contains("Deleted 1 work folder(s)");
+    }
+
+    /** The files under {@code root} that contain {@code text}. */
+    private static List<Path> plaintextUnder(Path root, String text) throws IOException {
+        byte[] needle = text.getBytes(StandardCharsets.UTF_8);
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).filter(f -> contains(f, needle)).toList();
+        }
+    }
+
+    private static boolean contains(Path file, byte[] needle) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            return false; // gone meanwhile, or not readable: holds nothing readable
+        }
+        outer:
+        for (int i = 0; i + needle.length <= bytes.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (bytes[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     private RequestSpecification as(int worker, String key) {
