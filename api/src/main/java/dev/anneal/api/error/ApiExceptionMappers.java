@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.anneal.store.ConflictException;
 import dev.anneal.store.DomainException;
 import dev.anneal.store.NotFoundException;
+import dev.anneal.store.blob.InsufficientStorageException;
 import dev.anneal.store.file.FileTooLargeException;
 import dev.anneal.store.file.InvalidFileException;
 import dev.anneal.store.file.format.ValidationResult;
@@ -50,6 +51,9 @@ public class ApiExceptionMappers {
         } else if (e instanceof FileTooLargeException) {
             status = 413;
             type = ErrorType.INVALID_REQUEST;
+        } else if (e instanceof InsufficientStorageException) {
+            status = 507;
+            type = ErrorType.SERVER;
         } else {
             status = 400;
             type = ErrorType.INVALID_REQUEST;

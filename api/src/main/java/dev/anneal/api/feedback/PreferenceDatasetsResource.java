@@ -62,7 +62,7 @@ public class PreferenceDatasetsResource {
         PreferenceAggregation.Mode mode = PreferenceAggregation.Mode.of(body.aggregation());
         int minAnnotators = body.minAnnotators() == null ? 1 : body.minAnnotators();
         String filename = body.filename() == null ? "preferences.jsonl" : body.filename();
-        try (FileUpload upload = files.begin(filename)) {
+        try (FileUpload upload = files.begin(filename, 0)) {
             PreferenceAggregation aggregation =
                     new PreferenceAggregation(
                             mode, minAnnotators, line -> upload.write(line, 0, line.length));

@@ -56,8 +56,11 @@ public class FilesResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Upload a JSONL dataset (multipart fields 'file' and 'purpose')")
     public FileObject upload(
-            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, InputStream body)
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long contentLength,
+            InputStream body)
             throws IOException {
+        long declaredLength = contentLength == null ? 0 : contentLength;
         MultipartReader reader = new MultipartReader(body, MultipartReader.boundaryOf(contentType));
         FilePurpose purpose = null;
         FileUpload upload = null;
@@ -71,7 +74,7 @@ public class FilesResource {
                             throw new InvalidRequestException(
                                     "Send exactly one 'file' part.", "file");
                         }
-                        upload = files.begin(part.filename());
+                        upload = files.begin(part.filename(), Math.max(0, declaredLength));
                         transfer(part.content(), upload);
                     }
                     default -> {

@@ -4,6 +4,8 @@ import dev.anneal.store.Ids;
 import dev.anneal.store.NotFoundException;
 import dev.anneal.store.blob.BlobKey;
 import dev.anneal.store.blob.BlobStore;
+import dev.anneal.store.blob.DataDisk;
+import dev.anneal.store.blob.InsufficientStorageException;
 import dev.anneal.store.blob.PendingBlob;
 import dev.anneal.store.file.format.JsonlLimits;
 import dev.anneal.store.tenant.CurrentTenant;
@@ -31,6 +33,7 @@ public class FileService {
     private final TenantKeyRing keyRing;
     private final CurrentTenant currentTenant;
     private final FileLimits limits;
+    private final DataDisk disk;
 
     @Inject
     FileService(
@@ -38,19 +41,27 @@ public class FileService {
             BlobStore blobs,
             TenantKeyRing keyRing,
             CurrentTenant currentTenant,
-            FileLimits limits) {
+            FileLimits limits,
+            DataDisk disk) {
         this.repository = repository;
         this.blobs = blobs;
         this.keyRing = keyRing;
         this.currentTenant = currentTenant;
         this.limits = limits;
+        this.disk = disk;
     }
 
     /**
      * Starts an upload for the current tenant. The caller writes the bytes as they arrive, then
      * completes it; closing it uncompleted discards everything.
+     *
+     * @param filename the name the client gave
+     * @param expectedBytes the size announced, or 0 when unknown
+     * @throws InsufficientStorageException if the data disk is at its reserve, or would be with the
+     *     announced size
      */
-    public FileUpload begin(String filename) {
+    public FileUpload begin(String filename, long expectedBytes) {
+        disk.requireRoom(expectedBytes);
         String tenantId = currentTenant.require();
         String id = Ids.newId("file");
         BlobKey blobKey = new BlobKey(tenantId, id);
@@ -65,6 +76,7 @@ public class FileService {
                             Math.toIntExact(limits.maxLineBytes().asLongValue()),
                             limits.maxLines()),
                     limits.maxBytes().asLongValue(),
+                    disk,
                     repository);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not open a blob for the upload", e);

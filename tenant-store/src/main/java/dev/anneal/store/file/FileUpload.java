@@ -2,6 +2,8 @@ package dev.anneal.store.file;
 
 import dev.anneal.store.blob.BlobKey;
 import dev.anneal.store.blob.BlobStore;
+import dev.anneal.store.blob.DataDisk;
+import dev.anneal.store.blob.InsufficientStorageException;
 import dev.anneal.store.blob.PendingBlob;
 import dev.anneal.store.blob.PipelinedOutputStream;
 import dev.anneal.store.file.format.JsonlLimits;
@@ -23,6 +25,9 @@ public final class FileUpload implements AutoCloseable {
 
     private static final int MAX_FILENAME_LENGTH = 255;
 
+    /** How often a long upload looks at the data disk's free space. */
+    private static final long DISK_CHECK_BYTES = 64L * 1024 * 1024;
+
     private final String id;
     private final String filename;
     private final BlobStore blobs;
@@ -34,8 +39,10 @@ public final class FileUpload implements AutoCloseable {
 
     private final JsonlValidator validator;
     private final long maxBytes;
+    private final DataDisk disk;
     private final FileRepository repository;
     private long bytes;
+    private long checkedDiskAt;
     private boolean blobOpen = true;
     private boolean completed;
 
@@ -47,6 +54,7 @@ public final class FileUpload implements AutoCloseable {
             PendingBlob blob,
             JsonlLimits limits,
             long maxBytes,
+            DataDisk disk,
             FileRepository repository) {
         this.id = id;
         this.filename = filename;
@@ -56,6 +64,7 @@ public final class FileUpload implements AutoCloseable {
         this.blobOutput = new PipelinedOutputStream(blob.output(), "upload-" + id);
         this.validator = new JsonlValidator(limits);
         this.maxBytes = maxBytes;
+        this.disk = disk;
         this.repository = repository;
     }
 
@@ -69,6 +78,15 @@ public final class FileUpload implements AutoCloseable {
         if (bytes > maxBytes) {
             discardBlob();
             throw new FileTooLargeException(maxBytes);
+        }
+        if (bytes - checkedDiskAt >= DISK_CHECK_BYTES) {
+            checkedDiskAt = bytes;
+            try {
+                disk.requireRoom(DISK_CHECK_BYTES);
+            } catch (InsufficientStorageException e) {
+                discardBlob();
+                throw e;
+            }
         }
         if (!validator.isSaturated()) {
             validator.accept(buffer, offset, length);

@@ -19,14 +19,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -44,6 +45,7 @@ public class TunerWorker {
 
     private static final Logger LOG = Logger.getLogger(TunerWorker.class);
     private static final long SHUTDOWN_WAIT_MS = 15_000;
+    private static final long SUPERVISION_SECONDS = 5;
     private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
     private static final String INTEROP_THREADS = "ai.djl.pytorch.num_interop_threads";
 
@@ -51,7 +53,8 @@ public class TunerWorker {
     private final Roles roles;
     private final WorkerContext context;
     private final Set<Heartbeat> running = ConcurrentHashMap.newKeySet();
-    private final List<Thread> slots = new ArrayList<>();
+    private final List<Thread> slots = new CopyOnWriteArrayList<>();
+    private final AtomicInteger restarts = new AtomicInteger();
     private ScheduledExecutorService heartbeats;
     private volatile boolean stopping;
 
@@ -110,11 +113,13 @@ public class TunerWorker {
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "anneal-lease"));
         String owner = ownerPrefix();
         for (int i = 0; i < settings.concurrency(); i++) {
-            String slot = owner + "/" + i;
-            Thread thread = daemon(() -> loop(slot), "anneal-tuner-" + i);
-            slots.add(thread);
-            thread.start();
+            slots.add(startSlot(owner, i));
         }
+        heartbeats.scheduleWithFixedDelay(
+                () -> superviseSlots(owner),
+                SUPERVISION_SECONDS,
+                SUPERVISION_SECONDS,
+                TimeUnit.SECONDS);
         LOG.infof(
                 "Tuner role: %d worker slot(s), %s libtorch thread(s), lease %ss, work folder %s",
                 settings.concurrency(),
@@ -135,6 +140,39 @@ public class TunerWorker {
         }
         heartbeats.shutdownNow();
         heartbeats.awaitTermination(2, TimeUnit.SECONDS);
+    }
+
+    private Thread startSlot(String owner, int index) {
+        String slot = owner + "/" + index;
+        Thread thread = daemon(() -> loop(slot), "anneal-tuner-" + index);
+        thread.start();
+        return thread;
+    }
+
+    /** Starts again any slot whose thread ended while the worker runs; its job was taken over. */
+    private void superviseSlots(String owner) {
+        for (int i = 0; i < slots.size() && !stopping; i++) {
+            if (!slots.get(i).isAlive()) {
+                restarts.incrementAndGet();
+                LOG.errorf("Worker slot %s/%d had stopped; starting it again", owner, i);
+                slots.set(i, startSlot(owner, i));
+            }
+        }
+    }
+
+    /** Whether this process trains jobs: it has the tuner role. */
+    public boolean runsTuner() {
+        return roles.runs(Roles.TUNER);
+    }
+
+    /** Worker slots whose thread is alive. */
+    public long aliveSlots() {
+        return slots.stream().filter(Thread::isAlive).count();
+    }
+
+    /** Worker slots started again after their thread ended. */
+    public int slotRestarts() {
+        return restarts.get();
     }
 
     private void loop(String owner) {
