@@ -6,6 +6,7 @@ import dev.anneal.store.LogFields;
 import dev.anneal.store.apikey.ApiKey;
 import dev.anneal.store.apikey.ApiKeyRepository;
 import dev.anneal.store.tenant.CurrentTenant;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -21,8 +22,9 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * of the request.
  *
  * <p>Keys are checked against the database on every request, so a revoked key stops working at
- * once. The tenant also goes into the logging context ({@code tenantId}), beside the request id,
- * for every line logged while the request is served.
+ * once; wrong keys are kept off it by {@link FailedAuthentications} (429 for an address that fails
+ * too often). The tenant also goes into the logging context ({@code tenantId}), beside the request
+ * id, for every line logged while the request is served.
  */
 public class BearerAuthFilter {
 
@@ -32,16 +34,22 @@ public class BearerAuthFilter {
     private final AdminKey adminKey;
     private final ApiKeyRepository apiKeys;
     private final CurrentTenant currentTenant;
+    private final FailedAuthentications failures;
 
     @Inject
-    BearerAuthFilter(AdminKey adminKey, ApiKeyRepository apiKeys, CurrentTenant currentTenant) {
+    BearerAuthFilter(
+            AdminKey adminKey,
+            ApiKeyRepository apiKeys,
+            CurrentTenant currentTenant,
+            FailedAuthentications failures) {
         this.adminKey = adminKey;
         this.apiKeys = apiKeys;
         this.currentTenant = currentTenant;
+        this.failures = failures;
     }
 
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
-    public void authenticate(ContainerRequestContext request) {
+    public void authenticate(ContainerRequestContext request, HttpServerRequest connection) {
         String path = request.getUriInfo().getPath().replaceFirst("^/", "");
         if (!path.startsWith("v1/")) {
             return;
@@ -55,8 +63,22 @@ public class BearerAuthFilter {
             }
             return;
         }
-        Optional<ApiKey> key = apiKeys.findActive(secret);
+        String address = clientAddress(connection);
+        if (!failures.mayTry(address)) {
+            throw new ApiException(
+                    429,
+                    ErrorType.RATE_LIMIT,
+                    "Too many failed authentications from this address; try again in "
+                            + failures.retryAfterSeconds(address)
+                            + " s.",
+                    null,
+                    "rate_limit_exceeded",
+                    failures.retryAfterSeconds(address));
+        }
+        Optional<ApiKey> key =
+                failures.knownUnknown(secret) ? Optional.empty() : apiKeys.findActive(secret);
         if (key.isEmpty()) {
+            failures.failed(secret, address);
             throw unauthorized("Incorrect API key provided.");
         }
         if (adminRoute) {
@@ -64,6 +86,12 @@ public class BearerAuthFilter {
         }
         currentTenant.set(key.get().tenantId());
         MDC.put(LogFields.TENANT_ID, key.get().tenantId());
+    }
+
+    private static String clientAddress(HttpServerRequest connection) {
+        return connection == null || connection.remoteAddress() == null
+                ? "unknown"
+                : connection.remoteAddress().hostAddress();
     }
 
     private static String bearerToken(String header) {

@@ -14,6 +14,7 @@ import dev.anneal.store.file.format.ValidationResult;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -35,6 +36,13 @@ public class ApiExceptionMappers {
 
     @ServerExceptionMapper
     public Response mapApi(ApiException e) {
+        if (e.retryAfterSeconds() > 0) {
+            return Response.status(e.status())
+                    .type(MediaType.APPLICATION_JSON)
+                    .header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds())
+                    .entity(e.toResponse())
+                    .build();
+        }
         return respond(e.status(), e.toResponse());
     }
 

@@ -10,5 +10,8 @@ public final class ErrorType {
     public static final String CONFLICT = "conflict_error";
     public static final String SERVER = "server_error";
 
+    /** OpenAI's type of a rate-limit refusal (code {@code rate_limit_exceeded}). */
+    public static final String RATE_LIMIT = "requests";
+
     private ErrorType() {}
 }
