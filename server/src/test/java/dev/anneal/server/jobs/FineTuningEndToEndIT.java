@@ -139,7 +139,7 @@ class FineTuningEndToEndIT {
         assertThat(csv).startsWith("step,train_loss,");
         assertThat(csv.lines()).hasSize(21);
 
-        // the checkpoints: every 5 steps and at the end (step 20)
+        // the checkpoints: every 5 steps and at the end (step 20), the newest 3 kept
         JsonPath checkpoints =
                 as(key).get("/v1/fine_tuning/jobs/" + jobId + "/checkpoints")
                         .then()
@@ -147,7 +147,22 @@ class FineTuningEndToEndIT {
                         .extract()
                         .jsonPath();
         assertThat(checkpoints.getList("data.step_number", Integer.class))
-                .containsExactly(20, 15, 10, 5);
+                .containsExactly(20, 15, 10);
+        String dropped =
+                events.stream()
+                        .filter(
+                                e ->
+                                        e.get("message")
+                                                .asText()
+                                                .equals("Checkpoint created at step 5"))
+                        .findFirst()
+                        .orElseThrow()
+                        .get("data")
+                        .get("checkpoint_id")
+                        .asText();
+        as(key).get("/v1/fine_tuning/jobs/" + jobId + "/checkpoints/" + dropped + "/content")
+                .then()
+                .statusCode(404);
         String checkpointId = checkpoints.getString("data[0].id");
         Map<String, byte[]> checkpoint =
                 unzip(

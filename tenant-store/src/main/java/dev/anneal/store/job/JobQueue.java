@@ -214,6 +214,29 @@ public class JobQueue {
         return true;
     }
 
+    /**
+     * Deletes the records of the job's checkpoints older than its {@code kept} newest; the caller
+     * then deletes their blobs.
+     *
+     * @return the ids of the checkpoints deleted; empty too if the lease is lost
+     */
+    @Transactional
+    public List<String> pruneCheckpoints(JobLease held, int kept) {
+        if (!holds(held)) {
+            return List.of();
+        }
+        @SuppressWarnings("unchecked")
+        List<String> deleted =
+                em.createNativeQuery(
+                                "delete from job_checkpoint where job_id = :job and id not in"
+                                        + " (select id from job_checkpoint where job_id = :job order"
+                                        + " by step desc limit :kept) returning id")
+                        .setParameter("job", held.jobId())
+                        .setParameter("kept", kept)
+                        .getResultList();
+        return deleted;
+    }
+
     /** The job's latest checkpoint (id and step), to resume from after a takeover. */
     @Transactional
     public Optional<JobCheckpointRef> latestCheckpoint(String jobId) {

@@ -46,13 +46,18 @@ final class JobProgress implements TrainingListener {
     private long startedNanos;
     private long positions;
 
+    /** Checkpoints kept per job, newest first; older ones are deleted with their blobs. */
+    private final int checkpointsKept;
+
     JobProgress(
             JobLease lease,
             JobEventLog events,
             JobQueue queue,
             BlobStore blobs,
             DataKey dataKey,
-            Heartbeat heartbeat) {
+            Heartbeat heartbeat,
+            int checkpointsKept) {
+        this.checkpointsKept = checkpointsKept;
         this.lease = lease;
         this.events = events;
         this.queue = queue;
@@ -241,6 +246,10 @@ final class JobProgress implements TrainingListener {
         if (!queue.addCheckpoint(lease, id, checkpoint.step(), metrics, bytes)) {
             deleteQuietly(key);
             heartbeat.stopFor(Heartbeat.Stop.LEASE_LOST);
+            return;
+        }
+        for (String dropped : queue.pruneCheckpoints(lease, checkpointsKept)) {
+            deleteQuietly(new BlobKey(lease.tenantId(), dropped));
         }
     }
 

@@ -96,7 +96,13 @@ final class JobRun {
             RunOptions options = resumeOptions().stoppingWhen(heartbeat::shouldStop);
             JobProgress progress =
                     new JobProgress(
-                            lease, context.events(), queue, context.blobs(), dataKey(), heartbeat);
+                            lease,
+                            context.events(),
+                            queue,
+                            context.blobs(),
+                            dataKey(),
+                            heartbeat,
+                            context.checkpointsKept());
             long began = System.nanoTime();
             TrainingResult result = Recipe.of(config).run(progress, options);
             long trained = System.nanoTime();

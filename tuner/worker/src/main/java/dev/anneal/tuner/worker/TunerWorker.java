@@ -63,6 +63,8 @@ public class TunerWorker {
             WorkerSettings settings,
             Roles roles,
             @ConfigProperty(name = "anneal.data-dir") Path dataDir,
+            @ConfigProperty(name = "anneal.checkpoints-kept", defaultValue = "3")
+                    int checkpointsKept,
             JobQueue queue,
             JobRepository jobs,
             JobEventLog events,
@@ -87,7 +89,8 @@ public class TunerWorker {
                         keyRing,
                         currentTenant,
                         workRoot,
-                        settings.maxAttempts());
+                        settings.maxAttempts(),
+                        checkpointsKept);
     }
 
     void start(@Observes StartupEvent startup) {

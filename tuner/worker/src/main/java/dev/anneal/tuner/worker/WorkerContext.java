@@ -23,4 +23,5 @@ record WorkerContext(
         TenantKeyRing keyRing,
         CurrentTenant currentTenant,
         Path workRoot,
-        int maxAttempts) {}
+        int maxAttempts,
+        int checkpointsKept) {}
