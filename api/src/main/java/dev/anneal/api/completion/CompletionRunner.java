@@ -1,6 +1,7 @@
 package dev.anneal.api.completion;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anneal.api.StreamPermits;
 import dev.anneal.api.error.ApiException;
 import dev.anneal.api.error.ErrorResponse;
 import dev.anneal.api.error.ErrorType;
@@ -66,6 +67,7 @@ public class CompletionRunner {
     private final CurrentTenant tenant;
     private final ObjectMapper json;
     private final CurrentVertxRequest currentRequest;
+    private final StreamPermits permits;
 
     @Inject
     CompletionRunner(
@@ -73,12 +75,14 @@ public class CompletionRunner {
             Roles roles,
             CurrentTenant tenant,
             ObjectMapper json,
-            CurrentVertxRequest currentRequest) {
+            CurrentVertxRequest currentRequest,
+            StreamPermits permits) {
         this.engine = engine;
         this.roles = roles;
         this.tenant = tenant;
         this.json = json;
         this.currentRequest = currentRequest;
+        this.permits = permits;
     }
 
     /** Refuses the request when this process does not serve completions. */
@@ -191,18 +195,27 @@ public class CompletionRunner {
         // text_offset counts from the start of the prompt, as OpenAI's does
         int promptChars = params.wantsLogprobs() && !shape.chat() ? encoded.text().length() : 0;
         if (params.stream()) {
+            StreamPermits.Permit permit;
+            try {
+                permit = permits.acquire(tenant.require());
+            } catch (ApiException e) {
+                running.forEach(Completion::cancel);
+                throw e;
+            }
             return Response.ok(
-                            new CompletionStream(
-                                    json,
-                                    shape,
-                                    header,
-                                    params,
-                                    encoded.length(),
-                                    promptChars,
-                                    events,
-                                    running,
-                                    trace,
-                                    clientGone),
+                            StreamPermits.holding(
+                                    permit,
+                                    new CompletionStream(
+                                            json,
+                                            shape,
+                                            header,
+                                            params,
+                                            encoded.length(),
+                                            promptChars,
+                                            events,
+                                            running,
+                                            trace,
+                                            clientGone)),
                             MediaType.SERVER_SENT_EVENTS)
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache")
                     .header("X-Accel-Buffering", "no")

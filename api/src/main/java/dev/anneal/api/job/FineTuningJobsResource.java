@@ -3,6 +3,7 @@ package dev.anneal.api.job;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.api.BlobDownloads;
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.StreamPermits;
 import dev.anneal.events.JobEventRecord;
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.NotFoundException;
@@ -58,6 +59,7 @@ public class FineTuningJobsResource {
     private final BlobDownloads downloads;
     private final LiveJobEvents live;
     private final ObjectMapper json;
+    private final StreamPermits permits;
 
     @Inject
     FineTuningJobsResource(
@@ -67,7 +69,9 @@ public class FineTuningJobsResource {
             ModelRepository models,
             BlobDownloads downloads,
             LiveJobEvents live,
-            ObjectMapper json) {
+            ObjectMapper json,
+            StreamPermits permits) {
+        this.permits = permits;
         this.creation = creation;
         this.jobs = jobs;
         this.queue = queue;
@@ -123,9 +127,12 @@ public class FineTuningJobsResource {
             @QueryParam("limit") @DefaultValue("20") int limit,
             @QueryParam("stream") @DefaultValue("false") boolean stream) {
         if (stream) {
-            jobs.get(id);
+            FineTuningJob job = jobs.get(id);
             int afterSeq = after == null ? 0 : jobs.eventSeq(id, after);
-            return Response.ok(streamEvents(id, afterSeq), MediaType.SERVER_SENT_EVENTS)
+            StreamPermits.Permit permit = permits.acquire(job.tenantId());
+            return Response.ok(
+                            StreamPermits.holding(permit, streamEvents(id, afterSeq)),
+                            MediaType.SERVER_SENT_EVENTS)
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache")
                     .header("X-Accel-Buffering", "no")
                     .build();

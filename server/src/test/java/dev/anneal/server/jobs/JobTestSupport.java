@@ -49,7 +49,7 @@ public final class JobTestSupport {
     }
 
     /** A chat training file of {@code lines} short conversations; returns its id. */
-    static String uploadStoryChats(String key, int lines) {
+    public static String uploadStoryChats(String key, int lines) {
         StringBuilder jsonl = new StringBuilder();
         String[] names = {"Lily", "Tom", "Sue", "Ben"};
         for (int i = 0; i < lines; i++) {

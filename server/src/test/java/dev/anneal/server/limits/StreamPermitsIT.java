@@ -1,0 +1,87 @@
+package dev.anneal.server.limits;
+
+import static dev.anneal.server.TestApi.as;
+import static dev.anneal.server.TestApi.newTenantKey;
+import static dev.anneal.server.jobs.JobTestSupport.createJob;
+import static dev.anneal.server.jobs.JobTestSupport.uploadStoryChats;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.anneal.server.AnnealTestResources;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A tenant holds at most its number of open streams; one more is refused, others' are not. */
+@QuarkusTest
+@TestProfile(StreamPermitsIT.TwoStreams.class)
+@WithTestResource(AnnealTestResources.class)
+class StreamPermitsIT {
+
+    /** Two open streams per tenant; no worker, so jobs stay queued and their streams open. */
+    public static class TwoStreams implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("anneal.streams-per-tenant", "2", "anneal.roles", "api");
+        }
+    }
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Test
+    void shouldAnswer429ToATenantsStreamBeyondItsLimitButNotToAnotherTenant() throws Exception {
+        String key = newTenantKey();
+        String job = queuedJob(key);
+        List<HttpResponse<InputStream>> open = new ArrayList<>();
+        try {
+            open.add(stream(key, job));
+            open.add(stream(key, job));
+            assertThat(open).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+
+            HttpResponse<InputStream> refused = stream(key, job);
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(refused.headers().firstValue("retry-after")).hasValue("1");
+            assertThat(new String(refused.body().readAllBytes()))
+                    .contains("\"code\":\"rate_limit_exceeded\"");
+
+            String other = newTenantKey();
+            HttpResponse<InputStream> others = stream(other, queuedJob(other));
+            open.add(others);
+            assertThat(others.statusCode()).isEqualTo(200);
+        } finally {
+            for (HttpResponse<InputStream> response : open) {
+                response.body().close();
+            }
+        }
+        as(key).get("/v1/fine_tuning/jobs?limit=1").then().statusCode(200);
+    }
+
+    private static String queuedJob(String key) {
+        return createJob(
+                key, Map.of("model", "anneal-nano", "training_file", uploadStoryChats(key, 2)));
+    }
+
+    private HttpResponse<InputStream> stream(String key, String job) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(
+                                base.resolve("/v1/fine_tuning/jobs/" + job + "/events?stream=true"))
+                        .header("Authorization", "Bearer " + key)
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+    }
+}
