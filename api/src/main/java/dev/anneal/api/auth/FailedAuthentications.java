@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -26,6 +27,7 @@ public class FailedAuthentications {
     private static final int BURST_SECONDS = 5;
 
     private final double perSecond;
+    private final LongSupplier clock;
     private final Map<String, Long> unknownUntil = lru(MAX_UNKNOWN_KEYS);
     private final Map<String, Bucket> byAddress = lru(MAX_ADDRESSES);
 
@@ -33,24 +35,30 @@ public class FailedAuthentications {
     FailedAuthentications(
             @ConfigProperty(name = "anneal.auth.failures-per-second", defaultValue = "10")
                     double perSecond) {
+        this(perSecond, System::nanoTime);
+    }
+
+    /** With its own clock of nanoseconds, for tests. */
+    FailedAuthentications(double perSecond, LongSupplier clock) {
         this.perSecond = perSecond;
+        this.clock = clock;
     }
 
     /** Whether {@code secret} was found unknown lately, so that a lookup is not worth making. */
     synchronized boolean knownUnknown(String secret) {
         Long until = unknownUntil.get(digest(secret));
-        return until != null && until - System.nanoTime() > 0;
+        return until != null && until - clock.getAsLong() > 0;
     }
 
     /** Whether the address may try another key now; false once it failed too often. */
     synchronized boolean mayTry(String address) {
         Bucket bucket = byAddress.get(address);
-        return bucket == null || bucket.tokens(System.nanoTime()) >= 1;
+        return bucket == null || bucket.tokens(clock.getAsLong()) >= 1;
     }
 
     /** Counts a failed authentication: an unknown key, from an address. */
     synchronized void failed(String secret, String address) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         if (secret != null) {
             unknownUntil.put(digest(secret), now + UNKNOWN_FOR_NANOS);
         }
@@ -65,7 +73,7 @@ public class FailedAuthentications {
         if (bucket == null) {
             return 1;
         }
-        double missing = 1 - bucket.tokens(System.nanoTime());
+        double missing = 1 - bucket.tokens(clock.getAsLong());
         return Math.max(1, (long) Math.ceil(missing / perSecond));
     }
 

@@ -3,6 +3,8 @@ package dev.anneal.store.blob;
 import dev.anneal.store.crypto.DataKey;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
+import java.util.List;
 
 /**
  * Stores tenants' blobs encrypted with the tenant's {@link DataKey}; plaintext never reaches
@@ -44,4 +46,10 @@ public interface BlobStore {
      * stopped; forgetting the tenant's wrapped data key makes any copy unreadable anyway.
      */
     void deleteTenant(String tenantId) throws IOException;
+
+    /**
+     * The committed blobs last written before {@code before}: for reconciliation with the records
+     * that name them.
+     */
+    List<BlobKey> committedBefore(Instant before) throws IOException;
 }

@@ -15,6 +15,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -116,6 +118,32 @@ public final class LocalBlobStore implements BlobStore {
      *
      * @return how many files were deleted
      */
+    @Override
+    public List<BlobKey> committedBefore(Instant before) throws IOException {
+        List<BlobKey> found = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return found;
+        }
+        try (DirectoryStream<Path> tenants = Files.newDirectoryStream(root)) {
+            for (Path tenantDir : tenants) {
+                if (!Files.isDirectory(tenantDir, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> blobs = Files.newDirectoryStream(tenantDir)) {
+                    for (Path blob : blobs) {
+                        String name = blob.getFileName().toString();
+                        if (!name.startsWith(PENDING_PREFIX)
+                                && Files.isRegularFile(blob, LinkOption.NOFOLLOW_LINKS)
+                                && Files.getLastModifiedTime(blob).toInstant().isBefore(before)) {
+                            found.add(new BlobKey(tenantDir.getFileName().toString(), name));
+                        }
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
     public int sweepPending(Duration olderThan) throws IOException {
         Instant cutoff = Instant.now().minus(olderThan);
         int deleted = 0;
