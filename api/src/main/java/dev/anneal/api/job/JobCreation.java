@@ -16,6 +16,8 @@ import dev.anneal.store.job.TrainingType;
 import dev.anneal.store.model.ModelRepository;
 import dev.anneal.tuner.registry.BaseModel;
 import dev.anneal.tuner.registry.BaseModelRegistry;
+import dev.anneal.tuner.registry.TrainingMemory;
+import io.quarkus.runtime.configuration.MemorySize;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.security.SecureRandom;
@@ -26,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Checks a job request completely and resolves every "auto" before the job is queued, so that a job
@@ -64,13 +67,17 @@ public class JobCreation {
     private final FileService files;
     private final BaseModelRegistry models;
     private final ModelRepository fineTuned;
+    private final long memoryBudget;
 
     @Inject
     JobCreation(
             JobRepository jobs,
             FileService files,
             BaseModelRegistry models,
-            ModelRepository fineTuned) {
+            ModelRepository fineTuned,
+            @ConfigProperty(name = "anneal.tuner.memory") Optional<MemorySize> memory) {
+        this.memoryBudget =
+                memory.map(MemorySize::asLongValue).orElseGet(JobCreation::defaultMemoryBudget);
         this.jobs = jobs;
         this.files = files;
         this.models = models;
@@ -195,6 +202,7 @@ public class JobCreation {
                         request.trainOnInputs() != null && request.trainOnInputs(),
                         checkpointInterval,
                         beta);
+        requireMemory(baseModel, spec, training.bytes());
         long seed = request.seed() == null ? RANDOM.nextInt(Integer.MAX_VALUE) : request.seed();
         return jobs.create(
                 request.model(),
@@ -365,6 +373,45 @@ public class JobCreation {
                         "metadata." + e.getKey());
             }
         }
+    }
+
+    /**
+     * Refuses a job whose estimated peak memory ({@link TrainingMemory}) is beyond a worker's
+     * budget, {@code anneal.tuner.memory}. A DPO step holds two sequences per pair.
+     */
+    private void requireMemory(BaseModel model, JobSpec spec, long datasetBytes) {
+        boolean full = spec.trainingType() == TrainingType.FULL;
+        int sequences = spec.method() == JobMethod.DPO ? 2 * spec.batchSize() : spec.batchSize();
+        Optional<TrainingMemory> estimate =
+                TrainingMemory.estimate(
+                        model,
+                        full,
+                        full ? 0 : spec.lora().r(),
+                        full ? List.of() : spec.lora().targetModules(),
+                        sequences,
+                        spec.maxSeqLength(),
+                        datasetBytes);
+        if (estimate.isPresent() && estimate.get().total() > memoryBudget) {
+            throw new InvalidRequestException(
+                    "This job needs about "
+                            + estimate.get().describe()
+                            + ", more than a worker's "
+                            + TrainingMemory.gib(memoryBudget)
+                            + " (ANNEAL_TUNER_MEMORY). Lower batch_size or max_seq_length, train"
+                            + " a LoRA adapter instead of all weights, or split the training"
+                            + " file.",
+                    "batch_size",
+                    "insufficient_memory");
+        }
+    }
+
+    /** Four fifths of the machine's memory: libtorch allocates outside the Java heap. */
+    private static long defaultMemoryBudget() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean machine) {
+            return machine.getTotalMemorySize() / 5 * 4;
+        }
+        return Runtime.getRuntime().maxMemory();
     }
 
     private static int contextLength(BaseModel model) {

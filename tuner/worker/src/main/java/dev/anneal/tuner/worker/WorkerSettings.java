@@ -1,5 +1,6 @@
 package dev.anneal.tuner.worker;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -34,6 +35,13 @@ public interface WorkerSettings {
     @WithName("max-attempts")
     @WithDefault("3")
     int maxAttempts();
+
+    /**
+     * The memory one job may take on a worker ({@code ANNEAL_TUNER_MEMORY}); default four fifths of
+     * the machine's. A job whose estimated peak is beyond it is refused when it is created ({@code
+     * JobCreation}, {@link dev.anneal.tuner.registry.TrainingMemory}).
+     */
+    Optional<MemorySize> memory();
 
     /** Jobs of one tenant that may run at once, across all workers. */
     @WithName("max-running-per-tenant")
