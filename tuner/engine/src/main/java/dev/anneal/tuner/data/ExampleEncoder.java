@@ -6,11 +6,6 @@ import dev.anneal.tuner.tokenizer.ChatMessage;
 import dev.anneal.tuner.tokenizer.EncodedChat;
 import dev.anneal.tuner.tokenizer.InvalidConversationException;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -62,35 +57,6 @@ public final class ExampleEncoder {
         this.format = format;
         this.trainOnInputs = trainOnInputs;
         this.eosTokenId = eosTokenId;
-    }
-
-    /**
-     * Reads a JSON Lines file, skipping blank lines.
-     *
-     * @param file the file
-     * @return one node per line
-     * @throws IOException if the file cannot be read
-     * @throws InvalidTrainingDataException if a line is not JSON, naming the line
-     */
-    public static List<JsonNode> readLines(Path file) throws IOException {
-        List<JsonNode> lines = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int number = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    lines.add(JSON.readTree(line));
-                } catch (IOException e) {
-                    throw new InvalidTrainingDataException(
-                            null, file + " line " + number + " is not JSON");
-                }
-            }
-        }
-        return lines;
     }
 
     /**

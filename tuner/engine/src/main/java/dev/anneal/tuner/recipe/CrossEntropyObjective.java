@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.anneal.tuner.data.Batch;
 import dev.anneal.tuner.data.ExampleEncoder;
+import dev.anneal.tuner.data.JsonLines;
 import dev.anneal.tuner.data.SequencePacker;
 import dev.anneal.tuner.data.SequenceRow;
 import dev.anneal.tuner.loss.MaskedCrossEntropyLoss;
@@ -12,6 +13,7 @@ import dev.anneal.tuner.tokenizer.TextTokenizer;
 import dev.anneal.tuner.train.BatchLoss;
 import dev.anneal.tuner.train.TrainableModel;
 import dev.anneal.tuner.train.TrainingConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -79,11 +81,11 @@ final class CrossEntropyObjective implements TrainingObjective {
     }
 
     @Override
-    public SequencePacker.Packed prepare(
-            Path file, List<JsonNode> lines, TextTokenizer tokenizer, long eos) {
-        ExampleEncoder encoder = encoders.encoderFor(file, lines.get(0), tokenizer, eos);
+    public SequencePacker.Packed prepare(JsonLines lines, TextTokenizer tokenizer, long eos)
+            throws IOException {
+        ExampleEncoder encoder = encoders.encoderFor(lines.file(), lines.first(), tokenizer, eos);
         return SequencePacker.pack(
-                TrainingObjective.encodeAll(file, lines, encoder::encode),
+                lines.encodeAll(encoder::encode),
                 config.data().maxSeqLength(),
                 config.data().packing(),
                 splitLongExamples);

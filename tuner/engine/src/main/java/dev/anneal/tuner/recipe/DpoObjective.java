@@ -3,9 +3,9 @@ package dev.anneal.tuner.recipe;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.anneal.tuner.data.Batch;
 import dev.anneal.tuner.data.InvalidTrainingDataException;
+import dev.anneal.tuner.data.JsonLines;
 import dev.anneal.tuner.data.LineFormat;
 import dev.anneal.tuner.data.PreferenceEncoder;
 import dev.anneal.tuner.data.SequencePacker;
@@ -14,7 +14,7 @@ import dev.anneal.tuner.loss.DpoLoss;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import dev.anneal.tuner.train.BatchLoss;
 import dev.anneal.tuner.train.TrainableModel;
-import java.nio.file.Path;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,16 +55,19 @@ final class DpoObjective implements TrainingObjective {
     }
 
     @Override
-    public SequencePacker.Packed prepare(
-            Path file, List<JsonNode> lines, TextTokenizer tokenizer, long eos) {
-        LineFormat format = LineFormat.detect(lines.get(0)::has, null);
+    public SequencePacker.Packed prepare(JsonLines lines, TextTokenizer tokenizer, long eos)
+            throws IOException {
+        LineFormat format = LineFormat.detect(lines.first()::has, null);
         if (format != LineFormat.PREFERENCE) {
             throw new InvalidTrainingDataException(
-                    null, "method dpo takes preference data, " + file + " is " + format.wireName());
+                    null,
+                    "method dpo takes preference data, "
+                            + lines.file()
+                            + " is "
+                            + format.wireName());
         }
         PreferenceEncoder encoder = new PreferenceEncoder(tokenizer, eos);
-        return SequencePacker.packPairs(
-                TrainingObjective.encodeAll(file, lines, encoder::encode), maxSeqLength);
+        return SequencePacker.packPairs(lines.encodeAll(encoder::encode), maxSeqLength);
     }
 
     @Override

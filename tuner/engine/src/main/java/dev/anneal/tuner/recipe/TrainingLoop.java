@@ -1,9 +1,7 @@
 package dev.anneal.tuner.recipe;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.anneal.tuner.data.ExampleEncoder;
-import dev.anneal.tuner.data.InvalidTrainingDataException;
+import dev.anneal.tuner.data.JsonLines;
 import dev.anneal.tuner.data.SequencePacker;
 import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.model.LlamaConfig;
@@ -14,7 +12,6 @@ import dev.anneal.tuner.train.TrainingListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * The training loop the recipes share: load the model and the data, resume, then step, snapshot,
@@ -104,11 +101,7 @@ final class TrainingLoop {
     /** Reads one JSON Lines file and has the objective make its rows. */
     private SequencePacker.Packed prepare(Path file, TextTokenizer tokenizer, long eos)
             throws IOException {
-        List<JsonNode> lines = ExampleEncoder.readLines(file);
-        if (lines.isEmpty()) {
-            throw new InvalidTrainingDataException(null, file + " holds no example");
-        }
-        return objective.prepare(file, lines, tokenizer, eos);
+        return objective.prepare(new JsonLines(file), tokenizer, eos);
     }
 
     private static void requireFile(Path file, String key) {
