@@ -19,7 +19,8 @@ import java.util.Optional;
  *   <li>activations kept for the backward pass: per layer {@code batch × seq × hidden × (34 + 5 ×
  *       heads × seq / hidden) × 2} bytes (Korthikanti et al., 2022, counted at 16 bits, doubled for
  *       32), and the logits with their softmax and gradient, {@code 3 × batch × seq × vocab × 4};
- *   <li>the dataset as the engine parses it: 8 bytes per byte of the file.
+ *   <li>the dataset as the engine holds it, read line by line into token ids: 3 bytes per byte of
+ *       the file (a token's id and target take 9 bytes, for 3 to 4 bytes of text).
  * </ul>
  *
  * @param weights bytes of the base model's weights
@@ -78,7 +79,7 @@ public record TrainingMemory(long weights, long optimizer, long activations, lon
                         parameters * FLOAT,
                         3 * FLOAT * trainable,
                         (long) (perLayer * config.numHiddenLayers()) + logits,
-                        8 * datasetBytes));
+                        3 * datasetBytes));
     }
 
     private static long loraParameters(LlamaConfig config, int rank, List<String> modules) {
