@@ -151,10 +151,7 @@ class JobQueueIT {
     void shouldHandTheJobOverAndFenceTheFormerHolderWhenALeaseExpires() throws Exception {
         drain();
         String key = TestApi.newTenantKey();
-        String job =
-                createJob(
-                        key,
-                        Map.of("model", "anneal-nano", "training_file", uploadStoryChats(key, 2)));
+        String job = tinyJob(key);
         JobLease first =
                 inRequest(() -> queue.claim("worker-old", Duration.ofMillis(500), 10, MAX_ATTEMPTS))
                         .orElseThrow();
@@ -185,10 +182,7 @@ class JobQueueIT {
             throws Exception {
         drain();
         String key = TestApi.newTenantKey();
-        String job =
-                createJob(
-                        key,
-                        Map.of("model", "anneal-nano", "training_file", uploadStoryChats(key, 2)));
+        String job = tinyJob(key);
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             JobLease lease =
                     inRequest(
@@ -215,10 +209,7 @@ class JobQueueIT {
     void shouldRequeueARetryableFailureAndFailItAtTheLimitButNotCountAHandBack() {
         drain();
         String key = TestApi.newTenantKey();
-        String job =
-                createJob(
-                        key,
-                        Map.of("model", "anneal-nano", "training_file", uploadStoryChats(key, 2)));
+        String job = tinyJob(key);
         JobError outOfMemory = new JobError("internal_error", "Out of memory.", null);
 
         JobLease first = inRequest(() -> queue.claim("w", LEASE, 10, MAX_ATTEMPTS)).orElseThrow();
@@ -246,6 +237,12 @@ class JobQueueIT {
         assertThat(messages)
                 .contains("Attempt 1 failed: Out of memory. The job goes back to the queue.")
                 .contains("Attempt 3 failed: Out of memory. The job goes back to the queue.");
+    }
+
+    /** A job on the built-in model over a two-line file. */
+    private static String tinyJob(String key) {
+        return createJob(
+                key, Map.of("model", "anneal-nano", "training_file", uploadStoryChats(key, 2)));
     }
 
     /** Claims every job still queued, so that each test starts from an empty queue. */

@@ -165,22 +165,7 @@ class MultiAdapterModelTest {
                 Generator.lastLogits(view, batched.get(row), prompt, caches);
                 tokens[row] = argmax(first);
             }
-            for (int step = 0; step < 8; step++) {
-                List<float[]> together;
-                try (NDManager scratch = caches.newSubManager()) {
-                    together = AdapterView.decodeStep(views, tokens, batched, scratch);
-                }
-                for (int row = 0; row < adapters.length; row++) {
-                    float[] expected =
-                            Generator.lastLogits(
-                                    views.get(row),
-                                    alone.get(row),
-                                    new long[] {tokens[row]},
-                                    caches);
-                    assertThat(together.get(row)).containsExactly(expected, within(1e-4f));
-                    tokens[row] = argmax(expected);
-                }
-            }
+            decodeTogetherAsAlone(views, tokens, batched, alone, caches);
         } finally {
             views.forEach(AdapterView::close);
         }
@@ -214,22 +199,7 @@ class MultiAdapterModelTest {
                 tokens[row] = argmax(first);
             }
             hole.close();
-            for (int step = 0; step < 8; step++) {
-                List<float[]> together;
-                try (NDManager scratch = caches.newSubManager()) {
-                    together = AdapterView.decodeStep(views, tokens, batched, scratch);
-                }
-                for (int row = 0; row < adapters.length; row++) {
-                    float[] expected =
-                            Generator.lastLogits(
-                                    views.get(row),
-                                    alone.get(row),
-                                    new long[] {tokens[row]},
-                                    caches);
-                    assertThat(together.get(row)).containsExactly(expected, within(1e-4f));
-                    tokens[row] = argmax(expected);
-                }
-            }
+            decodeTogetherAsAlone(views, tokens, batched, alone, caches);
             batched.forEach(KvCache::close);
             bystander.close();
             assertThat(wide.inUse()).isZero();
@@ -259,6 +229,31 @@ class MultiAdapterModelTest {
 
         assertThat(stacked).containsExactly(expected, within(1e-4f));
         assertThat(stacked).isNotEqualTo(logitsOf("second"));
+    }
+
+    /**
+     * Runs 8 decoding steps of all rows together and checks each row's logits against the same step
+     * alone, feeding each row its greedy token.
+     */
+    private static void decodeTogetherAsAlone(
+            List<AdapterView> views,
+            long[] tokens,
+            List<KvCache> batched,
+            List<KvCache> alone,
+            NDManager caches) {
+        for (int step = 0; step < 8; step++) {
+            List<float[]> together;
+            try (NDManager scratch = caches.newSubManager()) {
+                together = AdapterView.decodeStep(views, tokens, batched, scratch);
+            }
+            for (int row = 0; row < views.size(); row++) {
+                float[] expected =
+                        Generator.lastLogits(
+                                views.get(row), alone.get(row), new long[] {tokens[row]}, caches);
+                assertThat(together.get(row)).containsExactly(expected, within(1e-4f));
+                tokens[row] = argmax(expected);
+            }
+        }
     }
 
     private static long argmax(float[] logits) {
