@@ -1,9 +1,12 @@
 package dev.anneal.api.file;
 
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.error.ApiException;
+import dev.anneal.api.error.ErrorType;
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.Page;
 import dev.anneal.store.PageRequest;
+import dev.anneal.store.file.FileLimits;
 import dev.anneal.store.file.FilePurpose;
 import dev.anneal.store.file.FileRepository;
 import dev.anneal.store.file.FileService;
@@ -27,6 +30,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -45,11 +49,13 @@ public class FilesResource {
 
     private final FileService files;
     private final FileRepository repository;
+    private final FileLimits limits;
 
     @Inject
-    FilesResource(FileService files, FileRepository repository) {
+    FilesResource(FileService files, FileRepository repository, FileLimits limits) {
         this.files = files;
         this.repository = repository;
+        this.limits = limits;
     }
 
     @POST
@@ -157,11 +163,37 @@ public class FilesResource {
         return new Deleted(id, "file", true);
     }
 
-    private static void transfer(InputStream content, FileUpload upload) throws IOException {
+    /**
+     * Hands the file's bytes to the upload as they arrive; cuts off an upload that, past its grace
+     * period, arrives slower than {@code anneal.files.min-upload-rate} on average (a client sending
+     * nothing at all is closed by the HTTP idle timeout).
+     */
+    private void transfer(InputStream content, FileUpload upload) throws IOException {
+        long started = System.nanoTime();
+        long grace = limits.slowUploadGrace().toNanos();
+        long minRate = limits.minUploadRate().asLongValue();
         byte[] buffer = new byte[CHUNK_SIZE];
+        long received = 0;
         int n;
         while ((n = content.read(buffer)) >= 0) {
             upload.write(buffer, 0, n);
+            received += n;
+            long elapsed = System.nanoTime() - started;
+            if (elapsed > grace && received < minRate * (elapsed / 1_000_000_000.0)) {
+                throw new ApiException(
+                        408,
+                        ErrorType.INVALID_REQUEST,
+                        String.format(
+                                Locale.ROOT,
+                                "The upload arrives too slowly: %d bytes in %.0f s, under the"
+                                        + " %d bytes per second required"
+                                        + " (anneal.files.min-upload-rate).",
+                                received,
+                                elapsed / 1e9,
+                                minRate),
+                        "file",
+                        "upload_too_slow");
+            }
         }
     }
 
