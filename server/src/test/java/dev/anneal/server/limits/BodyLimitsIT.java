@@ -13,8 +13,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -39,8 +39,7 @@ class BodyLimitsIT {
     @Test
     void shouldStopReadingAndAnswer413WhenChunkedJsonBodyPassesItsRouteLimit() throws Exception {
         String key = newTenantKey();
-        // HTTP/1.1 chunked bodies are not cut off yet (issue 12): only HTTP/2 is held here
-        for (HttpClient.Version version : List.of(HttpClient.Version.HTTP_2)) {
+        for (HttpClient.Version version : HttpClient.Version.values()) {
             http = HttpClient.newBuilder().version(version).build();
             for (String path :
                     new String[] {"/v1/fine_tuning/jobs", "/v1/chat/completions", "/v1/feedback"}) {
@@ -65,10 +64,10 @@ class BodyLimitsIT {
         assertThat(sent.status).isEqualTo(400);
     }
 
-    /** Posts {@code size} bytes of a JSON array of whitespace, without a Content-Length. */
+    /** Posts {@code size} bytes of a JSON object with one long string, without a Content-Length. */
     private Sent sendChunked(String path, String key, long size) throws InterruptedException {
         Sent sent = new Sent();
-        InputStream body = new WhitespaceArray(size, sent.bytesPulled);
+        InputStream body = new LongString(size, sent.bytesPulled);
         try {
             HttpResponse<String> response =
                     http.send(
@@ -96,13 +95,19 @@ class BodyLimitsIT {
         int status;
     }
 
-    /** {@code [}, spaces, {@code ]}: valid JSON of any size, generated as it is read. */
-    private static final class WhitespaceArray extends InputStream {
+    /**
+     * {@code {"model":"aaa…"}}: valid JSON of any size, generated as it is read, that a parser must
+     * read to its end (a string value) before it can refuse it.
+     */
+    private static final class LongString extends InputStream {
+
+        private static final byte[] HEAD = "{\"model\":\"".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] TAIL = "\"}".getBytes(StandardCharsets.US_ASCII);
 
         private final long size;
         private final AtomicLong position;
 
-        WhitespaceArray(long size, AtomicLong position) {
+        LongString(long size, AtomicLong position) {
             this.size = size;
             this.position = position;
         }
@@ -122,7 +127,13 @@ class BodyLimitsIT {
             int count = (int) Math.min(length, size - at);
             for (int i = 0; i < count; i++) {
                 long index = at + i;
-                buffer[offset + i] = (byte) (index == 0 ? '[' : index == size - 1 ? ']' : ' ');
+                byte b = 'a';
+                if (index < HEAD.length) {
+                    b = HEAD[(int) index];
+                } else if (index >= size - TAIL.length) {
+                    b = TAIL[(int) (index - (size - TAIL.length))];
+                }
+                buffer[offset + i] = b;
             }
             position.addAndGet(count);
             return count;
