@@ -14,16 +14,26 @@ import java.util.function.Function;
 /**
  * A JSON Lines training file, read one line at a time: each line is parsed when it is reached and
  * dropped once encoded, so memory holds the encoded examples (token ids), never the file's JSON
- * trees. Blank lines are skipped.
+ * trees. Blank lines are skipped. The encoded examples are counted as they accumulate: past the
+ * file's budget, reading stops with {@link TrainingDataTooLargeException}, before the heap runs out
+ * (an {@code OutOfMemoryError} inside the tokenizer's native code would end the process).
  */
 public final class JsonLines {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path file;
+    private final long heldBytes;
 
-    public JsonLines(Path file) {
+    /**
+     * A file read within a memory budget.
+     *
+     * @param file the JSON Lines file
+     * @param heldBytes the most heap its encoded examples may take together
+     */
+    public JsonLines(Path file, long heldBytes) {
         this.file = file;
+        this.heldBytes = heldBytes;
     }
 
     /** The file. */
@@ -56,15 +66,24 @@ public final class JsonLines {
      * @return the encoded examples
      * @throws InvalidTrainingDataException if a line is not JSON, naming the line, or the encoder
      *     refuses an example, naming it
+     * @throws TrainingDataTooLargeException if the examples outgrow the budget
      */
-    public <T> List<T> encodeAll(Function<JsonNode, T> encoder) throws IOException {
+    public <T extends HeldExample> List<T> encodeAll(Function<JsonNode, T> encoder)
+            throws IOException {
         List<T> examples = new ArrayList<>();
+        long[] held = {0};
         read(
                 node -> {
+                    T example;
                     try {
-                        examples.add(encoder.apply(node));
+                        example = encoder.apply(node);
                     } catch (InvalidTrainingDataException e) {
                         throw e.at(file + " example " + (examples.size() + 1));
+                    }
+                    examples.add(example);
+                    held[0] += example.heldBytes() + Long.BYTES; // and the list's reference
+                    if (held[0] > heldBytes) {
+                        throw new TrainingDataTooLargeException(examples.size(), heldBytes);
                     }
                     return true;
                 });

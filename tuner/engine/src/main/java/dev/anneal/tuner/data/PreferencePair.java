@@ -7,4 +7,11 @@ package dev.anneal.tuner.data;
  * @param chosen the prompt and the preferred completion
  * @param rejected the prompt and the non-preferred completion
  */
-public record PreferencePair(TokenizedExample chosen, TokenizedExample rejected) {}
+public record PreferencePair(TokenizedExample chosen, TokenizedExample rejected)
+        implements HeldExample {
+
+    @Override
+    public long heldBytes() {
+        return chosen.heldBytes() + rejected.heldBytes();
+    }
+}

@@ -7,7 +7,7 @@ package dev.anneal.tuner.data;
  * @param targets per token, whether the loss counts the prediction of this token (assistant or
  *     completion tokens; every token of a text example), {@code [tokens]}
  */
-public record TokenizedExample(long[] ids, boolean[] targets) {
+public record TokenizedExample(long[] ids, boolean[] targets) implements HeldExample {
 
     /** Checks that both arrays have one entry per token. */
     public TokenizedExample {
@@ -15,6 +15,11 @@ public record TokenizedExample(long[] ids, boolean[] targets) {
             throw new IllegalArgumentException(
                     ids.length + " ids but " + targets.length + " target flags");
         }
+    }
+
+    @Override
+    public long heldBytes() {
+        return 9L * ids.length + 64; // a long and a flag per token, two arrays and the record
     }
 
     /** The number of tokens. */

@@ -60,11 +60,11 @@ final class TrainingLoop {
                     TrainableModel.load(config.modelDir(), config.lora(), config.seed(), manager);
             long eos = endOfSequence(model.model().config());
             options.checkStop(0);
-            SequencePacker.Packed train = prepare(config.data().train(), tokenizer, eos);
+            SequencePacker.Packed train = prepare(config.data().train(), tokenizer, eos, options);
             SequencePacker.Packed validation =
                     config.data().validation() == null
                             ? null
-                            : prepare(config.data().validation(), tokenizer, eos);
+                            : prepare(config.data().validation(), tokenizer, eos, options);
 
             TrainingRun run =
                     new TrainingRun(config, objective, model, train, validation, manager, listener);
@@ -99,9 +99,9 @@ final class TrainingLoop {
     }
 
     /** Reads one JSON Lines file and has the objective make its rows. */
-    private SequencePacker.Packed prepare(Path file, TextTokenizer tokenizer, long eos)
-            throws IOException {
-        return objective.prepare(new JsonLines(file), tokenizer, eos);
+    private SequencePacker.Packed prepare(
+            Path file, TextTokenizer tokenizer, long eos, RunOptions options) throws IOException {
+        return objective.prepare(new JsonLines(file, options.heldDataBytes()), tokenizer, eos);
     }
 
     private static void requireFile(Path file, String key) {

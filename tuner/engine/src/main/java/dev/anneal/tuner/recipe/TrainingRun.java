@@ -18,6 +18,7 @@ import dev.anneal.tuner.train.Evaluator;
 import dev.anneal.tuner.train.LossSpikeDetector;
 import dev.anneal.tuner.train.StabilityConfig;
 import dev.anneal.tuner.train.StepVerdict;
+import dev.anneal.tuner.train.ThreadGradients;
 import dev.anneal.tuner.train.TrainableModel;
 import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingDivergedException;
@@ -207,7 +208,7 @@ final class TrainingRun {
         double loss = 0;
         for (Batch batch : microBatches) {
             try (NDManager micro = stepManager.newSubManager();
-                    GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    GradientCollector collector = new ThreadGradients()) {
                 Batch.Arrays arrays = batch.toArrays(micro);
                 NDArray logits = model.logits(arrays, true);
                 BatchLoss.Sums sums = trainLoss.sums(logits, batch, arrays);

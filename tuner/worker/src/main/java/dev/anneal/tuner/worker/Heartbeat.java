@@ -4,6 +4,7 @@ import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +16,7 @@ import org.jboss.logging.Logger;
  *
  * <p>A worker that cannot renew (database unreachable) fences itself: once three quarters of the
  * lease have passed since the last renewal it stops, before any other worker may take the job over.
+ * A job past its deadline ({@code anneal.tuner.max-job-duration}) stops too.
  */
 final class Heartbeat implements AutoCloseable {
 
@@ -25,7 +27,8 @@ final class Heartbeat implements AutoCloseable {
         NONE,
         CANCELLED,
         LEASE_LOST,
-        SHUTDOWN
+        SHUTDOWN,
+        TIMED_OUT
     }
 
     private final JobQueue queue;
@@ -34,6 +37,7 @@ final class Heartbeat implements AutoCloseable {
     private final ScheduledFuture<?> task;
     private volatile long lastRenewed = System.nanoTime();
     private volatile Stop stop = Stop.NONE;
+    private volatile Instant deadline = Instant.MAX;
 
     Heartbeat(
             JobQueue queue,
@@ -73,8 +77,16 @@ final class Heartbeat implements AutoCloseable {
         }
     }
 
+    /** Training must stop once {@code deadline} has passed. */
+    void stopAt(Instant deadline) {
+        this.deadline = deadline;
+    }
+
     /** Whether training must stop now; checked between steps. */
     boolean shouldStop() {
+        if (stop == Stop.NONE && Instant.now().isAfter(deadline)) {
+            stopFor(Stop.TIMED_OUT);
+        }
         if (stop == Stop.NONE && System.nanoTime() - lastRenewed > leaseTime.toNanos() * 3 / 4) {
             LOG.warnf("Lease of job %s not renewed in time: stopping", lease.jobId());
             stopFor(Stop.LEASE_LOST);

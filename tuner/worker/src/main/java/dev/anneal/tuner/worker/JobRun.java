@@ -16,6 +16,7 @@ import dev.anneal.store.job.JobSpec;
 import dev.anneal.store.job.TrainingType;
 import dev.anneal.store.model.FineTunedModel;
 import dev.anneal.tuner.data.InvalidTrainingDataException;
+import dev.anneal.tuner.data.TrainingDataTooLargeException;
 import dev.anneal.tuner.export.MergedWeights;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.recipe.Recipe;
@@ -30,6 +31,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -74,6 +76,7 @@ final class JobRun {
         try {
             FineTuningJob job = context.jobs().get(lease.jobId());
             JobSpec spec = job.spec();
+            heartbeat.stopAt(job.startedAt().plus(context.maxJobDuration()));
             WorkFolders.create(context.workRoot(), work.getFileName().toString());
             StoredFile trainingFile = context.files().get(job.trainingFile());
             Path train = decrypt(trainingFile, "train.jsonl");
@@ -93,7 +96,10 @@ final class JobRun {
                             trainingFile.format(),
                             trainingFile.lineCount(),
                             output);
-            RunOptions options = resumeOptions().stoppingWhen(heartbeat::shouldStop);
+            RunOptions options =
+                    resumeOptions()
+                            .stoppingWhen(heartbeat::shouldStop)
+                            .holdingAtMost(context.heldDataBytes());
             JobProgress progress =
                     new JobProgress(
                             lease,
@@ -123,7 +129,8 @@ final class JobRun {
                     || e instanceof TrainingDivergedException) {
                 queue.fail(lease, failure(e));
             } else {
-                // out of memory, an engine fault: another attempt may fare better, up to the limit
+                // out of memory, an engine fault: another attempt (perhaps on a larger worker) may
+                // fare better, up to the limit
                 queue.retry(lease, failure(e), context.maxAttempts());
             }
         }
@@ -133,6 +140,20 @@ final class JobRun {
         switch (heartbeat.reason()) {
             case CANCELLED -> context.queue().cancelled(lease);
             case SHUTDOWN -> context.queue().release(lease);
+            case TIMED_OUT ->
+                    context.queue()
+                            .fail(
+                                    lease,
+                                    new JobError(
+                                            "job_timeout",
+                                            "The job ran longer than the "
+                                                    + context.maxJobDuration()
+                                                            .toString()
+                                                            .substring(2)
+                                                            .toLowerCase(Locale.ROOT)
+                                                    + " one job may run here (counted from when it"
+                                                    + " started), so it was stopped.",
+                                            null));
             default ->
                     LOG.warnf(
                             "Job %s: lease lost, stopped without writing anything more",
@@ -240,13 +261,16 @@ final class JobRun {
     }
 
     /**
-     * The error a tenant sees for a failure, logged for the operator. Only bad training data and a
-     * diverged run are the tenant's to fix, and they are told what is wrong (the worker's folders
-     * left out); any other failure (an engine fault, out of memory, a storage error) is an {@code
-     * internal_error} that names only an incident id, which the log line carries with the details.
+     * The error a tenant sees for a failure, logged for the operator. Only bad training data, data
+     * too large for the worker's memory and a diverged run are the tenant's to fix, and they are
+     * told what is wrong (the worker's folders left out); any other failure (an engine fault, out
+     * of memory, a storage error) is an {@code internal_error} that names only an incident id,
+     * which the log line carries with the details.
      */
     private JobError failure(Throwable e) {
-        if (e instanceof InvalidTrainingDataException || e instanceof TrainingDivergedException) {
+        if (e instanceof InvalidTrainingDataException
+                || e instanceof TrainingDivergedException
+                || e instanceof TrainingDataTooLargeException) {
             LOG.warnf("Job %s failed: %s", lease.jobId(), e.getMessage());
             return errorOf(e, work, null);
         }
@@ -269,6 +293,9 @@ final class JobRun {
         }
         if (e instanceof InvalidTrainingDataException) {
             return new JobError("invalid_training_file", message, "training_file");
+        }
+        if (e instanceof TrainingDataTooLargeException) {
+            return new JobError("insufficient_memory", message, "training_file");
         }
         return new JobError(
                 "internal_error",

@@ -90,6 +90,8 @@ public class TunerWorker {
                         currentTenant,
                         workRoot,
                         settings.maxAttempts(),
+                        settings.maxJobDuration(),
+                        Runtime.getRuntime().maxMemory() / 3 / settings.concurrency(),
                         checkpointsKept);
     }
 

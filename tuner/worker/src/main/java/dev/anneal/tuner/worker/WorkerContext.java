@@ -10,8 +10,12 @@ import dev.anneal.store.tenant.CurrentTenant;
 import dev.anneal.store.tenant.TenantKeyRing;
 import dev.anneal.tuner.registry.BaseModelRegistry;
 import java.nio.file.Path;
+import java.time.Duration;
 
-/** What a job run needs from the platform: the store's parts and the worker's folders. */
+/**
+ * What a job run needs from the platform: the store's parts, the worker's folders and limits
+ * ({@code heldDataBytes}: the heap one job's encoded examples may take).
+ */
 record WorkerContext(
         JobQueue queue,
         JobRepository jobs,
@@ -24,4 +28,6 @@ record WorkerContext(
         CurrentTenant currentTenant,
         Path workRoot,
         int maxAttempts,
+        Duration maxJobDuration,
+        long heldDataBytes,
         int checkpointsKept) {}

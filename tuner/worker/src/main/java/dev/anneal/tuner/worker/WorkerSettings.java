@@ -37,6 +37,15 @@ public interface WorkerSettings {
     int maxAttempts();
 
     /**
+     * How long a job may run, counted from when it first started (a restart after its worker died
+     * or shut down does not reset it); a job past it stops at its next step and fails with {@code
+     * job_timeout}.
+     */
+    @WithName("max-job-duration")
+    @WithDefault("24h")
+    Duration maxJobDuration();
+
+    /**
      * The memory one job may take on a worker ({@code ANNEAL_TUNER_MEMORY}); default four fifths of
      * the machine's. A job whose estimated peak is beyond it is refused when it is created ({@code
      * JobCreation}, {@link dev.anneal.tuner.registry.TrainingMemory}).

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.anneal.store.job.JobError;
 import dev.anneal.tuner.data.InvalidTrainingDataException;
+import dev.anneal.tuner.data.TrainingDataTooLargeException;
 import dev.anneal.tuner.train.TrainingDivergedException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -59,5 +60,15 @@ class JobRunTest {
 
         assertThat(error.code()).isEqualTo("internal_error");
         assertThat(error.message()).contains("incident-def").doesNotContain("heap");
+    }
+
+    @Test
+    void shouldPointAtTheTrainingFileWhenItsDataDoesNotFitTheWorker() {
+        JobError error =
+                JobRun.errorOf(new TrainingDataTooLargeException(1200, 64L << 20), WORK, null);
+
+        assertThat(error.code()).isEqualTo("insufficient_memory");
+        assertThat(error.param()).isEqualTo("training_file");
+        assertThat(error.message()).contains("first 1200 examples").contains("64 MiB");
     }
 }
