@@ -1,12 +1,25 @@
 package dev.anneal.api.admin;
 
+import dev.anneal.store.quota.Quota;
+import dev.anneal.store.quota.QuotaLimits;
 import dev.anneal.store.tenant.Tenant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** A tenant as the admin API shows it. */
-public record TenantObject(String id, String object, String name, long createdAt) {
+/**
+ * A tenant as the admin API shows it.
+ *
+ * @param quotas the limit in force of each quota, by name
+ */
+public record TenantObject(
+        String id, String object, String name, long createdAt, Map<String, Long> quotas) {
 
-    static TenantObject of(Tenant tenant) {
+    static TenantObject of(Tenant tenant, QuotaLimits limits) {
+        Map<String, Long> quotas = new LinkedHashMap<>();
+        for (Quota quota : Quota.values()) {
+            quotas.put(quota.wireName(), limits.of(quota));
+        }
         return new TenantObject(
-                tenant.id(), "tenant", tenant.name(), tenant.createdAt().getEpochSecond());
+                tenant.id(), "tenant", tenant.name(), tenant.createdAt().getEpochSecond(), quotas);
     }
 }

@@ -1,37 +1,49 @@
 package dev.anneal.api.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.usage.UsageObject;
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.apikey.ApiKeyRepository;
+import dev.anneal.store.quota.Quota;
+import dev.anneal.store.quota.Quotas;
+import dev.anneal.store.tenant.Tenant;
 import dev.anneal.store.tenant.TenantRepository;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
-/** Administrator routes for tenants and their keys; only the administrator key passes. */
-@Path("/v1/admin/tenants")
+/** Administrator routes for tenants, their keys and quotas; only the administrator key passes. */
+@Path("/v1/admin")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Administration")
 public class TenantsResource {
 
     private final TenantRepository tenants;
     private final ApiKeyRepository apiKeys;
+    private final Quotas quotas;
 
     @Inject
-    TenantsResource(TenantRepository tenants, ApiKeyRepository apiKeys) {
+    TenantsResource(TenantRepository tenants, ApiKeyRepository apiKeys, Quotas quotas) {
         this.tenants = tenants;
         this.apiKeys = apiKeys;
+        this.quotas = quotas;
     }
 
     @POST
+    @Path("/tenants")
     @Consumes(MediaType.APPLICATION_JSON)
     @ResponseStatus(201)
     @Operation(summary = "Create a tenant")
@@ -39,28 +51,121 @@ public class TenantsResource {
         if (request == null) {
             throw new InvalidRequestException("A JSON body with 'name' is required.", "name");
         }
-        return TenantObject.of(tenants.create(request.name()));
+        return objectOf(tenants.create(request.name()));
     }
 
     @GET
+    @Path("/tenants")
     @Operation(summary = "List tenants, oldest first")
     public ListResponse<TenantObject> list() {
         return ListResponse.of(
-                tenants.list().stream().map(TenantObject::of).toList(), false, TenantObject::id);
+                tenants.list().stream().map(this::objectOf).toList(), false, TenantObject::id);
     }
 
     @GET
-    @Path("/{tenant_id}")
+    @Path("/tenants/{tenant_id}")
     @Operation(summary = "Retrieve a tenant")
     public TenantObject get(@PathParam("tenant_id") String tenantId) {
-        return TenantObject.of(tenants.get(tenantId));
+        return objectOf(tenants.get(tenantId));
+    }
+
+    @PATCH
+    @Path("/tenants/{tenant_id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(
+            summary =
+                    "Set a tenant's quotas: {\"quotas\": {\"files\": 100, …}}; null goes back to"
+                            + " the default, quotas left out keep theirs")
+    public TenantObject update(@PathParam("tenant_id") String tenantId, JsonNode body) {
+        Tenant tenant = tenants.get(tenantId);
+        quotas.override(tenantId, quotaChanges(body));
+        return objectOf(tenant);
     }
 
     @POST
-    @Path("/{tenant_id}/api_keys")
+    @Path("/tenants/{tenant_id}/api_keys")
     @ResponseStatus(201)
     @Operation(summary = "Create an API key for a tenant; its secret is shown only here")
     public ApiKeyObject createKey(@PathParam("tenant_id") String tenantId) {
         return ApiKeyObject.of(apiKeys.create(tenantId));
+    }
+
+    @GET
+    @Path("/tenants/{tenant_id}/usage")
+    @Operation(summary = "Show a tenant's use against each of its quotas")
+    public UsageObject usage(@PathParam("tenant_id") String tenantId) {
+        tenants.get(tenantId);
+        return usageOf(tenantId);
+    }
+
+    @GET
+    @Path("/usage")
+    @Operation(summary = "Show every tenant's use against its quotas, oldest tenant first")
+    public ListResponse<UsageObject> usageOfAll() {
+        return ListResponse.of(
+                tenants.list().stream().map(t -> usageOf(t.id())).toList(),
+                false,
+                UsageObject::tenantId);
+    }
+
+    private UsageObject usageOf(String tenantId) {
+        return UsageObject.of(tenantId, quotas.limitsOf(tenantId), quotas.usageOf(tenantId));
+    }
+
+    private TenantObject objectOf(Tenant tenant) {
+        return TenantObject.of(tenant, quotas.limitsOf(tenant.id()));
+    }
+
+    /** The changes a PATCH body asks for, every one checked before any is made. */
+    static Map<Quota, Long> quotaChanges(JsonNode body) {
+        if (body == null || !body.isObject() || !body.path("quotas").isObject()) {
+            throw new InvalidRequestException(
+                    "The body must be {\"quotas\": {\"<quota>\": <limit or null>, …}}.", "quotas");
+        }
+        Iterator<String> fields = body.fieldNames();
+        while (fields.hasNext()) {
+            String field = fields.next();
+            if (!field.equals("quotas")) {
+                throw new InvalidRequestException(
+                        "Unknown field '" + field + "': only 'quotas' can be changed.", field);
+            }
+        }
+        Map<Quota, Long> changes = new EnumMap<>(Quota.class);
+        Iterator<Map.Entry<String, JsonNode>> entries = body.get("quotas").fields();
+        while (entries.hasNext()) {
+            Map.Entry<String, JsonNode> entry = entries.next();
+            String param = "quotas." + entry.getKey();
+            Quota quota =
+                    Quota.fromWireName(entry.getKey())
+                            .orElseThrow(
+                                    () ->
+                                            new InvalidRequestException(
+                                                    "Unknown quota '"
+                                                            + entry.getKey()
+                                                            + "'; the quotas are stored_bytes,"
+                                                            + " files, active_jobs,"
+                                                            + " feedback_per_day and"
+                                                            + " requests_per_second.",
+                                                    param));
+            JsonNode value = entry.getValue();
+            if (value.isNull()) {
+                changes.put(quota, null);
+                continue;
+            }
+            long minimum = quota == Quota.REQUESTS_PER_SECOND ? 1 : 0;
+            if (!value.isIntegralNumber()
+                    || !value.canConvertToLong()
+                    || value.asLong() < minimum) {
+                throw new InvalidRequestException(
+                        "'"
+                                + param
+                                + "' must be a whole number of at least "
+                                + minimum
+                                + ", or null for the default.",
+                        param);
+            }
+            changes.put(quota, value.asLong());
+        }
+        return changes;
     }
 }

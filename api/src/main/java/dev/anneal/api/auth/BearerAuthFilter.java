@@ -2,6 +2,8 @@ package dev.anneal.api.auth;
 
 import dev.anneal.api.error.ApiException;
 import dev.anneal.api.error.ErrorType;
+import dev.anneal.api.usage.RateLimitHeaders;
+import dev.anneal.api.usage.RequestRates;
 import dev.anneal.store.LogFields;
 import dev.anneal.store.apikey.ApiKey;
 import dev.anneal.store.apikey.ApiKeyRepository;
@@ -23,8 +25,9 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  *
  * <p>Keys are checked against the database on every request, so a revoked key stops working at
  * once; wrong keys are kept off it by {@link FailedAuthentications} (429 for an address that fails
- * too often). The tenant also goes into the logging context ({@code tenantId}), beside the request
- * id, for every line logged while the request is served.
+ * too often). Each key's requests are then rate limited ({@link RequestRates}, 429 with {@code
+ * Retry-After}). The tenant also goes into the logging context ({@code tenantId}), beside the
+ * request id, for every line logged while the request is served.
  */
 public class BearerAuthFilter {
 
@@ -35,13 +38,16 @@ public class BearerAuthFilter {
     private final ApiKeyRepository apiKeys;
     private final CurrentTenant currentTenant;
     private final FailedAuthentications failures;
+    private final RequestRates rates;
 
     @Inject
     BearerAuthFilter(
             AdminKey adminKey,
             ApiKeyRepository apiKeys,
             CurrentTenant currentTenant,
-            FailedAuthentications failures) {
+            FailedAuthentications failures,
+            RequestRates rates) {
+        this.rates = rates;
         this.adminKey = adminKey;
         this.apiKeys = apiKeys;
         this.currentTenant = currentTenant;
@@ -86,6 +92,21 @@ public class BearerAuthFilter {
         }
         currentTenant.set(key.get().tenantId());
         MDC.put(LogFields.TENANT_ID, key.get().tenantId());
+        RequestRates.Decision rate = rates.take(key.get().id(), key.get().tenantId());
+        request.setProperty(RateLimitHeaders.DECISION, rate);
+        if (!rate.allowed()) {
+            throw new ApiException(
+                    429,
+                    ErrorType.RATE_LIMIT,
+                    "Rate limit reached for requests: "
+                            + rate.limit()
+                            + " per second for this API key. Try again in "
+                            + rate.retryAfterMillis()
+                            + " ms.",
+                    null,
+                    "rate_limit_exceeded",
+                    Math.max(1, (rate.retryAfterMillis() + 999) / 1000));
+        }
     }
 
     private static String clientAddress(HttpServerRequest connection) {

@@ -11,6 +11,7 @@ import dev.anneal.store.blob.InsufficientStorageException;
 import dev.anneal.store.file.FileTooLargeException;
 import dev.anneal.store.file.InvalidFileException;
 import dev.anneal.store.file.format.ValidationResult;
+import dev.anneal.store.quota.QuotaExceededException;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
@@ -59,6 +60,9 @@ public class ApiExceptionMappers {
         } else if (e instanceof FileTooLargeException) {
             status = 413;
             type = ErrorType.INVALID_REQUEST;
+        } else if (e instanceof QuotaExceededException) {
+            status = 429;
+            type = ErrorType.QUOTA;
         } else if (e instanceof InsufficientStorageException) {
             status = 507;
             type = ErrorType.SERVER;

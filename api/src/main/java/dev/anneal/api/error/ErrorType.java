@@ -13,5 +13,8 @@ public final class ErrorType {
     /** OpenAI's type of a rate-limit refusal (code {@code rate_limit_exceeded}). */
     public static final String RATE_LIMIT = "requests";
 
+    /** A tenant's quota is used up (OpenAI's type for an exhausted quota). */
+    public static final String QUOTA = "insufficient_quota";
+
     private ErrorType() {}
 }

@@ -11,6 +11,7 @@ import dev.anneal.store.Page;
 import dev.anneal.store.PageRequest;
 import dev.anneal.store.feedback.PreferenceFeedback;
 import dev.anneal.store.feedback.PreferenceFeedbackRepository;
+import dev.anneal.store.quota.Quotas;
 import dev.anneal.store.tenant.CurrentTenant;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -46,6 +47,7 @@ public class FeedbackResource {
 
     private final FeedbackProducer producer;
     private final CurrentTenant currentTenant;
+    private final Quotas quotas;
     private final ObjectMapper json;
     private final PreferenceFeedbackRepository feedback;
 
@@ -53,10 +55,12 @@ public class FeedbackResource {
     FeedbackResource(
             FeedbackProducer producer,
             CurrentTenant currentTenant,
+            Quotas quotas,
             ObjectMapper json,
             PreferenceFeedbackRepository feedback) {
         this.producer = producer;
         this.currentTenant = currentTenant;
+        this.quotas = quotas;
         this.json = json;
         this.feedback = feedback;
     }
@@ -130,7 +134,13 @@ public class FeedbackResource {
         } else {
             records.add(read(body, tenantId, now, null));
         }
-        producer.publish(records, batch);
+        quotas.takeFeedback(tenantId, records.size());
+        try {
+            producer.publish(records, batch);
+        } catch (RuntimeException e) {
+            quotas.returnFeedback(tenantId, records.size()); // not accepted: the client may retry
+            throw e;
+        }
         List<AcceptedFeedback> accepted =
                 records.stream().map(r -> AcceptedFeedback.of(r.eventId().toString())).toList();
         return Response.accepted(ListResponse.of(accepted, false, AcceptedFeedback::eventId))

@@ -11,11 +11,11 @@ import java.util.function.Supplier;
 import org.assertj.core.api.Assertions;
 
 /** Feedback records as JSON, and tenant-scoped reads of what the consumer stored. */
-final class FeedbackTestSupport {
+public final class FeedbackTestSupport {
 
     private FeedbackTestSupport() {}
 
-    static String pairwise(String eventId) {
+    public static String pairwise(String eventId) {
         return """
                {"event_id":"%s","type":"pairwise",
                 "prompt":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}],
@@ -47,7 +47,7 @@ final class FeedbackTestSupport {
                                 + "\",\"created_at\":\"2026-11-27T14:00:00Z\",");
     }
 
-    static String newEventId() {
+    public static String newEventId() {
         return UUID.randomUUID().toString();
     }
 

@@ -3,6 +3,8 @@ package dev.anneal.store.file;
 import dev.anneal.store.NotFoundException;
 import dev.anneal.store.Page;
 import dev.anneal.store.PageRequest;
+import dev.anneal.store.quota.Quotas;
+import dev.anneal.store.tenant.CurrentTenant;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -19,10 +21,14 @@ import java.util.Optional;
 public class FileRepository {
 
     private final EntityManager em;
+    private final Quotas quotas;
+    private final CurrentTenant currentTenant;
 
     @Inject
-    FileRepository(EntityManager em) {
+    FileRepository(EntityManager em, Quotas quotas, CurrentTenant currentTenant) {
         this.em = em;
+        this.quotas = quotas;
+        this.currentTenant = currentTenant;
     }
 
     @Transactional
@@ -68,6 +74,18 @@ public class FileRepository {
 
     @Transactional
     void insert(StoredFile file) {
+        em.persist(file);
+    }
+
+    /**
+     * Records an upload if it fits the tenant's quotas, checked under the tenant's lock so that
+     * concurrent uploads cannot both take the last room.
+     *
+     * @throws dev.anneal.store.quota.QuotaExceededException if it does not fit
+     */
+    @Transactional
+    void insertUpload(StoredFile file) {
+        quotas.requireRoomForFile(currentTenant.require(), file.bytes());
         em.persist(file);
     }
 

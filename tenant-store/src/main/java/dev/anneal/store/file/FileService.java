@@ -8,6 +8,7 @@ import dev.anneal.store.blob.DataDisk;
 import dev.anneal.store.blob.InsufficientStorageException;
 import dev.anneal.store.blob.PendingBlob;
 import dev.anneal.store.file.format.JsonlLimits;
+import dev.anneal.store.quota.Quotas;
 import dev.anneal.store.tenant.CurrentTenant;
 import dev.anneal.store.tenant.TenantKeyRing;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,6 +35,7 @@ public class FileService {
     private final CurrentTenant currentTenant;
     private final FileLimits limits;
     private final DataDisk disk;
+    private final Quotas quotas;
 
     @Inject
     FileService(
@@ -42,13 +44,15 @@ public class FileService {
             TenantKeyRing keyRing,
             CurrentTenant currentTenant,
             FileLimits limits,
-            DataDisk disk) {
+            DataDisk disk,
+            Quotas quotas) {
         this.repository = repository;
         this.blobs = blobs;
         this.keyRing = keyRing;
         this.currentTenant = currentTenant;
         this.limits = limits;
         this.disk = disk;
+        this.quotas = quotas;
     }
 
     /**
@@ -59,10 +63,13 @@ public class FileService {
      * @param expectedBytes the size announced, or 0 when unknown
      * @throws InsufficientStorageException if the data disk is at its reserve, or would be with the
      *     announced size
+     * @throws dev.anneal.store.quota.QuotaExceededException if the tenant has its quota of files,
+     *     or of stored bytes with the announced size
      */
     public FileUpload begin(String filename, long expectedBytes) {
         disk.requireRoom(expectedBytes);
         String tenantId = currentTenant.require();
+        long storageLeft = quotas.requireRoomForFile(tenantId, expectedBytes);
         String id = Ids.newId("file");
         BlobKey blobKey = new BlobKey(tenantId, id);
         try {
@@ -76,6 +83,7 @@ public class FileService {
                             Math.toIntExact(limits.maxLineBytes().asLongValue()),
                             limits.maxLines()),
                     limits.maxBytes().asLongValue(),
+                    storageLeft,
                     disk,
                     repository);
         } catch (IOException e) {

@@ -9,6 +9,7 @@ import dev.anneal.store.blob.PipelinedOutputStream;
 import dev.anneal.store.file.format.JsonlLimits;
 import dev.anneal.store.file.format.JsonlValidator;
 import dev.anneal.store.file.format.ValidationResult;
+import dev.anneal.store.quota.Quotas;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -39,6 +40,7 @@ public final class FileUpload implements AutoCloseable {
 
     private final JsonlValidator validator;
     private final long maxBytes;
+    private final long storageLeft;
     private final DataDisk disk;
     private final FileRepository repository;
     private long bytes;
@@ -54,6 +56,7 @@ public final class FileUpload implements AutoCloseable {
             PendingBlob blob,
             JsonlLimits limits,
             long maxBytes,
+            long storageLeft,
             DataDisk disk,
             FileRepository repository) {
         this.id = id;
@@ -64,6 +67,7 @@ public final class FileUpload implements AutoCloseable {
         this.blobOutput = new PipelinedOutputStream(blob.output(), "upload-" + id);
         this.validator = new JsonlValidator(limits);
         this.maxBytes = maxBytes;
+        this.storageLeft = storageLeft;
         this.disk = disk;
         this.repository = repository;
     }
@@ -78,6 +82,10 @@ public final class FileUpload implements AutoCloseable {
         if (bytes > maxBytes) {
             discardBlob();
             throw new FileTooLargeException(maxBytes);
+        }
+        if (bytes > storageLeft) {
+            discardBlob();
+            throw Quotas.storageLeftPassed(storageLeft);
         }
         if (bytes - checkedDiskAt >= DISK_CHECK_BYTES) {
             checkedDiskAt = bytes;
@@ -135,7 +143,7 @@ public final class FileUpload implements AutoCloseable {
                         result.lines(),
                         Instant.now().truncatedTo(ChronoUnit.MICROS));
         try {
-            repository.insert(file);
+            repository.insertUpload(file);
         } catch (RuntimeException e) {
             deleteCommittedBlob(e);
             throw e;

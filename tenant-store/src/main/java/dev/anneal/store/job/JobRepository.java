@@ -5,6 +5,8 @@ import dev.anneal.store.Ids;
 import dev.anneal.store.NotFoundException;
 import dev.anneal.store.Page;
 import dev.anneal.store.PageRequest;
+import dev.anneal.store.quota.Quotas;
+import dev.anneal.store.tenant.CurrentTenant;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -26,14 +28,24 @@ public class JobRepository {
 
     private final EntityManager em;
     private final JobEventLog events;
+    private final Quotas quotas;
+    private final CurrentTenant currentTenant;
 
     @Inject
-    JobRepository(EntityManager em, JobEventLog events) {
+    JobRepository(
+            EntityManager em, JobEventLog events, Quotas quotas, CurrentTenant currentTenant) {
         this.em = em;
         this.events = events;
+        this.quotas = quotas;
+        this.currentTenant = currentTenant;
     }
 
-    /** Queues a new job for the current tenant; its inputs were checked by the caller. */
+    /**
+     * Queues a new job for the current tenant; its inputs were checked by the caller.
+     *
+     * @throws dev.anneal.store.quota.QuotaExceededException if the tenant has its quota of active
+     *     jobs, or no storage left (checked under the tenant's lock)
+     */
     @Transactional
     public FineTuningJob create(
             String model,
@@ -43,6 +55,7 @@ public class JobRepository {
             long seed,
             JobSpec spec,
             Map<String, String> metadata) {
+        quotas.requireRoomForJob(currentTenant.require());
         FineTuningJob job =
                 new FineTuningJob(
                         Ids.newId("ftjob"),
