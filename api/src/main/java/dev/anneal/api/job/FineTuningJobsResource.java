@@ -1,10 +1,8 @@
 package dev.anneal.api.job;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.api.BlobDownloads;
 import dev.anneal.api.ListResponse;
 import dev.anneal.api.StreamPermits;
-import dev.anneal.events.JobEventRecord;
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.NotFoundException;
 import dev.anneal.store.Page;
@@ -17,6 +15,8 @@ import dev.anneal.store.job.JobRepository;
 import dev.anneal.store.job.JobStatus;
 import dev.anneal.store.model.FineTunedModel;
 import dev.anneal.store.model.ModelRepository;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -26,16 +26,15 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestMulti;
 
 /**
  * OpenAI's fine-tuning jobs API for the calling tenant. Every route first finds the job among the
@@ -46,19 +45,12 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "Fine-tuning")
 public class FineTuningJobsResource {
 
-    /** How long a stream waits for a live event before it looks at the store itself. */
-    private static final long POLL_MS = 1000;
-
-    private static final long KEEP_ALIVE_MS = 15_000;
-    private static final int CATCH_UP_BATCH = 500;
-
     private final JobCreation creation;
     private final JobRepository jobs;
     private final JobQueue queue;
     private final ModelRepository models;
     private final BlobDownloads downloads;
     private final LiveJobEvents live;
-    private final ObjectMapper json;
     private final StreamPermits permits;
 
     @Inject
@@ -69,7 +61,6 @@ public class FineTuningJobsResource {
             ModelRepository models,
             BlobDownloads downloads,
             LiveJobEvents live,
-            ObjectMapper json,
             StreamPermits permits) {
         this.permits = permits;
         this.creation = creation;
@@ -78,7 +69,6 @@ public class FineTuningJobsResource {
         this.models = models;
         this.downloads = downloads;
         this.live = live;
-        this.json = json;
     }
 
     @POST
@@ -116,34 +106,45 @@ public class FineTuningJobsResource {
 
     @GET
     @Path("/{fine_tuning_job_id}/events")
-    @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
+    @Produces(MediaType.APPLICATION_JSON)
     @Operation(
             summary =
                     "List a job's events, newest first; with stream=true, follow them live as"
                             + " server-sent events (oldest first) until the job ends")
-    public Response events(
+    public ListResponse<JobEventObject> events(
             @PathParam("fine_tuning_job_id") String id,
             @QueryParam("after") String after,
             @QueryParam("limit") @DefaultValue("20") int limit,
             @QueryParam("stream") @DefaultValue("false") boolean stream) {
-        if (stream) {
-            FineTuningJob job = jobs.get(id);
-            int afterSeq = after == null ? 0 : jobs.eventSeq(id, after);
-            StreamPermits.Permit permit = permits.acquire(job.tenantId());
-            return Response.ok(
-                            StreamPermits.holding(permit, streamEvents(id, afterSeq)),
-                            MediaType.SERVER_SENT_EVENTS)
-                    .header(HttpHeaders.CACHE_CONTROL, "no-cache")
-                    .header("X-Accel-Buffering", "no")
-                    .build();
-        }
         Page<JobEvent> page = jobs.events(id, new PageRequest(after, limit, true));
-        return Response.ok(
-                        ListResponse.of(
-                                page.data().stream().map(JobEventObject::of).toList(),
-                                page.hasMore(),
-                                JobEventObject::id),
-                        MediaType.APPLICATION_JSON)
+        return ListResponse.of(
+                page.data().stream().map(JobEventObject::of).toList(),
+                page.hasMore(),
+                JobEventObject::id);
+    }
+
+    /**
+     * The live stream ({@code stream=true}, which {@link EventStreamNegotiation} turns into this
+     * route): everything after {@code after} from the store, then each event as it happens, in
+     * order, without gaps or duplicates; ends with {@code data: [DONE]} once the job has ended and
+     * its last event was sent. Holds no thread while it waits ({@link LiveJobEvents}).
+     */
+    @GET
+    @Path("/{fine_tuning_job_id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
+    @Operation(hidden = true)
+    public Multi<OutboundSseEvent> followEvents(
+            @PathParam("fine_tuning_job_id") String id,
+            @QueryParam("after") String after,
+            @Context Sse sse) {
+        FineTuningJob job = jobs.get(id);
+        int afterSeq = after == null ? 0 : jobs.eventSeq(id, after);
+        StreamPermits.Permit permit = permits.acquire(job.tenantId());
+        return RestMulti.fromMultiData(
+                        live.follow(job.tenantId(), id, afterSeq, sse, permit::close))
+                .header(HttpHeaders.CACHE_CONTROL, "no-cache")
+                .header("X-Accel-Buffering", "no")
                 .build();
     }
 
@@ -205,72 +206,5 @@ public class FineTuningJobsResource {
         Long position =
                 job.status() == JobStatus.QUEUED ? queue.position(job.id()).orElse(null) : null;
         return JobObject.of(job, position);
-    }
-
-    /**
-     * The live stream: everything after {@code afterSeq} from the store, then each event as it
-     * arrives (from Kafka, or from the store when the live feed skipped or lagged), in order,
-     * without gaps or duplicates; ends with {@code data: [DONE]} once the job has ended and its
-     * last event was sent.
-     */
-    private StreamingOutput streamEvents(String jobId, int afterSeq) {
-        return out -> {
-            try (LiveJobEvents.Subscription subscription = live.subscribe(jobId)) {
-                int last = afterSeq;
-                long lastWrite = System.currentTimeMillis();
-                while (true) {
-                    boolean ended = jobs.get(jobId).status().isFinal();
-                    int before = last;
-                    last = catchUp(jobId, last, out);
-                    if (last != before) {
-                        lastWrite = System.currentTimeMillis();
-                    }
-                    if (ended && last == before) {
-                        write(out, "data: [DONE]\n\n");
-                        return;
-                    }
-                    JobEventRecord next = subscription.poll(POLL_MS);
-                    while (next != null) {
-                        if (next.seq() == last + 1) {
-                            send(out, JobEventObject.of(next));
-                            last = next.seq();
-                            lastWrite = System.currentTimeMillis();
-                        } else if (next.seq() > last + 1) {
-                            last = catchUp(jobId, last, out);
-                        }
-                        next = subscription.poll(0);
-                    }
-                    if (System.currentTimeMillis() - lastWrite > KEEP_ALIVE_MS) {
-                        write(out, ": keep-alive\n\n");
-                        lastWrite = System.currentTimeMillis();
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        };
-    }
-
-    /** Sends the stored events after {@code last}; returns the last number sent. */
-    private int catchUp(String jobId, int last, OutputStream out) throws IOException {
-        while (true) {
-            List<JobEvent> events = jobs.eventsSince(jobId, last, CATCH_UP_BATCH);
-            for (JobEvent event : events) {
-                send(out, JobEventObject.of(event));
-                last = event.jobSeq();
-            }
-            if (events.size() < CATCH_UP_BATCH) {
-                return last;
-            }
-        }
-    }
-
-    private void send(OutputStream out, JobEventObject event) throws IOException {
-        write(out, "data: " + json.writeValueAsString(event) + "\n\n");
-    }
-
-    private static void write(OutputStream out, String text) throws IOException {
-        out.write(text.getBytes(StandardCharsets.UTF_8));
-        out.flush();
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.events.JobEventRecord;
 import dev.anneal.store.job.JobEvent;
+import dev.anneal.store.job.JobEventLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -22,6 +23,11 @@ public record JobEventObject(
         int seq) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Whether this is its job's last event: written as the job ended, its data has the status. */
+    boolean endsJob() {
+        return data != null && data.hasNonNull(JobEventLog.STATUS);
+    }
 
     static JobEventObject of(JobEvent event) {
         return new JobEventObject(

@@ -161,13 +161,20 @@ public final class JobTestSupport {
         }
     }
 
-    /** The {@code data:} payloads of a server-sent-events body, in order. */
+    /**
+     * The {@code data:} payloads of a server-sent-events body, in order; as the SSE format says, one
+     * space after the colon is not part of the payload.
+     */
     public static List<String> sseData(String body) {
         List<String> data = new ArrayList<>();
         for (String line : body.split("\n")) {
-            if (line.startsWith("data: ")) {
-                data.add(line.substring("data: ".length()));
+            if (line.startsWith("data:")) {
+                String payload = line.substring("data:".length());
+                data.add(payload.startsWith(" ") ? payload.substring(1) : payload);
             }
+        }
+        if (data.isEmpty()) {
+            throw new AssertionError("No data in the stream:\n" + body);
         }
         return data;
     }

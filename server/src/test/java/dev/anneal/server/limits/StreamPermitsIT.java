@@ -67,7 +67,66 @@ class StreamPermitsIT {
                 response.body().close();
             }
         }
-        as(key).get("/v1/fine_tuning/jobs?limit=1").then().statusCode(200);
+    }
+
+    @Test
+    void shouldGiveAPermitBackWhenItsClientLeaves() throws Exception {
+        String key = newTenantKey();
+        String job = queuedJob(key);
+        for (int round = 0; round < 3; round++) {
+            HttpResponse<InputStream> first = stream(key, job);
+            HttpResponse<InputStream> second = stream(key, job);
+            assertThat(first.statusCode()).isEqualTo(200);
+            assertThat(second.statusCode()).isEqualTo(200);
+            first.body().close();
+            second.body().close();
+            awaitPermits(key, job);
+        }
+    }
+
+    @Test
+    void shouldHoldNoThreadPerStreamSoOtherTenantsAreAnsweredAtOnce() throws Exception {
+        // 2 streams each for 150 tenants on queued jobs: more streams than the server has
+        // worker threads (200), so streams that held one would leave none for anyone else
+        List<HttpResponse<InputStream>> open = new ArrayList<>();
+        try {
+            for (int t = 0; t < 150; t++) {
+                String key = newTenantKey();
+                String job = queuedJob(key);
+                open.add(stream(key, job));
+                open.add(stream(key, job));
+            }
+            assertThat(open).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+
+            String other = newTenantKey();
+            long start = System.nanoTime();
+            String file = uploadStoryChats(other, 2);
+            as(other).get("/v1/files/" + file).then().statusCode(200);
+            as(other).get("/v1/fine_tuning/jobs").then().statusCode(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isLessThan(Duration.ofSeconds(1));
+        } finally {
+            for (HttpResponse<InputStream> response : open) {
+                response.body().close();
+            }
+        }
+    }
+
+    /** Waits until the tenant's permits are back: a stream opens again (closing it at once). */
+    private void awaitPermits(String key, String job) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            HttpResponse<InputStream> probe = stream(key, job);
+            HttpResponse<InputStream> second = stream(key, job);
+            boolean both = probe.statusCode() == 200 && second.statusCode() == 200;
+            probe.body().close();
+            second.body().close();
+            if (both) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("permits never came back").isLessThan(deadline);
+            Thread.sleep(100);
+        }
     }
 
     private static String queuedJob(String key) {

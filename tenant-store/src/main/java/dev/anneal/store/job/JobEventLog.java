@@ -7,6 +7,10 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,6 +35,9 @@ public class JobEventLog {
     public static final String MESSAGE = "message";
 
     public static final String METRICS = "metrics";
+
+    /** The key of a last event's {@code data} that holds the job's final status. */
+    public static final String STATUS = "status";
 
     private final EntityManager em;
 
@@ -88,6 +95,50 @@ public class JobEventLog {
                 .executeUpdate();
         return event;
     }
+
+    /**
+     * Appends a job's last event, the one written as it ends: its {@code data} carries the job's
+     * final {@code status}, which tells whoever follows the events live that no more will come.
+     */
+    public JobEvent ended(
+            String jobId, JobStatus status, String level, String message, Map<String, ?> data) {
+        Map<String, Object> withStatus = new LinkedHashMap<>(data);
+        withStatus.put(STATUS, status.wireName());
+        return append(jobId, level, MESSAGE, message, withStatus);
+    }
+
+    /**
+     * Where each of {@code jobIds} stands, of any tenant, in one query: the number of its last
+     * event and whether it has ended. Unknown ids are left out.
+     */
+    @Transactional
+    public Map<String, Progress> progress(Collection<String> jobIds) {
+        if (jobIds.isEmpty()) {
+            return Map.of();
+        }
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows =
+                em.createNativeQuery(
+                                "select id, event_count, status in ('succeeded', 'failed',"
+                                        + " 'cancelled') from fine_tuning_job where id in (:ids)")
+                        .setParameter("ids", jobIds)
+                        .getResultList();
+        Map<String, Progress> progress = new HashMap<>();
+        for (Object[] row : rows) {
+            progress.put(
+                    (String) row[0],
+                    new Progress(((Number) row[1]).intValue(), Boolean.TRUE.equals(row[2])));
+        }
+        return progress;
+    }
+
+    /**
+     * A job's place in its events.
+     *
+     * @param lastSeq the number of its last committed event
+     * @param ended whether the job has ended
+     */
+    public record Progress(int lastSeq, boolean ended) {}
 
     /** Appends an informational message. */
     public JobEvent info(String jobId, String message) {

@@ -290,10 +290,10 @@ public class JobQueue {
                 .setParameter("blob", model.blobName())
                 .setParameter("bytes", model.bytes())
                 .executeUpdate();
-        events.append(
+        events.ended(
                 held.jobId(),
+                JobStatus.SUCCEEDED,
                 JobEventLog.INFO,
-                JobEventLog.MESSAGE,
                 "The job has successfully completed",
                 Map.of("fine_tuned_model", model.id()));
         return true;
@@ -327,10 +327,10 @@ public class JobQueue {
                                 + " lease_expires_at = null",
                         values);
         if (updated == 1) {
-            events.append(
+            events.ended(
                     held.jobId(),
+                    JobStatus.FAILED,
                     JobEventLog.ERROR,
-                    JobEventLog.MESSAGE,
                     "The job failed: " + error.message(),
                     Map.of("code", error.code()));
         }
@@ -347,7 +347,8 @@ public class JobQueue {
                                 + " lease_owner = null, lease_expires_at = null",
                         Map.of());
         if (updated == 1) {
-            events.info(held.jobId(), "Job cancelled");
+            events.ended(
+                    held.jobId(), JobStatus.CANCELLED, JobEventLog.INFO, "Job cancelled", Map.of());
         }
         return updated == 1;
     }
@@ -416,10 +417,10 @@ public class JobQueue {
                         .setParameter("message", lostMessage(maxAttempts))
                         .executeUpdate();
         if (updated == 1) {
-            events.append(
+            events.ended(
                     jobId,
+                    JobStatus.FAILED,
                     JobEventLog.ERROR,
-                    JobEventLog.MESSAGE,
                     "The job failed: " + lostMessage(maxAttempts),
                     Map.of("code", "worker_lost"));
         }

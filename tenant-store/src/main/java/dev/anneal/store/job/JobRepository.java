@@ -128,7 +128,7 @@ public class JobRepository {
         } else {
             job.cancelNow(Instant.now().truncatedTo(ChronoUnit.MICROS));
             em.flush();
-            events.info(id, "Job cancelled");
+            events.ended(id, JobStatus.CANCELLED, JobEventLog.INFO, "Job cancelled", Map.of());
         }
         em.refresh(job);
         return job;
