@@ -10,6 +10,7 @@ import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.job.JobError;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
+import dev.anneal.store.job.LeaseRenewals;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -52,6 +53,7 @@ class JobQueueIT {
     private static final int MAX_ATTEMPTS = 3;
 
     @Inject JobQueue queue;
+    @Inject LeaseRenewals renewals;
 
     private final List<JobLease> held = new ArrayList<>();
 
@@ -163,9 +165,9 @@ class JobQueueIT {
         assertThat(second.attempt()).isEqualTo(2);
         assertThat(second.isTakeover()).isTrue();
 
-        assertThat(inRequest(() -> queue.renew(first, LEASE))).isEqualTo(JobQueue.Renewal.LOST);
+        assertThat(renewals.renew(first, LEASE)).isEqualTo(LeaseRenewals.Renewal.LOST);
         assertThat(inRequest(() -> queue.cancelled(first))).isFalse();
-        assertThat(inRequest(() -> queue.renew(second, LEASE))).isEqualTo(JobQueue.Renewal.RENEWED);
+        assertThat(renewals.renew(second, LEASE)).isEqualTo(LeaseRenewals.Renewal.RENEWED);
         assertThat(JobTestSupport.job(key, job).getString("status")).isEqualTo("running");
         List<String> messages =
                 TestApi.as(key)

@@ -162,8 +162,8 @@ public final class JobTestSupport {
     }
 
     /**
-     * The {@code data:} payloads of a server-sent-events body, in order; as the SSE format says, one
-     * space after the colon is not part of the payload.
+     * The {@code data:} payloads of a server-sent-events body, in order; as the SSE format says,
+     * one space after the colon is not part of the payload.
      */
     public static List<String> sseData(String body) {
         List<String> data = new ArrayList<>();

@@ -146,37 +146,6 @@ public class JobQueue {
         return Optional.empty();
     }
 
-    /** What a renewal learned. */
-    public enum Renewal {
-        /** The lease is extended; go on. */
-        RENEWED,
-        /** The lease is extended, and the job's owner asked to cancel it. */
-        CANCEL_REQUESTED,
-        /** The lease is no longer this worker's: stop at once, write nothing. */
-        LOST
-    }
-
-    /** Extends the lease by {@code lease} from now, if it is still held. */
-    @Transactional
-    public Renewal renew(JobLease held, Duration lease) {
-        @SuppressWarnings("unchecked")
-        List<Object> cancel =
-                em.createNativeQuery(
-                                "update fine_tuning_job set lease_expires_at = now() +"
-                                        + " make_interval(secs => :lease) where id = :id and"
-                                        + " lease_owner = :owner and attempts = :attempt and status ="
-                                        + " 'running' returning cancel_requested")
-                        .setParameter("lease", seconds(lease))
-                        .setParameter("id", held.jobId())
-                        .setParameter("owner", held.owner())
-                        .setParameter("attempt", held.attempt())
-                        .getResultList();
-        if (cancel.isEmpty()) {
-            return Renewal.LOST;
-        }
-        return Boolean.TRUE.equals(cancel.get(0)) ? Renewal.CANCEL_REQUESTED : Renewal.RENEWED;
-    }
-
     /** Sets the estimated finish time shown in the job object; false if the lease is lost. */
     @Transactional
     public boolean estimateFinish(JobLease held, Instant finish) {

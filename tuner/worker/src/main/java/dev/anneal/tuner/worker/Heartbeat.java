@@ -1,8 +1,7 @@
 package dev.anneal.tuner.worker;
 
-import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.job.JobLease;
-import dev.anneal.store.job.JobQueue;
+import dev.anneal.store.job.LeaseRenewals;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ScheduledExecutorService;
@@ -14,7 +13,8 @@ import org.jboss.logging.Logger;
  * Renews a job's lease while it trains and says when training must stop: the tenant cancelled the
  * job, the lease was lost, or the process shuts down.
  *
- * <p>A worker that cannot renew (database unreachable) fences itself: once three quarters of the
+ * <p>Renewals use connections of their own ({@link LeaseRenewals}), so a busy API cannot starve
+ * them. A worker that cannot renew (database unreachable) fences itself: once three quarters of the
  * lease have passed since the last renewal it stops, before any other worker may take the job over.
  * A job past its deadline ({@code anneal.tuner.max-job-duration}) stops too.
  */
@@ -31,7 +31,7 @@ final class Heartbeat implements AutoCloseable {
         TIMED_OUT
     }
 
-    private final JobQueue queue;
+    private final LeaseRenewals renewals;
     private final JobLease lease;
     private final Duration leaseTime;
     private final ScheduledFuture<?> task;
@@ -40,12 +40,12 @@ final class Heartbeat implements AutoCloseable {
     private volatile Instant deadline = Instant.MAX;
 
     Heartbeat(
-            JobQueue queue,
+            LeaseRenewals renewals,
             JobLease lease,
             Duration leaseTime,
             Duration every,
             ScheduledExecutorService scheduler) {
-        this.queue = queue;
+        this.renewals = renewals;
         this.lease = lease;
         this.leaseTime = leaseTime;
         this.task =
@@ -56,7 +56,7 @@ final class Heartbeat implements AutoCloseable {
     private void beat() {
         // the lease thread renews every running job's lease: name this one on its log lines
         try (JobLogContext logContext = JobLogContext.of(lease)) {
-            JobQueue.Renewal renewal = UnitOfWork.call(() -> queue.renew(lease, leaseTime));
+            LeaseRenewals.Renewal renewal = renewals.renew(lease, leaseTime);
             switch (renewal) {
                 case LOST -> stopFor(Stop.LEASE_LOST);
                 case CANCEL_REQUESTED -> {

@@ -9,6 +9,7 @@ import dev.anneal.store.job.JobEventLog;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
 import dev.anneal.store.job.JobRepository;
+import dev.anneal.store.job.LeaseRenewals;
 import dev.anneal.store.model.ModelRepository;
 import dev.anneal.store.tenant.CurrentTenant;
 import dev.anneal.store.tenant.TenantKeyRing;
@@ -52,6 +53,7 @@ public class TunerWorker {
     private final WorkerSettings settings;
     private final Roles roles;
     private final WorkerContext context;
+    private final LeaseRenewals renewals;
     private final Set<Heartbeat> running = ConcurrentHashMap.newKeySet();
     private final List<Thread> slots = new CopyOnWriteArrayList<>();
     private final AtomicInteger restarts = new AtomicInteger();
@@ -66,6 +68,7 @@ public class TunerWorker {
             @ConfigProperty(name = "anneal.checkpoints-kept", defaultValue = "3")
                     int checkpointsKept,
             JobQueue queue,
+            LeaseRenewals renewals,
             JobRepository jobs,
             JobEventLog events,
             FileService files,
@@ -76,6 +79,7 @@ public class TunerWorker {
             CurrentTenant currentTenant) {
         this.settings = settings;
         this.roles = roles;
+        this.renewals = renewals;
         Path workRoot = settings.workDir().map(Path::of).orElse(dataDir.resolve("work"));
         this.context =
                 new WorkerContext(
@@ -211,7 +215,7 @@ public class TunerWorker {
         try (JobLogContext logContext = JobLogContext.of(lease);
                 Heartbeat heartbeat =
                         new Heartbeat(
-                                context.queue(),
+                                renewals,
                                 lease,
                                 settings.lease(),
                                 settings.heartbeat(),
