@@ -7,12 +7,14 @@ import dev.anneal.api.usage.RequestRates;
 import dev.anneal.store.LogFields;
 import dev.anneal.store.apikey.ApiKey;
 import dev.anneal.store.apikey.ApiKeyRepository;
+import dev.anneal.store.apikey.KeyDigest;
 import dev.anneal.store.tenant.CurrentTenant;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
+import java.util.HexFormat;
 import java.util.Optional;
 import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -81,6 +83,11 @@ public class BearerAuthFilter {
                     "rate_limit_exceeded",
                     failures.retryAfterSeconds(address));
         }
+        String digest = HexFormat.of().formatHex(KeyDigest.of(secret));
+        RequestRates.Decision spent = rates.refusing(digest);
+        if (spent != null) {
+            throw rateLimited(request, spent); // a known key past its rate: no lookup at all
+        }
         Optional<ApiKey> key =
                 failures.knownUnknown(secret) ? Optional.empty() : apiKeys.findActive(secret);
         if (key.isEmpty()) {
@@ -92,21 +99,27 @@ public class BearerAuthFilter {
         }
         currentTenant.set(key.get().tenantId());
         MDC.put(LogFields.TENANT_ID, key.get().tenantId());
-        RequestRates.Decision rate = rates.take(key.get().id(), key.get().tenantId());
+        RequestRates.Decision rate = rates.take(digest, key.get().tenantId());
         request.setProperty(RateLimitHeaders.DECISION, rate);
         if (!rate.allowed()) {
-            throw new ApiException(
-                    429,
-                    ErrorType.RATE_LIMIT,
-                    "Rate limit reached for requests: "
-                            + rate.limit()
-                            + " per second for this API key. Try again in "
-                            + rate.retryAfterMillis()
-                            + " ms.",
-                    null,
-                    "rate_limit_exceeded",
-                    Math.max(1, (rate.retryAfterMillis() + 999) / 1000));
+            throw rateLimited(request, rate);
         }
+    }
+
+    private static ApiException rateLimited(
+            ContainerRequestContext request, RequestRates.Decision rate) {
+        request.setProperty(RateLimitHeaders.DECISION, rate);
+        return new ApiException(
+                429,
+                ErrorType.RATE_LIMIT,
+                "Rate limit reached for requests: "
+                        + rate.limit()
+                        + " per second for this API key. Try again in "
+                        + rate.retryAfterMillis()
+                        + " ms.",
+                null,
+                "rate_limit_exceeded",
+                Math.max(1, (rate.retryAfterMillis() + 999) / 1000));
     }
 
     private static String clientAddress(HttpServerRequest connection) {

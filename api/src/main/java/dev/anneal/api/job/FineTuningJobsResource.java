@@ -15,6 +15,7 @@ import dev.anneal.store.job.JobRepository;
 import dev.anneal.store.job.JobStatus;
 import dev.anneal.store.model.FineTunedModel;
 import dev.anneal.store.model.ModelRepository;
+import dev.anneal.store.tenant.CurrentTenant;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
@@ -52,6 +53,7 @@ public class FineTuningJobsResource {
     private final BlobDownloads downloads;
     private final LiveJobEvents live;
     private final StreamPermits permits;
+    private final CurrentTenant currentTenant;
 
     @Inject
     FineTuningJobsResource(
@@ -61,8 +63,10 @@ public class FineTuningJobsResource {
             ModelRepository models,
             BlobDownloads downloads,
             LiveJobEvents live,
-            StreamPermits permits) {
+            StreamPermits permits,
+            CurrentTenant currentTenant) {
         this.permits = permits;
+        this.currentTenant = currentTenant;
         this.creation = creation;
         this.jobs = jobs;
         this.queue = queue;
@@ -138,14 +142,20 @@ public class FineTuningJobsResource {
             @PathParam("fine_tuning_job_id") String id,
             @QueryParam("after") String after,
             @Context Sse sse) {
-        FineTuningJob job = jobs.get(id);
-        int afterSeq = after == null ? 0 : jobs.eventSeq(id, after);
-        StreamPermits.Permit permit = permits.acquire(job.tenantId());
-        return RestMulti.fromMultiData(
-                        live.follow(job.tenantId(), id, afterSeq, sse, permit::close))
-                .header(HttpHeaders.CACHE_CONTROL, "no-cache")
-                .header("X-Accel-Buffering", "no")
-                .build();
+        // the permit first: a tenant past its streams costs no query
+        String tenantId = currentTenant.require();
+        StreamPermits.Permit permit = permits.acquire(tenantId);
+        try {
+            jobs.get(id); // 404 for another tenant's job
+            int afterSeq = after == null ? 0 : jobs.eventSeq(id, after);
+            return RestMulti.fromMultiData(live.follow(tenantId, id, afterSeq, sse, permit::close))
+                    .header(HttpHeaders.CACHE_CONTROL, "no-cache")
+                    .header("X-Accel-Buffering", "no")
+                    .build();
+        } catch (RuntimeException e) {
+            permit.close();
+            throw e;
+        }
     }
 
     @GET
