@@ -1,5 +1,6 @@
 package dev.anneal.api.admin;
 
+import dev.anneal.api.auth.AdminOnly;
 import dev.anneal.store.apikey.ApiKeyRepository;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
@@ -11,6 +12,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Administrator route that revokes a key. */
+@AdminOnly
 @Path("/v1/admin/api_keys")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Administration")

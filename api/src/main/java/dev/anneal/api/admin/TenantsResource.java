@@ -1,7 +1,12 @@
 package dev.anneal.api.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.apikey.ApiKeyObject;
+import dev.anneal.api.apikey.CreateApiKeyRequest;
+import dev.anneal.api.auth.AdminOnly;
 import dev.anneal.api.usage.UsageObject;
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.apikey.ApiKeyRepository;
@@ -26,6 +31,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
 /** Administrator routes for tenants, their keys and quotas; only the administrator key passes. */
+@AdminOnly
 @Path("/v1/admin")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Administration")
@@ -34,9 +40,12 @@ public class TenantsResource {
     private final TenantRepository tenants;
     private final ApiKeyRepository apiKeys;
     private final Quotas quotas;
+    private final ObjectMapper json;
 
     @Inject
-    TenantsResource(TenantRepository tenants, ApiKeyRepository apiKeys, Quotas quotas) {
+    TenantsResource(
+            TenantRepository tenants, ApiKeyRepository apiKeys, Quotas quotas, ObjectMapper json) {
+        this.json = json;
         this.tenants = tenants;
         this.apiKeys = apiKeys;
         this.quotas = quotas;
@@ -85,9 +94,26 @@ public class TenantsResource {
     @POST
     @Path("/tenants/{tenant_id}/api_keys")
     @ResponseStatus(201)
-    @Operation(summary = "Create an API key for a tenant; its secret is shown only here")
-    public ApiKeyObject createKey(@PathParam("tenant_id") String tenantId) {
-        return ApiKeyObject.of(apiKeys.create(tenantId));
+    @Operation(
+            summary =
+                    "Create an API key for a tenant (optional name, scopes, expires_at); its secret"
+                            + " is shown only here")
+    public ApiKeyObject createKey(@PathParam("tenant_id") String tenantId, String request)
+            throws JsonProcessingException {
+        CreateApiKeyRequest body = CreateApiKeyRequest.parse(json, request);
+        return ApiKeyObject.of(
+                apiKeys.create(tenantId, body.name(), body.scopeSet(), body.expiry()));
+    }
+
+    @GET
+    @Path("/tenants/{tenant_id}/api_keys")
+    @Operation(summary = "List a tenant's keys, newest first; never their secrets")
+    public ListResponse<ApiKeyObject> listKeys(@PathParam("tenant_id") String tenantId) {
+        tenants.get(tenantId);
+        return ListResponse.of(
+                apiKeys.list(tenantId).stream().map(ApiKeyObject::of).toList(),
+                false,
+                ApiKeyObject::id);
     }
 
     @GET
@@ -144,8 +170,9 @@ public class TenantsResource {
                                                             + entry.getKey()
                                                             + "'; the quotas are stored_bytes,"
                                                             + " files, active_jobs,"
-                                                            + " feedback_per_day and"
-                                                            + " requests_per_second.",
+                                                            + " feedback_per_day,"
+                                                            + " requests_per_second and"
+                                                            + " api_keys.",
                                                     param));
             JsonNode value = entry.getValue();
             if (value.isNull()) {

@@ -1,10 +1,12 @@
 package dev.anneal.api.completion;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.serving.ConstraintFactory;
 import dev.anneal.serving.completion.Prompt;
 import dev.anneal.serving.structured.StructuredOutput;
 import dev.anneal.serving.structured.UnsupportedSchemaException;
+import dev.anneal.store.apikey.Scope;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -22,6 +24,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * OpenAI's chat completions for the calling tenant's models: the conversation is rendered by the
  * model's chat template, and the answer stops at its end-of-turn marker or a {@code stop} string.
  */
+@TenantAccess(Scope.INFERENCE)
 @Path("/v1/chat/completions")
 @Tag(name = "Completions")
 public class ChatCompletionsResource {

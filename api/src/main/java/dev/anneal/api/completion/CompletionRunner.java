@@ -2,6 +2,8 @@ package dev.anneal.api.completion;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.api.StreamPermits;
+import dev.anneal.api.auth.CurrentKey;
+import dev.anneal.api.auth.KeyWatch;
 import dev.anneal.api.error.ApiException;
 import dev.anneal.api.error.ErrorResponse;
 import dev.anneal.api.error.ErrorType;
@@ -68,6 +70,8 @@ public class CompletionRunner {
     private final ObjectMapper json;
     private final CurrentVertxRequest currentRequest;
     private final StreamPermits permits;
+    private final KeyWatch keyWatch;
+    private final CurrentKey currentKey;
 
     @Inject
     CompletionRunner(
@@ -76,7 +80,11 @@ public class CompletionRunner {
             CurrentTenant tenant,
             ObjectMapper json,
             CurrentVertxRequest currentRequest,
-            StreamPermits permits) {
+            StreamPermits permits,
+            KeyWatch keyWatch,
+            CurrentKey currentKey) {
+        this.keyWatch = keyWatch;
+        this.currentKey = currentKey;
         this.engine = engine;
         this.roles = roles;
         this.tenant = tenant;
@@ -202,6 +210,7 @@ public class CompletionRunner {
                 running.forEach(Completion::cancel);
                 throw e;
             }
+            KeyWatch.Watch watch = keyWatch.watch(currentKey.id(), () -> {});
             return Response.ok(
                             StreamPermits.holding(
                                     permit,
@@ -215,7 +224,8 @@ public class CompletionRunner {
                                             events,
                                             running,
                                             trace,
-                                            clientGone)),
+                                            clientGone,
+                                            watch)),
                             MediaType.SERVER_SENT_EVENTS)
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache")
                     .header("X-Accel-Buffering", "no")

@@ -1,6 +1,7 @@
 package dev.anneal.api.completion;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anneal.api.auth.KeyWatch;
 import dev.anneal.api.error.ErrorResponse;
 import dev.anneal.api.error.ErrorType;
 import dev.anneal.serving.completion.CompletionTrace;
@@ -40,6 +41,7 @@ final class CompletionStream implements StreamingOutput {
     private final List<Completion> running;
     private final CompletionTrace trace;
     private final BooleanSupplier clientGone;
+    private final KeyWatch.Watch keyWatch;
 
     /**
      * Creates the writer.
@@ -47,6 +49,8 @@ final class CompletionStream implements StreamingOutput {
      * @param promptChars where a text completion's {@code text_offset} starts
      * @param running the request's sequences, cancelled when the stream ends however it ends
      * @param clientGone whether the client's connection is closed
+     * @param keyWatch says when the request's key stops working (the stream then ends with an error
+     *     event), closed when the stream ends
      */
     CompletionStream(
             ObjectMapper json,
@@ -58,7 +62,9 @@ final class CompletionStream implements StreamingOutput {
             CompletionEvents events,
             List<Completion> running,
             CompletionTrace trace,
-            BooleanSupplier clientGone) {
+            BooleanSupplier clientGone,
+            KeyWatch.Watch keyWatch) {
+        this.keyWatch = keyWatch;
         this.json = json;
         this.shape = shape;
         this.header = header;
@@ -86,6 +92,16 @@ final class CompletionStream implements StreamingOutput {
             for (int done = 0; done < params.n(); ) {
                 CompletionEvents.Event event = events.poll(1, TimeUnit.SECONDS);
                 if (clientGone.getAsBoolean()) {
+                    return;
+                }
+                if (keyWatch.invalid()) {
+                    send(
+                            out,
+                            ErrorResponse.of(
+                                    "The API key of this request was revoked or expired.",
+                                    ErrorType.AUTHENTICATION,
+                                    null,
+                                    "invalid_api_key"));
                     return;
                 }
                 if (event == null) {
@@ -130,6 +146,7 @@ final class CompletionStream implements StreamingOutput {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            keyWatch.close();
             running.forEach(Completion::cancel);
             LOG.info(trace.line(outcome));
         }

@@ -1,7 +1,9 @@
 package dev.anneal.api.completion;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.serving.completion.Prompt;
+import dev.anneal.store.apikey.Scope;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -16,6 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * OpenAI's (legacy) text completions for the calling tenant's models: the prompt is encoded as it
  * is, with the tokenizer's special tokens (BOS for LLaMA), and continued.
  */
+@TenantAccess(Scope.INFERENCE)
 @Path("/v1/completions")
 @Tag(name = "Completions")
 public class CompletionsResource {

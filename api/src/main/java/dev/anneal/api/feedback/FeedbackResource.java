@@ -3,12 +3,14 @@ package dev.anneal.api.feedback;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.events.InvalidPreferenceException;
 import dev.anneal.events.PreferenceRecord;
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.NotFoundException;
 import dev.anneal.store.Page;
 import dev.anneal.store.PageRequest;
+import dev.anneal.store.apikey.Scope;
 import dev.anneal.store.feedback.PreferenceFeedback;
 import dev.anneal.store.feedback.PreferenceFeedbackRepository;
 import dev.anneal.store.quota.Quotas;
@@ -38,6 +40,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * the accepted event ids once Kafka acknowledged every one. The contract is {@code
  * docs/feedback.md}.
  */
+@TenantAccess(Scope.FEEDBACK_READ)
 @Path("/v1/feedback")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Feedback")
@@ -105,6 +108,7 @@ public class FeedbackResource {
             summary =
                     "Submit preference feedback (pairwise judgements or ratings), one record or an"
                             + " array of up to 1000; repeated event ids are stored once")
+    @TenantAccess(Scope.FEEDBACK_WRITE)
     public Response submit(InputStream content) throws IOException {
         // parsed here rather than bound by the framework, so that malformed JSON reaches the one
         // mapper of JSON errors like every other body's

@@ -1,7 +1,9 @@
 package dev.anneal.api.feedback;
 
+import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.api.file.FileObject;
 import dev.anneal.store.InvalidRequestException;
+import dev.anneal.store.apikey.Scope;
 import dev.anneal.store.feedback.PreferenceAggregation;
 import dev.anneal.store.feedback.PreferenceFeedbackRepository;
 import dev.anneal.store.file.FilePurpose;
@@ -22,6 +24,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * a DPO job. The judgements stay in the store as they were given; aggregation ({@link
  * PreferenceAggregation}) happens only here.
  */
+@TenantAccess(Scope.FEEDBACK_READ)
 @Path("/v1/preference_datasets")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Feedback")

@@ -1,11 +1,14 @@
 package dev.anneal.api.file;
 
+import dev.anneal.api.BlobDownloads;
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.api.error.ApiException;
 import dev.anneal.api.error.ErrorType;
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.Page;
 import dev.anneal.store.PageRequest;
+import dev.anneal.store.apikey.Scope;
 import dev.anneal.store.file.FileLimits;
 import dev.anneal.store.file.FilePurpose;
 import dev.anneal.store.file.FileRepository;
@@ -26,7 +29,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +41,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * body is parsed as it arrives and each chunk is validated and encrypted before the next is read,
  * so no upload is ever buffered whole, in memory or on disk.
  */
+@TenantAccess(Scope.FILES)
 @Path("/v1/files")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Files")
@@ -50,9 +53,15 @@ public class FilesResource {
     private final FileService files;
     private final FileRepository repository;
     private final FileLimits limits;
+    private final BlobDownloads downloads;
 
     @Inject
-    FilesResource(FileService files, FileRepository repository, FileLimits limits) {
+    FilesResource(
+            FileService files,
+            FileRepository repository,
+            FileLimits limits,
+            BlobDownloads downloads) {
+        this.downloads = downloads;
         this.files = files;
         this.repository = repository;
         this.limits = limits;
@@ -137,14 +146,9 @@ public class FilesResource {
     @Operation(summary = "Download the exact bytes uploaded")
     public Response content(@PathParam("file_id") String id) {
         StoredFile file = files.get(id);
-        InputStream content = files.openContent(id);
-        StreamingOutput output =
-                out -> {
-                    try (InputStream in = content) {
-                        in.transferTo(out);
-                    }
-                };
-        return Response.ok(output, MediaType.APPLICATION_OCTET_STREAM)
+        return Response.ok(
+                        downloads.guarded(files.openContent(id)),
+                        MediaType.APPLICATION_OCTET_STREAM)
                 .header(HttpHeaders.CONTENT_LENGTH, file.bytes())
                 .header(
                         "Content-Disposition",

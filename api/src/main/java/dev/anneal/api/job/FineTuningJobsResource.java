@@ -3,10 +3,13 @@ package dev.anneal.api.job;
 import dev.anneal.api.BlobDownloads;
 import dev.anneal.api.ListResponse;
 import dev.anneal.api.StreamPermits;
+import dev.anneal.api.auth.CurrentKey;
+import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.NotFoundException;
 import dev.anneal.store.Page;
 import dev.anneal.store.PageRequest;
+import dev.anneal.store.apikey.Scope;
 import dev.anneal.store.job.FineTuningJob;
 import dev.anneal.store.job.JobCheckpoint;
 import dev.anneal.store.job.JobEvent;
@@ -41,6 +44,7 @@ import org.jboss.resteasy.reactive.RestMulti;
  * OpenAI's fine-tuning jobs API for the calling tenant. Every route first finds the job among the
  * caller's own, so another tenant's job id answers 404 like an unknown one.
  */
+@TenantAccess(Scope.FINE_TUNING)
 @Path("/v1/fine_tuning/jobs")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Fine-tuning")
@@ -54,6 +58,7 @@ public class FineTuningJobsResource {
     private final LiveJobEvents live;
     private final StreamPermits permits;
     private final CurrentTenant currentTenant;
+    private final CurrentKey currentKey;
 
     @Inject
     FineTuningJobsResource(
@@ -64,7 +69,9 @@ public class FineTuningJobsResource {
             BlobDownloads downloads,
             LiveJobEvents live,
             StreamPermits permits,
-            CurrentTenant currentTenant) {
+            CurrentTenant currentTenant,
+            CurrentKey currentKey) {
+        this.currentKey = currentKey;
         this.permits = permits;
         this.currentTenant = currentTenant;
         this.creation = creation;
@@ -148,7 +155,9 @@ public class FineTuningJobsResource {
         try {
             jobs.get(id); // 404 for another tenant's job
             int afterSeq = after == null ? 0 : jobs.eventSeq(id, after);
-            return RestMulti.fromMultiData(live.follow(tenantId, id, afterSeq, sse, permit::close))
+            return RestMulti.fromMultiData(
+                            live.follow(
+                                    tenantId, currentKey.id(), id, afterSeq, sse, permit::close))
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache")
                     .header("X-Accel-Buffering", "no")
                     .build();

@@ -2,6 +2,9 @@ package dev.anneal.api.job;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anneal.api.auth.KeyWatch;
+import dev.anneal.api.error.ErrorResponse;
+import dev.anneal.api.error.ErrorType;
 import dev.anneal.events.JobEventRecord;
 import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.job.JobEvent;
@@ -58,6 +61,7 @@ public class LiveJobEvents {
     private final JobEventLog log;
     private final CurrentTenant currentTenant;
     private final ObjectMapper json;
+    private final KeyWatch keyWatch;
     private final Map<String, Set<Follower>> byJob = new ConcurrentHashMap<>();
     private final ExecutorService drains =
             Executors.newFixedThreadPool(2, r -> daemon(r, "anneal-event-streams"));
@@ -66,7 +70,12 @@ public class LiveJobEvents {
 
     @Inject
     LiveJobEvents(
-            JobRepository jobs, JobEventLog log, CurrentTenant currentTenant, ObjectMapper json) {
+            JobRepository jobs,
+            JobEventLog log,
+            CurrentTenant currentTenant,
+            ObjectMapper json,
+            KeyWatch keyWatch) {
+        this.keyWatch = keyWatch;
         this.jobs = jobs;
         this.log = log;
         this.currentTenant = currentTenant;
@@ -95,17 +104,19 @@ public class LiveJobEvents {
      * client leaving, an error).
      */
     Multi<OutboundSseEvent> follow(
-            String tenantId, String jobId, int afterSeq, Sse sse, Runnable onEnd) {
+            String tenantId, String keyId, String jobId, int afterSeq, Sse sse, Runnable onEnd) {
         return Multi.createFrom()
                 .<OutboundSseEvent>emitter(
                         emitter -> {
                             Follower follower =
                                     new Follower(tenantId, jobId, afterSeq, sse, emitter);
+                            KeyWatch.Watch watch = keyWatch.watch(keyId, follower::keyRevoked);
                             byJob.computeIfAbsent(jobId, id -> ConcurrentHashMap.newKeySet())
                                     .add(follower);
                             emitter.onTermination(
                                     () -> {
                                         follower.done = true;
+                                        watch.close();
                                         unregister(follower);
                                         onEnd.run();
                                     });
@@ -257,6 +268,27 @@ public class LiveJobEvents {
 
         private void finish() {
             emit(sse.newEventBuilder().data("[DONE]").build());
+            done = true;
+            emitter.complete();
+        }
+
+        /** The stream's key stopped working: an error event, and the stream ends. */
+        void keyRevoked() {
+            try {
+                emit(
+                        sse.newEventBuilder()
+                                .data(
+                                        json.writeValueAsString(
+                                                ErrorResponse.of(
+                                                        "The API key of this stream was revoked"
+                                                                + " or expired.",
+                                                        ErrorType.AUTHENTICATION,
+                                                        null,
+                                                        "invalid_api_key")))
+                                .build());
+            } catch (JsonProcessingException e) {
+                throw new UncheckedIOException(e);
+            }
             done = true;
             emitter.complete();
         }

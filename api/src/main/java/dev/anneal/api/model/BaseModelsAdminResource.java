@@ -1,6 +1,7 @@
 package dev.anneal.api.model;
 
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.auth.AdminOnly;
 import dev.anneal.tuner.registry.BaseModelRegistry;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -14,6 +15,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
 /** Administrators register base models: Hugging Face folders on the servers' file system. */
+@AdminOnly
 @Path("/v1/admin/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Administration")

@@ -2,7 +2,9 @@ package dev.anneal.api.model;
 
 import dev.anneal.api.BlobDownloads;
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.store.InvalidRequestException;
+import dev.anneal.store.apikey.Scope;
 import dev.anneal.store.blob.BlobKey;
 import dev.anneal.store.blob.BlobStore;
 import dev.anneal.store.model.FineTunedModel;
@@ -27,6 +29,7 @@ import org.jboss.logging.Logger;
  * OpenAI's models API for the calling tenant: the base models and the tenant's own fine-tuned
  * models, never another tenant's.
  */
+@TenantAccess(Scope.MODELS)
 @Path("/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Models")

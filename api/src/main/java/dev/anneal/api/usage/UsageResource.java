@@ -1,5 +1,6 @@
 package dev.anneal.api.usage;
 
+import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.store.quota.Quotas;
 import dev.anneal.store.tenant.CurrentTenant;
 import jakarta.inject.Inject;
@@ -11,6 +12,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The calling tenant's use against its quotas. */
+@TenantAccess
 @Path("/v1/usage")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Usage")

@@ -1,6 +1,9 @@
 package dev.anneal.server.limits;
 
 import static dev.anneal.server.TestApi.as;
+import static dev.anneal.server.TestApi.asAdmin;
+import static dev.anneal.server.TestApi.newKey;
+import static dev.anneal.server.TestApi.newTenant;
 import static dev.anneal.server.TestApi.newTenantKey;
 import static dev.anneal.server.jobs.JobTestSupport.createJob;
 import static dev.anneal.server.jobs.JobTestSupport.uploadStoryChats;
@@ -17,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +86,27 @@ class StreamPermitsIT {
             second.body().close();
             awaitPermits(key, job);
         }
+    }
+
+    @Test
+    void shouldEndAStreamWithinSecondsOfItsKeyBeingRevoked() throws Exception {
+        String tenant = newTenant();
+        String key = newKey(tenant);
+        String job = queuedJob(key);
+        HttpResponse<InputStream> open = stream(key, job);
+        assertThat(open.statusCode()).isEqualTo(200);
+        String keyId =
+                asAdmin()
+                        .get("/v1/admin/tenants/" + tenant + "/api_keys")
+                        .jsonPath()
+                        .getString("data[0].id");
+
+        long revoked = System.nanoTime();
+        asAdmin().delete("/v1/admin/api_keys/" + keyId).then().statusCode(200);
+        String rest = new String(open.body().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(Duration.ofNanos(System.nanoTime() - revoked)).isLessThan(Duration.ofSeconds(5));
+        assertThat(rest).contains("\"code\":\"invalid_api_key\"");
     }
 
     @Test

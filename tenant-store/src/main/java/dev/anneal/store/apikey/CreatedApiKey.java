@@ -1,12 +1,10 @@
 package dev.anneal.store.apikey;
 
-import java.time.Instant;
-
 /** A key just created: the only moment its secret is known. */
-public record CreatedApiKey(String id, String tenantId, String secret, Instant createdAt) {
+public record CreatedApiKey(ApiKey key, String secret) {
 
     @Override
     public String toString() {
-        return "CreatedApiKey[id=" + id + ", tenantId=" + tenantId + "]";
+        return "CreatedApiKey[id=" + key.id() + ", tenantId=" + key.tenantId() + "]";
     }
 }

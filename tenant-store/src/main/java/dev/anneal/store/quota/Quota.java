@@ -14,7 +14,9 @@ public enum Quota {
     /** Feedback records accepted per UTC day. */
     FEEDBACK_PER_DAY("feedback_per_day"),
     /** Requests per second per API key (a token bucket of one second's worth). */
-    REQUESTS_PER_SECOND("requests_per_second");
+    REQUESTS_PER_SECOND("requests_per_second"),
+    /** API keys not revoked (expired ones included until revoked). */
+    API_KEYS("api_keys");
 
     private final String wireName;
 

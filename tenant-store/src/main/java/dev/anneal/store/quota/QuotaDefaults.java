@@ -30,4 +30,8 @@ public interface QuotaDefaults {
     /** Requests per second per API key, in each API process. */
     @WithDefault("100")
     long requestsPerSecond();
+
+    /** API keys a tenant may hold. */
+    @WithDefault("100")
+    long apiKeys();
 }

@@ -32,6 +32,7 @@ public record QuotaLimits(Map<Quota, Long> limits, Set<Quota> overridden) {
         limits.put(Quota.ACTIVE_JOBS, defaults.activeJobs());
         limits.put(Quota.FEEDBACK_PER_DAY, defaults.feedbackPerDay());
         limits.put(Quota.REQUESTS_PER_SECOND, defaults.requestsPerSecond());
+        limits.put(Quota.API_KEYS, defaults.apiKeys());
         Set<Quota> overridden = EnumSet.noneOf(Quota.class);
         overrides.forEach(
                 (quota, limit) -> {

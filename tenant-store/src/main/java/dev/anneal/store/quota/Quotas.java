@@ -29,7 +29,7 @@ public class Quotas {
 
     private static final String COLUMNS =
             "quota_stored_bytes, quota_files, quota_active_jobs, quota_feedback_per_day,"
-                    + " quota_requests_per_second";
+                    + " quota_requests_per_second, quota_api_keys";
 
     private final EntityManager em;
     private final QuotaDefaults defaults;
@@ -113,14 +113,17 @@ public class Quotas {
                                                 + " tenant_id = :t and status in ('queued',"
                                                 + " 'running')), (select coalesce(sum(records), 0)"
                                                 + " from feedback_day where tenant_id = :t and day ="
-                                                + " (now() at time zone 'utc')::date)")
+                                                + " (now() at time zone 'utc')::date), (select"
+                                                + " count(*) from api_key where tenant_id = :t and"
+                                                + " revoked_at is null)")
                                 .setParameter("t", tenantId)
                                 .getSingleResult();
         return new TenantUsage(
                 ((Number) row[0]).longValue(),
                 ((Number) row[1]).longValue(),
                 ((Number) row[2]).longValue(),
-                ((Number) row[3]).longValue());
+                ((Number) row[3]).longValue(),
+                ((Number) row[4]).longValue());
     }
 
     /**
@@ -157,6 +160,21 @@ public class Quotas {
                 usage.storedBytes() + 1,
                 limit,
                 "Creating a job (its checkpoints and model need room)");
+    }
+
+    /**
+     * Refuses a new API key when the tenant holds its quota of keys.
+     *
+     * @throws QuotaExceededException naming the quota
+     */
+    @Transactional
+    public void requireRoomForKey(String tenantId) {
+        lock(tenantId);
+        require(
+                Quota.API_KEYS,
+                usageOf(tenantId).apiKeys() + 1,
+                limitsOf(tenantId),
+                "Creating another API key");
     }
 
     /**

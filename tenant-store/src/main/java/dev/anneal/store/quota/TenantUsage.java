@@ -10,8 +10,10 @@ import java.util.Map;
  * @param files files it uploaded
  * @param activeJobs jobs queued or running
  * @param feedbackToday feedback records accepted this UTC day
+ * @param apiKeys keys not revoked
  */
-public record TenantUsage(long storedBytes, long files, long activeJobs, long feedbackToday) {
+public record TenantUsage(
+        long storedBytes, long files, long activeJobs, long feedbackToday, long apiKeys) {
 
     /** The use of each counted quota. */
     public Map<Quota, Long> byQuota() {
@@ -19,6 +21,7 @@ public record TenantUsage(long storedBytes, long files, long activeJobs, long fe
                 Quota.STORED_BYTES, storedBytes,
                 Quota.FILES, files,
                 Quota.ACTIVE_JOBS, activeJobs,
-                Quota.FEEDBACK_PER_DAY, feedbackToday);
+                Quota.FEEDBACK_PER_DAY, feedbackToday,
+                Quota.API_KEYS, apiKeys);
     }
 }

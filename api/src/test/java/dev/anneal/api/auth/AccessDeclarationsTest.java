@@ -1,0 +1,92 @@
+package dev.anneal.api.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.Path;
+import java.io.IOException;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Walks every route of the API (each resource method of each {@code @Path} class) and requires it
+ * to declare who may call it: the filter refuses a route that declares nothing, so an undeclared
+ * route would be unusable, and a route is never open by accident.
+ */
+class AccessDeclarationsTest {
+
+    @Test
+    void shouldDeclareAccessOnEveryRoute() throws Exception {
+        List<String> routes = new ArrayList<>();
+        List<String> undeclared = new ArrayList<>();
+        for (Class<?> resource : resourceClasses()) {
+            for (Method method : resource.getDeclaredMethods()) {
+                String verb = httpMethod(method);
+                if (verb == null) {
+                    continue;
+                }
+                String route =
+                        verb + " " + resource.getAnnotation(Path.class).value() + path(method);
+                routes.add(route);
+                if (BearerAuthFilter.Access.of(method.getAnnotations()) == null
+                        && BearerAuthFilter.Access.of(resource.getAnnotations()) == null) {
+                    undeclared.add(route);
+                }
+            }
+        }
+        assertThat(routes).hasSizeGreaterThan(30);
+        assertThat(undeclared).as("routes that declare no access").isEmpty();
+    }
+
+    private static String httpMethod(Method method) {
+        for (Annotation annotation : method.getAnnotations()) {
+            HttpMethod verb = annotation.annotationType().getAnnotation(HttpMethod.class);
+            if (verb != null) {
+                return verb.value();
+            }
+        }
+        return null;
+    }
+
+    private static String path(Method method) {
+        Path path = method.getAnnotation(Path.class);
+        return path == null ? "" : path.value();
+    }
+
+    /** The compiled classes of this module carrying {@code @Path}. */
+    private static List<Class<?>> resourceClasses() throws IOException, URISyntaxException {
+        java.nio.file.Path root =
+                Paths.get(
+                        BearerAuthFilter.class
+                                .getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                                .toURI());
+        List<Class<?>> resources = new ArrayList<>();
+        try (Stream<java.nio.file.Path> files = Files.walk(root)) {
+            for (java.nio.file.Path file :
+                    files.filter(f -> f.toString().endsWith(".class")).toList()) {
+                String name =
+                        root.relativize(file).toString().replace('/', '.').replace(".class", "");
+                try {
+                    Class<?> type =
+                            Class.forName(
+                                    name, false, AccessDeclarationsTest.class.getClassLoader());
+                    if (type.isAnnotationPresent(Path.class)) {
+                        resources.add(type);
+                    }
+                } catch (ClassNotFoundException | LinkageError e) {
+                    // not loadable alone (a generated class): not a resource
+                }
+            }
+        }
+        return resources;
+    }
+}
