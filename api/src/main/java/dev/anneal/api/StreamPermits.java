@@ -4,7 +4,6 @@ import dev.anneal.api.error.ApiException;
 import dev.anneal.api.error.ErrorType;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.core.StreamingOutput;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,15 +48,6 @@ public class StreamPermits {
                     1);
         }
         return new Permit(count);
-    }
-
-    /** A stream's output that gives its permit back when the stream ends, however it ends. */
-    public static StreamingOutput holding(Permit permit, StreamingOutput stream) {
-        return out -> {
-            try (permit) {
-                stream.write(out);
-            }
-        };
     }
 
     /** One open stream's place; closing it (once) frees the place. */

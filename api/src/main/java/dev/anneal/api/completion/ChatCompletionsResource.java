@@ -7,18 +7,19 @@ import dev.anneal.serving.completion.Prompt;
 import dev.anneal.serving.structured.StructuredOutput;
 import dev.anneal.serving.structured.UnsupportedSchemaException;
 import dev.anneal.store.apikey.Scope;
+import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestMulti;
 
 /**
  * OpenAI's chat completions for the calling tenant's models: the conversation is rendered by the
@@ -38,9 +39,11 @@ public class ChatCompletionsResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
+    // JSON or server-sent events, as each answer's Content-Type says (see StreamingRoutes)
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    @Blocking
     @Operation(summary = "Answer a conversation; with stream=true as server-sent events")
-    public Response create(ChatCompletionRequest request) {
+    public RestMulti<byte[]> create(ChatCompletionRequest request) {
         runner.requireServeRole();
         if (request == null) {
             throw CompletionParams.invalid("The request body is required.", null);

@@ -12,12 +12,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The events of a request's sequences, queued by their listeners on the engine thread and taken by
- * the request's thread (the answer's writer, or the thread awaiting the whole answer).
+ * the stream's drain (woken by {@link #onEvent}), or by the thread awaiting the whole answer.
  */
 final class CompletionEvents {
 
     private final BlockingQueue<Event> queue = new LinkedBlockingQueue<>();
     private final CompletionTrace trace;
+    private volatile Runnable onEvent = () -> {};
 
     CompletionEvents(CompletionTrace trace) {
         this.trace = trace;
@@ -39,6 +40,26 @@ final class CompletionEvents {
     /** The listener of one choice's sequence. */
     CompletionListener listener(int choice) {
         return new Listener(choice);
+    }
+
+    /** Runs {@code callback} (on the engine thread) after each event is queued. */
+    void onEvent(Runnable callback) {
+        this.onEvent = callback;
+    }
+
+    /** The next event, or {@code null} if none is queued. */
+    Event poll() {
+        return queue.poll();
+    }
+
+    /** Whether an event is queued. */
+    boolean hasNext() {
+        return !queue.isEmpty();
+    }
+
+    private void add(Event event) {
+        queue.add(event);
+        onEvent.run();
     }
 
     /** The next event, or {@code null} if none came within the timeout. */
@@ -67,19 +88,19 @@ final class CompletionEvents {
                 pending.add(logprobs);
             }
             if (!textDelta.isEmpty()) {
-                queue.add(new Event(choice, textDelta, null, null, takePending()));
+                add(new Event(choice, textDelta, null, null, takePending()));
             }
         }
 
         @Override
         public void onFinish(SequenceResult result) {
             trace.onFinish(choice, result.finishReason());
-            queue.add(new Event(choice, null, result, null, takePending()));
+            add(new Event(choice, null, result, null, takePending()));
         }
 
         @Override
         public void onError(RuntimeException error) {
-            queue.add(new Event(choice, null, null, error, List.of()));
+            add(new Event(choice, null, null, error, List.of()));
         }
 
         private List<TokenLogprobs> takePending() {

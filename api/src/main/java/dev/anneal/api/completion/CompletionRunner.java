@@ -1,5 +1,6 @@
 package dev.anneal.api.completion;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.api.StreamPermits;
 import dev.anneal.api.auth.CurrentKey;
@@ -24,22 +25,24 @@ import dev.anneal.serving.structured.MaxTokensTooSmallException;
 import dev.anneal.store.Roles;
 import dev.anneal.store.tenant.CurrentTenant;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.smallrye.mutiny.Multi;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestMulti;
 
 /**
  * What both completion routes do once their request is read: checks the {@code serve} role,
@@ -72,6 +75,7 @@ public class CompletionRunner {
     private final StreamPermits permits;
     private final KeyWatch keyWatch;
     private final CurrentKey currentKey;
+    private final CompletionStreams streams;
 
     @Inject
     CompletionRunner(
@@ -82,7 +86,9 @@ public class CompletionRunner {
             CurrentVertxRequest currentRequest,
             StreamPermits permits,
             KeyWatch keyWatch,
-            CurrentKey currentKey) {
+            CurrentKey currentKey,
+            CompletionStreams streams) {
+        this.streams = streams;
         this.keyWatch = keyWatch;
         this.currentKey = currentKey;
         this.engine = engine;
@@ -117,7 +123,7 @@ public class CompletionRunner {
      * @param constraints the structured-output constraint, or {@code null}
      * @return the response: JSON, or server-sent events
      */
-    Response run(
+    RestMulti<byte[]> run(
             CompletionParams params,
             CompletionShape shape,
             Prompt prompt,
@@ -185,11 +191,10 @@ public class CompletionRunner {
             throw CompletionParams.invalid(e.getMessage() + ".", "max_tokens");
         } catch (ServingOverloadedException e) {
             running.forEach(Completion::cancel);
-            return Response.status(429)
-                    .type(MediaType.APPLICATION_JSON)
-                    .header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds())
-                    .entity(ErrorResponse.of(e.getMessage(), ErrorType.SERVER, null, e.code()))
-                    .build();
+            return json(
+                    429,
+                    ErrorResponse.of(e.getMessage(), ErrorType.SERVER, null, e.code()),
+                    Map.of(HttpHeaders.RETRY_AFTER, String.valueOf(e.retryAfterSeconds())));
         } catch (ServingException e) {
             running.forEach(Completion::cancel);
             throw toApi(e);
@@ -210,23 +215,24 @@ public class CompletionRunner {
                 running.forEach(Completion::cancel);
                 throw e;
             }
-            KeyWatch.Watch watch = keyWatch.watch(currentKey.id(), () -> {});
-            return Response.ok(
-                            StreamPermits.holding(
-                                    permit,
-                                    new CompletionStream(
-                                            json,
-                                            shape,
-                                            header,
-                                            params,
-                                            encoded.length(),
-                                            promptChars,
-                                            events,
-                                            running,
-                                            trace,
-                                            clientGone,
-                                            watch)),
-                            MediaType.SERVER_SENT_EVENTS)
+            CompletionStream stream =
+                    new CompletionStream(
+                            streams,
+                            json,
+                            shape,
+                            header,
+                            params,
+                            encoded.length(),
+                            promptChars,
+                            events,
+                            running,
+                            trace,
+                            clientGone,
+                            keyWatch.watch(currentKey.id(), () -> {}),
+                            permit);
+            return RestMulti.fromMultiData(stream.bytes())
+                    .encodeAsJsonArray(false)
+                    .header(HttpHeaders.CONTENT_TYPE, MediaType.SERVER_SENT_EVENTS)
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache")
                     .header("X-Accel-Buffering", "no")
                     .build();
@@ -242,13 +248,35 @@ public class CompletionRunner {
         if (results == null) {
             LOG.info(trace.line(CompletionTrace.Outcome.CANCELLED));
             // nobody reads it: the client closed the connection
-            return Response.status(CLIENT_CLOSED_REQUEST).build();
+            return RestMulti.fromMultiData(Multi.createFrom().<byte[]>empty())
+                    .status(CLIENT_CLOSED_REQUEST)
+                    .build();
         }
         LOG.info(trace.line(CompletionTrace.Outcome.FINISHED));
-        return Response.ok(
-                        shape.completion(header, results, logprobs, encoded.length(), promptChars),
-                        MediaType.APPLICATION_JSON)
-                .build();
+        return json(
+                200,
+                shape.completion(header, results, logprobs, encoded.length(), promptChars),
+                Map.of());
+    }
+
+    /**
+     * A whole JSON answer as the route's one chunk: the completion routes return bytes whose type
+     * each answer sets, since the same request is answered with JSON or with server-sent events.
+     */
+    private RestMulti<byte[]> json(int status, Object body, Map<String, String> headers) {
+        byte[] bytes;
+        try {
+            bytes = json.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        RestMulti.SyncRestMulti.Builder<byte[]> answer =
+                RestMulti.fromMultiData(Multi.createFrom().item(bytes))
+                        .encodeAsJsonArray(false)
+                        .status(status)
+                        .header(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON);
+        headers.forEach(answer::header);
+        return answer.build();
     }
 
     /** What every chunk and completion object starts with. */

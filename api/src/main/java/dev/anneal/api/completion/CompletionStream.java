@@ -1,58 +1,79 @@
 package dev.anneal.api.completion;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anneal.api.StreamPermits;
 import dev.anneal.api.auth.KeyWatch;
 import dev.anneal.api.error.ErrorResponse;
 import dev.anneal.api.error.ErrorType;
 import dev.anneal.serving.completion.CompletionTrace;
 import dev.anneal.serving.scheduler.Completion;
-import jakarta.ws.rs.core.StreamingOutput;
-import java.io.IOException;
-import java.io.OutputStream;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
- * The answer of a streamed request: server-sent events of chunks as the sequences' events arrive, a
- * usage chunk when asked, then {@code data: [DONE]}; an error after the stream began is a {@code
- * data: {"error": …}} event.
+ * The answer of a streamed request, pushed without holding a thread: server-sent events of chunks
+ * as the sequences' events arrive, a usage chunk when asked, then {@code data: [DONE]}; an error
+ * after the stream began is a {@code data: {"error": …}} event.
  *
- * <p>A client that goes away is noticed at its next event or within a second (writes to a closed
- * connection do not fail here, so the connection is asked), and every sequence of the request is
- * then cancelled, freeing its place within one scheduler step.
+ * <p>The engine's listeners wake a drain on a shared pool ({@link CompletionStreams}) that turns
+ * events into chunks in order. A tick every second ends the stream when the client has gone (every
+ * sequence of the request is then cancelled, freeing its place within one scheduler step) or its
+ * key stopped working, and sends a keep-alive comment after 15 quiet seconds.
  */
-final class CompletionStream implements StreamingOutput {
+final class CompletionStream {
 
     private static final Logger LOG = Logger.getLogger(CompletionStream.class);
-    private static final long KEEP_ALIVE_MS = 15_000;
+    private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(15);
 
+    /** Chunks a slow client may have pending before its stream is cut off. */
+    private static final int CLIENT_BUFFER = 100_000;
+
+    private final CompletionStreams pools;
     private final ObjectMapper json;
     private final CompletionShape shape;
     private final CompletionRunner.Header header;
     private final CompletionParams params;
     private final int promptTokens;
-    private final int promptChars;
     private final CompletionEvents events;
     private final List<Completion> running;
     private final CompletionTrace trace;
     private final BooleanSupplier clientGone;
     private final KeyWatch.Watch keyWatch;
+    private final StreamPermits.Permit permit;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final int[] textOffsets;
+
+    private MultiEmitter<? super byte[]> emitter;
+    private ScheduledFuture<?> tick;
+    private volatile boolean done;
+    private volatile long lastWrite = System.nanoTime();
+    // stays so if the client goes away
+    private volatile CompletionTrace.Outcome outcome = CompletionTrace.Outcome.CANCELLED;
+    private int finished;
+    private int completionTokens;
 
     /**
-     * Creates the writer.
+     * Creates the stream.
      *
      * @param promptChars where a text completion's {@code text_offset} starts
      * @param running the request's sequences, cancelled when the stream ends however it ends
      * @param clientGone whether the client's connection is closed
-     * @param keyWatch says when the request's key stops working (the stream then ends with an error
-     *     event), closed when the stream ends
+     * @param keyWatch says when the request's key stops working, closed when the stream ends
+     * @param permit the tenant's place for this stream, given back when it ends
      */
     CompletionStream(
+            CompletionStreams pools,
             ObjectMapper json,
             CompletionShape shape,
             CompletionRunner.Header header,
@@ -63,101 +84,158 @@ final class CompletionStream implements StreamingOutput {
             List<Completion> running,
             CompletionTrace trace,
             BooleanSupplier clientGone,
-            KeyWatch.Watch keyWatch) {
-        this.keyWatch = keyWatch;
+            KeyWatch.Watch keyWatch,
+            StreamPermits.Permit permit) {
+        this.pools = pools;
         this.json = json;
         this.shape = shape;
         this.header = header;
         this.params = params;
         this.promptTokens = promptTokens;
-        this.promptChars = promptChars;
         this.events = events;
         this.running = running;
         this.trace = trace;
         this.clientGone = clientGone;
+        this.keyWatch = keyWatch;
+        this.permit = permit;
+        this.textOffsets = new int[params.n()];
+        Arrays.fill(textOffsets, promptChars);
     }
 
-    @Override
-    public void write(OutputStream out) throws IOException {
-        // stays so if the client goes away
-        CompletionTrace.Outcome outcome = CompletionTrace.Outcome.CANCELLED;
-        int[] textOffsets = new int[params.n()];
-        Arrays.fill(textOffsets, promptChars);
-        try {
-            for (int i = 0; shape.chat() && i < params.n(); i++) {
-                send(out, shape.firstChunk(header, i));
-            }
-            int completionTokens = 0;
-            long lastWrite = System.currentTimeMillis();
-            for (int done = 0; done < params.n(); ) {
-                CompletionEvents.Event event = events.poll(1, TimeUnit.SECONDS);
-                if (clientGone.getAsBoolean()) {
-                    return;
-                }
-                if (keyWatch.invalid()) {
-                    send(
-                            out,
-                            ErrorResponse.of(
-                                    "The API key of this request was revoked or expired.",
-                                    ErrorType.AUTHENTICATION,
-                                    null,
-                                    "invalid_api_key"));
-                    return;
-                }
-                if (event == null) {
-                    if (System.currentTimeMillis() - lastWrite > KEEP_ALIVE_MS) {
-                        write(out, ": keep-alive\n\n");
-                        lastWrite = System.currentTimeMillis();
-                    }
-                    continue;
-                }
-                if (event.error() != null) {
-                    outcome = CompletionTrace.Outcome.FAILED;
-                    String incident = UUID.randomUUID().toString();
-                    LOG.errorf(event.error(), "Completion failed, incident %s", incident);
-                    send(
-                            out,
-                            ErrorResponse.of(
-                                    "The completion failed (incident " + incident + ").",
-                                    ErrorType.SERVER,
-                                    null,
-                                    "internal_error"));
-                    return;
-                }
-                Object logprobs =
-                        params.wantsLogprobs()
-                                ? shape.logprobs(event.logprobs(), textOffsets[event.choice()])
-                                : null;
-                textOffsets[event.choice()] += CompletionShape.textLength(event.logprobs());
-                if (event.delta() != null) {
-                    send(out, shape.deltaChunk(header, event.choice(), event.delta(), logprobs));
-                } else {
-                    send(out, shape.finishChunk(header, event.choice(), event.result(), logprobs));
-                    completionTokens += event.result().completionTokens();
-                    done++;
-                }
-                lastWrite = System.currentTimeMillis();
-            }
-            if (params.includeUsage()) {
-                send(out, shape.usageChunk(header, promptTokens, completionTokens));
-            }
-            write(out, "data: [DONE]\n\n");
-            outcome = CompletionTrace.Outcome.FINISHED;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            keyWatch.close();
-            running.forEach(Completion::cancel);
-            LOG.info(trace.line(outcome));
+    /** The stream's bytes, pushed as the engine produces them. */
+    Multi<byte[]> bytes() {
+        return Multi.createFrom()
+                .<byte[]>emitter(
+                        emitter -> {
+                            this.emitter = emitter;
+                            emitter.onTermination(this::ended);
+                            for (int i = 0; shape.chat() && i < params.n(); i++) {
+                                send(shape.firstChunk(header, i));
+                            }
+                            events.onEvent(this::schedule);
+                            tick =
+                                    pools.timer()
+                                            .scheduleWithFixedDelay(
+                                                    this::tick, 1, 1, TimeUnit.SECONDS);
+                            schedule();
+                        },
+                        CLIENT_BUFFER);
+    }
+
+    private void schedule() {
+        if (!done && scheduled.compareAndSet(false, true)) {
+            pools.drains().execute(this::drain);
         }
     }
 
-    private void send(OutputStream out, Object chunk) throws IOException {
-        write(out, "data: " + json.writeValueAsString(chunk) + "\n\n");
+    /** Turns the events queued so far into chunks, in order; one drain at a time. */
+    private void drain() {
+        try {
+            CompletionEvents.Event event;
+            while (!done && (event = events.poll()) != null) {
+                handle(event);
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Completion stream failed");
+            end(CompletionTrace.Outcome.FAILED);
+        } finally {
+            scheduled.set(false);
+            if (!done && events.hasNext()) {
+                schedule();
+            }
+        }
     }
 
-    private static void write(OutputStream out, String text) throws IOException {
-        out.write(text.getBytes(StandardCharsets.UTF_8));
-        out.flush();
+    private void handle(CompletionEvents.Event event) {
+        if (event.error() != null) {
+            String incident = UUID.randomUUID().toString();
+            LOG.errorf(event.error(), "Completion failed, incident %s", incident);
+            send(
+                    ErrorResponse.of(
+                            "The completion failed (incident " + incident + ").",
+                            ErrorType.SERVER,
+                            null,
+                            "internal_error"));
+            end(CompletionTrace.Outcome.FAILED);
+            return;
+        }
+        Object logprobs =
+                params.wantsLogprobs()
+                        ? shape.logprobs(event.logprobs(), textOffsets[event.choice()])
+                        : null;
+        textOffsets[event.choice()] += CompletionShape.textLength(event.logprobs());
+        if (event.delta() != null) {
+            send(shape.deltaChunk(header, event.choice(), event.delta(), logprobs));
+            return;
+        }
+        send(shape.finishChunk(header, event.choice(), event.result(), logprobs));
+        completionTokens += event.result().completionTokens();
+        if (++finished == params.n()) {
+            if (params.includeUsage()) {
+                send(shape.usageChunk(header, promptTokens, completionTokens));
+            }
+            write("data: [DONE]\n\n");
+            end(CompletionTrace.Outcome.FINISHED);
+        }
+    }
+
+    /** Every second: the client gone, the key revoked, or a keep-alive due. */
+    private void tick() {
+        if (done) {
+            return;
+        }
+        if (clientGone.getAsBoolean()) {
+            end(CompletionTrace.Outcome.CANCELLED);
+        } else if (keyWatch.invalid()) {
+            send(
+                    ErrorResponse.of(
+                            "The API key of this request was revoked or expired.",
+                            ErrorType.AUTHENTICATION,
+                            null,
+                            "invalid_api_key"));
+            end(CompletionTrace.Outcome.CANCELLED);
+        } else if (System.nanoTime() - lastWrite > KEEP_ALIVE_NANOS) {
+            write(": keep-alive\n\n");
+        }
+    }
+
+    private void end(CompletionTrace.Outcome how) {
+        if (!done) {
+            outcome = how;
+            done = true;
+            emitter.complete();
+        }
+    }
+
+    /** However the stream ended (finished, failed, client gone): free what it held, once. */
+    private void ended() {
+        done = true;
+        if (tick != null) {
+            tick.cancel(false);
+        }
+        keyWatch.close();
+        permit.close();
+        running.forEach(Completion::cancel);
+        LOG.info(trace.line(outcome));
+    }
+
+    private void send(Object chunk) {
+        try {
+            write("data: " + json.writeValueAsString(chunk) + "\n\n");
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void write(String text) {
+        if (done) {
+            return;
+        }
+        if (clientGone.getAsBoolean()) {
+            end(CompletionTrace.Outcome.CANCELLED); // nothing to write to
+            return;
+        }
+        emitter.emit(text.getBytes(StandardCharsets.UTF_8));
+        lastWrite = System.nanoTime();
     }
 }

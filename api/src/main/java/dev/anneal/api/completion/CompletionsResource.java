@@ -4,15 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.serving.completion.Prompt;
 import dev.anneal.store.apikey.Scope;
+import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestMulti;
 
 /**
  * OpenAI's (legacy) text completions for the calling tenant's models: the prompt is encoded as it
@@ -32,9 +33,11 @@ public class CompletionsResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
+    // JSON or server-sent events, as each answer's Content-Type says (see StreamingRoutes)
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    @Blocking
     @Operation(summary = "Continue a prompt; with stream=true as server-sent events")
-    public Response create(TextCompletionRequest request) {
+    public RestMulti<byte[]> create(TextCompletionRequest request) {
         runner.requireServeRole();
         if (request == null) {
             throw CompletionParams.invalid("The request body is required.", null);

@@ -135,8 +135,8 @@ public class FineTuningJobsResource {
     }
 
     /**
-     * The live stream ({@code stream=true}, which {@link EventStreamNegotiation} turns into this
-     * route): everything after {@code after} from the store, then each event as it happens, in
+     * The live stream ({@code stream=true}, which {@link dev.anneal.api.StreamingRoutes} turns into
+     * this route): everything after {@code after} from the store, then each event as it happens, in
      * order, without gaps or duplicates; ends with {@code data: [DONE]} once the job has ended and
      * its last event was sent. Holds no thread while it waits ({@link LiveJobEvents}).
      */
