@@ -89,7 +89,6 @@ public class PreferenceFeedbackConsumer {
     private volatile boolean stopping;
     private volatile boolean died;
     private volatile Instant failingSince;
-    private volatile String lastFailure;
 
     /** Set by the rebalance listener when partitions are taken away; read after each poll. */
     private boolean revoked;
@@ -149,11 +148,6 @@ public class PreferenceFeedbackConsumer {
         return failingSince;
     }
 
-    /** The latest failure's message, or {@code null}. */
-    String lastFailure() {
-        return lastFailure;
-    }
-
     private void run() {
         Map<String, Object> config = kafkaSettings.consumer("anneal-feedback");
         config.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
@@ -186,7 +180,6 @@ public class PreferenceFeedbackConsumer {
         } catch (RuntimeException e) {
             if (!stopping) {
                 died = true;
-                lastFailure = String.valueOf(e.getMessage());
                 LOG.errorf(e, "The feedback consumer stopped");
             }
         }
@@ -325,7 +318,6 @@ public class PreferenceFeedbackConsumer {
                 if (failingSince == null) {
                     failingSince = Instant.now();
                 }
-                lastFailure = what + ": " + e.getMessage();
                 LOG.warnf("Feedback batch: %s failed, retrying in %d ms: %s", what, backoffMs, e);
                 kafka.pause(kafka.assignment());
                 rewind(kafka, kafka.poll(Duration.ofMillis(backoffMs)));

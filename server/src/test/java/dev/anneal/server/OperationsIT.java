@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.not;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -19,8 +20,26 @@ class OperationsIT {
                 .then()
                 .statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks.name", hasItems("kafka", "Database connections health check"));
+                .body("checks.name", hasItems("kafka", "Database connections health check"))
+                // health is readable by anyone who reaches it: no addresses in it
+                .body(not(containsString("bootstrap_servers")))
+                .body(not(containsString("localhost")));
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void shouldKeepApiAnswersOutOfCachesAndTheirTypesUnsniffed() {
+        TestApi.as(TestApi.newTenantKey())
+                .get("/v1/files")
+                .then()
+                .statusCode(200)
+                .header("Cache-Control", "no-store")
+                .header("X-Content-Type-Options", "nosniff");
+        given().get("/v1/files")
+                .then()
+                .statusCode(401)
+                .header("Cache-Control", "no-store")
+                .header("X-Content-Type-Options", "nosniff");
     }
 
     @Test

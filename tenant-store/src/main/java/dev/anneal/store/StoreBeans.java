@@ -9,6 +9,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -33,20 +34,50 @@ public class StoreBeans {
     @ConfigProperty(name = "anneal.master-key")
     Optional<String> masterKey;
 
-    /**
-     * {@code ANNEAL_MASTER_KEY} (base64 of 32 bytes) when set; otherwise a key generated on first
-     * start and kept in the data folder, which suits standalone mode only: whoever reads that
-     * folder reads the key with it.
-     */
+    @ConfigProperty(name = "anneal.master-key-file")
+    Optional<Path> masterKeyFile;
+
     @Produces
     @Singleton
     @Startup
     MasterKey masterKey() {
-        if (masterKey.isPresent()) {
-            return MasterKey.fromBase64(masterKey.get().strip());
+        return chooseMasterKey(masterKey, masterKeyFile, dataDir);
+    }
+
+    /**
+     * The master key: {@code ANNEAL_MASTER_KEY} (base64 of 32 bytes), or the base64 in the file
+     * {@code ANNEAL_MASTER_KEY_FILE} names (how Kubernetes mounts a secret), not both; when neither
+     * is set, a key generated on first start and kept in the data folder, which suits standalone
+     * mode only: whoever reads that folder, or its backups, reads the key with it, hence the
+     * warning at every start.
+     *
+     * @throws IllegalStateException if both are set, or the named file cannot be read
+     */
+    static MasterKey chooseMasterKey(Optional<String> key, Optional<Path> keyFile, Path dataDir) {
+        if (key.isPresent() && keyFile.isPresent()) {
+            throw new IllegalStateException(
+                    "Set ANNEAL_MASTER_KEY or ANNEAL_MASTER_KEY_FILE, not both.");
+        }
+        if (key.isPresent()) {
+            return MasterKey.fromBase64(key.get().strip());
+        }
+        if (keyFile.isPresent()) {
+            try {
+                return MasterKey.fromBase64(Files.readString(keyFile.get()).strip());
+            } catch (IOException e) {
+                throw new IllegalStateException(
+                        "ANNEAL_MASTER_KEY_FILE: cannot read " + keyFile.get() + ": " + e, e);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(
+                        "ANNEAL_MASTER_KEY_FILE " + keyFile.get() + ": " + e.getMessage(), e);
+            }
         }
         Path file = dataDir.resolve(MASTER_KEY_FILE);
-        LOG.infof("ANNEAL_MASTER_KEY is not set: using the master key in %s", file);
+        LOG.warnf(
+                "The master key is kept in %s, beside the data it protects: anyone who reads the"
+                        + " data folder or its backups can decrypt it. Outside standalone use, set"
+                        + " ANNEAL_MASTER_KEY or ANNEAL_MASTER_KEY_FILE instead.",
+                file);
         try {
             return MasterKey.loadOrCreate(file);
         } catch (IOException e) {

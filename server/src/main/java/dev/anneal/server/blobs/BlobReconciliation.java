@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -146,7 +147,7 @@ public class BlobReconciliation {
     /** What one reconciliation found. */
     public record Result(int orphansDeleted, int recordsWithoutBlob) {}
 
-    private <T> T inTransaction(java.util.function.Supplier<T> work) {
+    private <T> T inTransaction(Supplier<T> work) {
         return UnitOfWork.call(() -> QuarkusTransaction.requiringNew().call(work::get));
     }
 

@@ -6,6 +6,7 @@ import static dev.anneal.server.TestApi.upload;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasItem;
 
 import dev.anneal.server.AnnealTestResources;
@@ -54,6 +55,9 @@ class DataDiskIT {
                 .statusCode(503)
                 .body("checks.find { it.name == 'data-disk' }.status", equalTo("DOWN"))
                 .body("checks.find { it.name == 'tuner' }.status", equalTo("UP"))
+                .body(
+                        "checks.find { it.name == 'tuner' }.data.slots_alive",
+                        greaterThanOrEqualTo(1))
                 .body("checks.name", hasItem("kafka"));
     }
 }

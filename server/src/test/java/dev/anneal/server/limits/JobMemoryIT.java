@@ -49,28 +49,8 @@ class JobMemoryIT {
                 .statusCode(201);
         String key = newTenantKey();
         String file = uploadStoryChats(key, 4);
-        Map<String, Object> small =
-                Map.of(
-                        "model",
-                        "stories-small-workers",
-                        "training_file",
-                        file,
-                        "max_seq_length",
-                        64,
-                        "hyperparameters",
-                        Map.of("batch_size", 1));
-
         as(key).contentType("application/json")
-                .body(
-                        Map.of(
-                                "model",
-                                "stories-small-workers",
-                                "training_file",
-                                file,
-                                "max_seq_length",
-                                512,
-                                "hyperparameters",
-                                Map.of("batch_size", 256)))
+                .body(job(file, 512, 256))
                 .post("/v1/fine_tuning/jobs")
                 .then()
                 .statusCode(400)
@@ -81,9 +61,21 @@ class JobMemoryIT {
         as(key).get("/v1/fine_tuning/jobs").then().statusCode(200).body("data", empty());
 
         as(key).contentType("application/json")
-                .body(small)
+                .body(job(file, 64, 1))
                 .post("/v1/fine_tuning/jobs")
                 .then()
                 .statusCode(200);
+    }
+
+    private static Map<String, Object> job(String file, int maxSeqLength, int batchSize) {
+        return Map.of(
+                "model",
+                "stories-small-workers",
+                "training_file",
+                file,
+                "max_seq_length",
+                maxSeqLength,
+                "hyperparameters",
+                Map.of("batch_size", batchSize));
     }
 }

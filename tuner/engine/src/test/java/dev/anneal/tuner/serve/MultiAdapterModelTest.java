@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -149,23 +150,9 @@ class MultiAdapterModelTest {
     void shouldGiveEachRowItsOwnLogitsWhenOneStepDecodesRowsOfMixedAdaptersAndLengths() {
         String[] adapters = {null, "first", "second", "first", null, "third", "second"};
         List<AdapterView> views = new ArrayList<>();
-        List<KvCache> alone = new ArrayList<>();
-        List<KvCache> batched = new ArrayList<>();
-        long[] tokens = new long[adapters.length];
         try (NDManager caches = NDManager.newBaseManager()) {
-            for (int row = 0; row < adapters.length; row++) {
-                AdapterView view =
-                        adapters[row] == null ? server.base() : server.forAdapter(adapters[row]);
-                views.add(view);
-                // prompts of different lengths, so that the rows sit at different positions
-                long[] prompt = Arrays.copyOf(PROMPT, 2 + row % PROMPT.length);
-                alone.add(view.newKvCache(caches, 1, 64));
-                batched.add(view.newKvCache(caches, 1, 64));
-                float[] first = Generator.lastLogits(view, alone.get(row), prompt, caches);
-                Generator.lastLogits(view, batched.get(row), prompt, caches);
-                tokens[row] = argmax(first);
-            }
-            decodeTogetherAsAlone(views, tokens, batched, alone, caches);
+            Rows rows = prefill(adapters, views, caches, row -> null);
+            decodeTogetherAsAlone(views, rows.tokens(), rows.batched(), rows.alone(), caches);
         } finally {
             views.forEach(AdapterView::close);
         }
@@ -175,9 +162,6 @@ class MultiAdapterModelTest {
     void shouldGiveEachRowItsOwnLogitsWhenRowsShareSlotBuffersWithHolesAndBystanders() {
         String[] adapters = {null, "first", "second", "third", null, "second", "first", "third"};
         List<AdapterView> views = new ArrayList<>();
-        List<KvCache> alone = new ArrayList<>();
-        List<KvCache> batched = new ArrayList<>();
-        long[] tokens = new long[adapters.length];
         LlamaConfig config = server.base().config();
         try (NDManager caches = NDManager.newBaseManager();
                 KvSlots wide = new KvSlots(caches, config, 64);
@@ -187,25 +171,57 @@ class MultiAdapterModelTest {
             KvCache hole = wide.acquire();
             KvCache bystander = wide.acquire();
             Generator.lastLogits(server.base(), bystander, PROMPT, caches);
-            for (int row = 0; row < adapters.length; row++) {
-                AdapterView view =
-                        adapters[row] == null ? server.base() : server.forAdapter(adapters[row]);
-                views.add(view);
-                long[] prompt = Arrays.copyOf(PROMPT, 2 + row % PROMPT.length);
-                alone.add(view.newKvCache(caches, 1, 64));
-                batched.add(row % 3 == 2 ? narrow.acquire() : wide.acquire());
-                float[] first = Generator.lastLogits(view, alone.get(row), prompt, caches);
-                Generator.lastLogits(view, batched.get(row), prompt, caches);
-                tokens[row] = argmax(first);
-            }
+            Rows rows =
+                    prefill(
+                            adapters,
+                            views,
+                            caches,
+                            row -> row % 3 == 2 ? narrow.acquire() : wide.acquire());
             hole.close();
-            decodeTogetherAsAlone(views, tokens, batched, alone, caches);
-            batched.forEach(KvCache::close);
+            decodeTogetherAsAlone(views, rows.tokens(), rows.batched(), rows.alone(), caches);
+            rows.batched().forEach(KvCache::close);
             bystander.close();
             assertThat(wide.inUse()).isZero();
         } finally {
             views.forEach(AdapterView::close);
         }
+    }
+
+    /**
+     * Each row's prefilled caches and first token.
+     *
+     * @param alone a cache of its own per row, for the reference decoding
+     * @param batched the cache each row decodes from in the batched step
+     */
+    private record Rows(List<KvCache> alone, List<KvCache> batched, long[] tokens) {}
+
+    /**
+     * Opens each row's view (into {@code views}, for the caller to close) and feeds it a prompt of
+     * a length of its own, so that rows sit at different positions, both into a cache of its own
+     * and into its batched cache: {@code batchedCache} of the row, or a private one when it gives
+     * none.
+     */
+    private static Rows prefill(
+            String[] adapters,
+            List<AdapterView> views,
+            NDManager caches,
+            IntFunction<KvCache> batchedCache) {
+        List<KvCache> alone = new ArrayList<>();
+        List<KvCache> batched = new ArrayList<>();
+        long[] tokens = new long[adapters.length];
+        for (int row = 0; row < adapters.length; row++) {
+            AdapterView view =
+                    adapters[row] == null ? server.base() : server.forAdapter(adapters[row]);
+            views.add(view);
+            long[] prompt = Arrays.copyOf(PROMPT, 2 + row % PROMPT.length);
+            alone.add(view.newKvCache(caches, 1, 64));
+            KvCache shared = batchedCache.apply(row);
+            batched.add(shared != null ? shared : view.newKvCache(caches, 1, 64));
+            float[] first = Generator.lastLogits(view, alone.get(row), prompt, caches);
+            Generator.lastLogits(view, batched.get(row), prompt, caches);
+            tokens[row] = argmax(first);
+        }
+        return new Rows(alone, batched, tokens);
     }
 
     @Test
