@@ -70,37 +70,14 @@ class JobContainmentIT {
     @Test
     void shouldFailHostileJobsWhileAnotherTenantsJobSucceedsOnTheSameSlot() throws Exception {
         String hostile = newTenantKey();
-        String hungry =
-                createJob(
-                        hostile,
-                        Map.of(
-                                "model",
-                                "anneal-nano",
-                                "training_file",
-                                uploadHugeChat(hostile),
-                                "hyperparameters",
-                                Map.of("n_epochs", 1)));
+        String hungry = nanoJob(hostile, uploadHugeChat(hostile), Map.of("n_epochs", 1));
         String endless =
-                createJob(
+                nanoJob(
                         hostile,
-                        Map.of(
-                                "model",
-                                "anneal-nano",
-                                "training_file",
-                                uploadChats(hostile, 400),
-                                "hyperparameters",
-                                Map.of("n_epochs", 50, "batch_size", 1)));
+                        uploadChats(hostile, 400),
+                        Map.of("n_epochs", 50, "batch_size", 1));
         String bystander = newTenantKey();
-        String modest =
-                createJob(
-                        bystander,
-                        Map.of(
-                                "model",
-                                "anneal-nano",
-                                "training_file",
-                                uploadChats(bystander, 4),
-                                "hyperparameters",
-                                Map.of("n_epochs", 1)));
+        String modest = nanoJob(bystander, uploadChats(bystander, 4), Map.of("n_epochs", 1));
 
         awaitStatus(bystander, modest, "succeeded", Duration.ofMinutes(3));
         JsonPath failed = awaitEnd(hostile, hungry);
@@ -121,6 +98,18 @@ class JobContainmentIT {
         assertThat(health.getInt("checks.find { it.name == 'tuner' }.data.slots_alive"))
                 .isEqualTo(2);
         assertThat(health.getInt("checks.find { it.name == 'tuner' }.data.slot_restarts")).isZero();
+    }
+
+    private static String nanoJob(String key, String file, Map<String, Object> hyperparameters) {
+        return createJob(
+                key,
+                Map.of(
+                        "model",
+                        "anneal-nano",
+                        "training_file",
+                        file,
+                        "hyperparameters",
+                        hyperparameters));
     }
 
     /**
