@@ -92,6 +92,23 @@ public class TenantsResource {
     }
 
     @POST
+    @Path("/tenants/{tenant_id}/suspend")
+    @Operation(
+            summary =
+                    "Suspend a tenant: its keys answer 403, its queued jobs wait, its running jobs"
+                            + " stop after their next checkpoint")
+    public TenantObject suspend(@PathParam("tenant_id") String tenantId) {
+        return objectOf(tenants.suspend(tenantId));
+    }
+
+    @POST
+    @Path("/tenants/{tenant_id}/resume")
+    @Operation(summary = "Resume a suspended tenant")
+    public TenantObject resume(@PathParam("tenant_id") String tenantId) {
+        return objectOf(tenants.resume(tenantId));
+    }
+
+    @POST
     @Path("/tenants/{tenant_id}/api_keys")
     @ResponseStatus(201)
     @Operation(

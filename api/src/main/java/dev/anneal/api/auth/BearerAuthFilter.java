@@ -10,6 +10,7 @@ import dev.anneal.store.apikey.ApiKeyRepository;
 import dev.anneal.store.apikey.KeyDigest;
 import dev.anneal.store.apikey.Scope;
 import dev.anneal.store.tenant.CurrentTenant;
+import dev.anneal.store.tenant.SuspendedTenants;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
@@ -55,6 +56,7 @@ public class BearerAuthFilter {
     private final CurrentKey currentKey;
     private final FailedAuthentications failures;
     private final RequestRates rates;
+    private final SuspendedTenants suspended;
     private final Map<String, Long> touched = new ConcurrentHashMap<>();
     private final Map<SimpleResourceInfo, Optional<Access>> declared = new ConcurrentHashMap<>();
 
@@ -65,7 +67,9 @@ public class BearerAuthFilter {
             CurrentTenant currentTenant,
             CurrentKey currentKey,
             FailedAuthentications failures,
-            RequestRates rates) {
+            RequestRates rates,
+            SuspendedTenants suspended) {
+        this.suspended = suspended;
         this.adminKey = adminKey;
         this.apiKeys = apiKeys;
         this.currentTenant = currentTenant;
@@ -126,6 +130,11 @@ public class BearerAuthFilter {
         }
         if (access.admin()) {
             throw forbidden("This route needs the administrator key.", "forbidden");
+        }
+        if (suspended.isSuspended(key.tenantId())) {
+            throw forbidden(
+                    "This tenant is suspended; its administrator can resume it.",
+                    "tenant_suspended");
         }
         Set<Scope> missing = EnumSet.noneOf(Scope.class);
         missing.addAll(access.scopes());

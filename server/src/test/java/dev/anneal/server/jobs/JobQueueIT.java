@@ -218,7 +218,7 @@ class JobQueueIT {
         assertThat(inRequest(() -> queue.retry(first, outOfMemory, MAX_ATTEMPTS))).isTrue();
         assertThat(JobTestSupport.job(key, job).getString("status")).isEqualTo("queued");
         JobLease second = inRequest(() -> queue.claim("w", LEASE, 10, MAX_ATTEMPTS)).orElseThrow();
-        assertThat(inRequest(() -> queue.release(second))).isTrue();
+        assertThat(inRequest(() -> queue.release(second, "Worker shutting down"))).isTrue();
         JobLease third = inRequest(() -> queue.claim("w", LEASE, 10, MAX_ATTEMPTS)).orElseThrow();
         assertThat(inRequest(() -> queue.retry(third, outOfMemory, MAX_ATTEMPTS))).isTrue();
         JobLease fourth = inRequest(() -> queue.claim("w", LEASE, 10, MAX_ATTEMPTS)).orElseThrow();

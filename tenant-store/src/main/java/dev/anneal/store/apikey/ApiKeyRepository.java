@@ -106,7 +106,7 @@ public class ApiKeyRepository {
                 .executeUpdate();
     }
 
-    /** Those of {@code keyIds} that no longer work: revoked, expired or gone. */
+    /** Those of {@code keyIds} that no longer work: revoked, expired, gone or suspended. */
     @Transactional
     public Set<String> invalid(Collection<String> keyIds) {
         if (keyIds.isEmpty()) {
@@ -117,7 +117,9 @@ public class ApiKeyRepository {
                         em.createQuery(
                                         "select k.id from ApiKey k where k.id in :ids and"
                                                 + " k.revokedAt is null and (k.expiresAt is null"
-                                                + " or k.expiresAt > :now)",
+                                                + " or k.expiresAt > :now) and k.tenantId not in"
+                                                + " (select t.id from Tenant t where t.suspendedAt"
+                                                + " is not null)",
                                         String.class)
                                 .setParameter("ids", keyIds)
                                 .setParameter("now", Instant.now())

@@ -41,8 +41,9 @@ public class JobQueue {
                        row_number() over (partition by j.tenant_id order by j.seq)
                            + coalesce(r.n, 0) as turn
                 from fine_tuning_job j left join running r on r.tenant_id = j.tenant_id
-                where j.status = 'queued'
-                   or (j.status = 'running' and j.lease_expires_at <= now()))
+                where (j.status = 'queued'
+                       or (j.status = 'running' and j.lease_expires_at <= now()))
+                  and j.tenant_id not in (select id from tenant where suspended_at is not null))
             """;
 
     private final EntityManager em;
@@ -323,15 +324,24 @@ public class JobQueue {
     }
 
     /**
-     * Gives a running job back to the queue at once (its worker shuts down): the lease expires now,
-     * so any worker takes the job over from its last checkpoint.
+     * Gives a running job back to the queue at once (its worker shuts down, or its tenant was
+     * suspended): it is queued again, and the worker that claims it resumes it from its last
+     * checkpoint.
+     *
+     * @param why the event's message, what happened and where the job goes
      */
     @Transactional
-    public boolean release(JobLease held) {
-        // no owner: the next claim takes it over without counting a lost attempt
-        int updated = fenced(held, "lease_expires_at = now(), lease_owner = null", Map.of());
+    public boolean release(JobLease held, String why) {
+        // queued again, without an owner: the next claim resumes it from its last checkpoint
+        // without counting a lost attempt
+        int updated =
+                fenced(
+                        held,
+                        "status = 'queued', lease_expires_at = null, lease_owner = null,"
+                                + " estimated_finish = null",
+                        Map.of());
         if (updated == 1) {
-            events.info(held.jobId(), "Worker shutting down; the job goes back to the queue");
+            events.info(held.jobId(), why);
         }
         return updated == 1;
     }

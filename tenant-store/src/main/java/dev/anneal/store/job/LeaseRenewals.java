@@ -34,6 +34,10 @@ public class LeaseRenewals {
         RENEWED,
         /** The lease is extended, and the job's owner asked to cancel it. */
         CANCEL_REQUESTED,
+        /**
+         * The lease is extended, and the job's tenant is suspended: stop at the next checkpoint.
+         */
+        SUSPENDED,
         /** The lease is no longer this worker's: stop at once, write nothing. */
         LOST
     }
@@ -47,10 +51,11 @@ public class LeaseRenewals {
         try (Connection connection = leases.getConnection();
                 PreparedStatement statement =
                         connection.prepareStatement(
-                                "update fine_tuning_job set lease_expires_at = now() +"
-                                        + " make_interval(secs => ?) where id = ? and lease_owner"
-                                        + " = ? and attempts = ? and status = 'running' returning"
-                                        + " cancel_requested")) {
+                                "update fine_tuning_job j set lease_expires_at = now() +"
+                                        + " make_interval(secs => ?) from tenant t where j.id = ?"
+                                        + " and j.lease_owner = ? and j.attempts = ? and j.status"
+                                        + " = 'running' and t.id = j.tenant_id returning"
+                                        + " j.cancel_requested, t.suspended_at is not null")) {
             statement.setDouble(1, lease.toMillis() / 1000.0);
             statement.setString(2, held.jobId());
             statement.setString(3, held.owner());
@@ -59,7 +64,10 @@ public class LeaseRenewals {
                 if (!rows.next()) {
                     return Renewal.LOST;
                 }
-                return rows.getBoolean(1) ? Renewal.CANCEL_REQUESTED : Renewal.RENEWED;
+                if (rows.getBoolean(1)) {
+                    return Renewal.CANCEL_REQUESTED;
+                }
+                return rows.getBoolean(2) ? Renewal.SUSPENDED : Renewal.RENEWED;
             }
         } catch (SQLException e) {
             throw new IllegalStateException("Could not renew the lease: " + e.getMessage(), e);

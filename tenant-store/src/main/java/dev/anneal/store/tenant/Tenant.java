@@ -25,6 +25,9 @@ public class Tenant {
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
 
+    @Column(name = "suspended_at")
+    private Instant suspendedAt;
+
     protected Tenant() {}
 
     public Tenant(String id, String name, byte[] wrappedDataKey, Instant createdAt) {
@@ -48,5 +51,20 @@ public class Tenant {
 
     public Instant createdAt() {
         return createdAt;
+    }
+
+    /** When the administrator suspended it, or null while it is active. */
+    public Instant suspendedAt() {
+        return suspendedAt;
+    }
+
+    void suspend(Instant at) {
+        if (suspendedAt == null) {
+            suspendedAt = at;
+        }
+    }
+
+    void resume() {
+        suspendedAt = null;
     }
 }

@@ -23,11 +23,13 @@ public class TenantRepository {
 
     private final EntityManager em;
     private final TenantKeyRing keyRing;
+    private final SuspendedTenants suspended;
 
     @Inject
-    TenantRepository(EntityManager em, TenantKeyRing keyRing) {
+    TenantRepository(EntityManager em, TenantKeyRing keyRing, SuspendedTenants suspended) {
         this.em = em;
         this.keyRing = keyRing;
+        this.suspended = suspended;
     }
 
     /** Creates a tenant with a new data key; names are unique. */
@@ -52,6 +54,24 @@ public class TenantRepository {
                         keyRing.newWrappedKey(id),
                         Instant.now().truncatedTo(ChronoUnit.MICROS));
         em.persist(tenant);
+        return tenant;
+    }
+
+    /** Suspends a tenant (see {@link SuspendedTenants}); suspending it again changes nothing. */
+    @Transactional
+    public Tenant suspend(String id) {
+        Tenant tenant = get(id);
+        tenant.suspend(Instant.now().truncatedTo(ChronoUnit.MICROS));
+        suspended.forget(id);
+        return tenant;
+    }
+
+    /** Makes a suspended tenant active again. */
+    @Transactional
+    public Tenant resume(String id) {
+        Tenant tenant = get(id);
+        tenant.resume();
+        suspended.forget(id);
         return tenant;
     }
 

@@ -16,7 +16,8 @@ import org.jboss.logging.Logger;
  * <p>Renewals use connections of their own ({@link LeaseRenewals}), so a busy API cannot starve
  * them. A worker that cannot renew (database unreachable) fences itself: once three quarters of the
  * lease have passed since the last renewal it stops, before any other worker may take the job over.
- * A job past its deadline ({@code anneal.tuner.max-job-duration}) stops too.
+ * A job past its deadline ({@code anneal.tuner.max-job-duration}) stops too, and one whose tenant
+ * was suspended stops after its next checkpoint.
  */
 final class Heartbeat implements AutoCloseable {
 
@@ -28,7 +29,8 @@ final class Heartbeat implements AutoCloseable {
         CANCELLED,
         LEASE_LOST,
         SHUTDOWN,
-        TIMED_OUT
+        TIMED_OUT,
+        SUSPENDED
     }
 
     private final LeaseRenewals renewals;
@@ -38,6 +40,7 @@ final class Heartbeat implements AutoCloseable {
     private volatile long lastRenewed = System.nanoTime();
     private volatile Stop stop = Stop.NONE;
     private volatile Instant deadline = Instant.MAX;
+    private volatile boolean suspended;
 
     Heartbeat(
             LeaseRenewals renewals,
@@ -63,7 +66,14 @@ final class Heartbeat implements AutoCloseable {
                     lastRenewed = System.nanoTime();
                     stopFor(Stop.CANCELLED);
                 }
-                case RENEWED -> lastRenewed = System.nanoTime();
+                case RENEWED -> {
+                    lastRenewed = System.nanoTime();
+                    suspended = false;
+                }
+                case SUSPENDED -> {
+                    lastRenewed = System.nanoTime();
+                    suspended = true;
+                }
             }
         } catch (RuntimeException e) {
             LOG.warnf("Could not renew the lease of job %s: %s", lease.jobId(), e.getMessage());
@@ -74,6 +84,16 @@ final class Heartbeat implements AutoCloseable {
     synchronized void stopFor(Stop reason) {
         if (stop == Stop.NONE) {
             stop = reason;
+        }
+    }
+
+    /**
+     * Called once a checkpoint is stored: a job whose tenant was suspended stops here, losing no
+     * step, and goes back to the queue.
+     */
+    void checkpointStored() {
+        if (suspended) {
+            stopFor(Stop.SUSPENDED);
         }
     }
 

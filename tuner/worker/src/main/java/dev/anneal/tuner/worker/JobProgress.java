@@ -251,6 +251,7 @@ final class JobProgress implements TrainingListener {
         for (String dropped : queue.pruneCheckpoints(lease, checkpointsKept)) {
             deleteQuietly(new BlobKey(lease.tenantId(), dropped));
         }
+        heartbeat.checkpointStored();
     }
 
     private void deleteQuietly(BlobKey key) {

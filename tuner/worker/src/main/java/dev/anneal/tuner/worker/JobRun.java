@@ -139,7 +139,16 @@ final class JobRun {
     private void stopped() {
         switch (heartbeat.reason()) {
             case CANCELLED -> context.queue().cancelled(lease);
-            case SHUTDOWN -> context.queue().release(lease);
+            case SHUTDOWN ->
+                    context.queue()
+                            .release(lease, "Worker shutting down; the job goes back to the queue");
+            case SUSPENDED ->
+                    context.queue()
+                            .release(
+                                    lease,
+                                    "The tenant was suspended: the job stopped after its last"
+                                            + " checkpoint and waits in the queue until the tenant"
+                                            + " is resumed");
             case TIMED_OUT ->
                     context.queue()
                             .fail(
