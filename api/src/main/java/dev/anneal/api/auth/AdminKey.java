@@ -1,6 +1,7 @@
 package dev.anneal.api.auth;
 
 import dev.anneal.store.Ids;
+import dev.anneal.store.apikey.AdministratorKeys;
 import dev.anneal.store.apikey.KeyDigest;
 import dev.anneal.store.crypto.PrivateFiles;
 import io.quarkus.runtime.Startup;
@@ -14,9 +15,9 @@ import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The administrator key, which creates tenants and their keys: {@code ANNEAL_ADMIN_KEY} when set,
- * otherwise a key generated on first start and kept in {@code <data dir>/admin.key}, readable by
- * its owner only.
+ * The bootstrap administrator key, which creates tenants, their keys and named administrator keys
+ * ({@link AdministratorKeys}): {@code ANNEAL_ADMIN_KEY} when set, otherwise a key generated on
+ * first start and kept in {@code <data dir>/admin.key}, readable by its owner only.
  */
 @Startup
 @ApplicationScoped
@@ -40,7 +41,7 @@ public class AdminKey {
             try {
                 secret =
                         PrivateFiles.readOrCreateSecret(
-                                path, () -> "sk-admin-" + Ids.randomToken(40));
+                                path, () -> AdministratorKeys.SECRET_PREFIX + Ids.randomToken(40));
             } catch (IOException e) {
                 throw new UncheckedIOException("Could not read or create " + path, e);
             }

@@ -5,6 +5,7 @@ import dev.anneal.api.error.ErrorType;
 import dev.anneal.api.usage.RateLimitHeaders;
 import dev.anneal.api.usage.RequestRates;
 import dev.anneal.store.LogFields;
+import dev.anneal.store.apikey.AdministratorKeys;
 import dev.anneal.store.apikey.ApiKey;
 import dev.anneal.store.apikey.ApiKeyRepository;
 import dev.anneal.store.apikey.KeyDigest;
@@ -57,6 +58,7 @@ public class BearerAuthFilter {
     private final FailedAuthentications failures;
     private final RequestRates rates;
     private final SuspendedTenants suspended;
+    private final AdministratorKeys administrators;
     private final Map<String, Long> touched = new ConcurrentHashMap<>();
     private final Map<SimpleResourceInfo, Optional<Access>> declared = new ConcurrentHashMap<>();
 
@@ -68,8 +70,10 @@ public class BearerAuthFilter {
             CurrentKey currentKey,
             FailedAuthentications failures,
             RequestRates rates,
-            SuspendedTenants suspended) {
+            SuspendedTenants suspended,
+            AdministratorKeys administrators) {
         this.suspended = suspended;
+        this.administrators = administrators;
         this.adminKey = adminKey;
         this.apiKeys = apiKeys;
         this.currentTenant = currentTenant;
@@ -110,6 +114,10 @@ public class BearerAuthFilter {
                     null,
                     "rate_limit_exceeded",
                     failures.retryAfterSeconds(address));
+        }
+        if (secret.startsWith(AdministratorKeys.SECRET_PREFIX)) {
+            authenticateAdministrator(secret, address, access);
+            return;
         }
         String digest = HexFormat.of().formatHex(KeyDigest.of(secret));
         RequestRates.Decision spent = rates.refusing(digest);
@@ -161,6 +169,23 @@ public class BearerAuthFilter {
             throw rateLimited(request, rate);
         }
         touch(key.id());
+    }
+
+    /** A named administrator key: known and live, on an administrator route. */
+    private void authenticateAdministrator(String secret, String address, Access access) {
+        Optional<AdministratorKeys.Key> found =
+                failures.knownUnknown(secret)
+                        ? Optional.empty()
+                        : administrators.findActive(secret);
+        if (found.isEmpty()) {
+            failures.failed(secret, address);
+            throw unauthorized("Incorrect API key provided.", "invalid_api_key");
+        }
+        if (!access.admin()) {
+            throw forbidden(
+                    "The administrator key manages tenants; use a tenant's API key here.",
+                    "forbidden");
+        }
     }
 
     /** Notes the key's use, at most once a minute per key and process. */

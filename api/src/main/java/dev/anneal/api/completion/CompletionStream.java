@@ -13,13 +13,16 @@ import io.smallrye.mutiny.subscription.MultiEmitter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /**
  * The answer of a streamed request, pushed without holding a thread: server-sent events of chunks
@@ -53,6 +56,9 @@ final class CompletionStream {
     private final StreamPermits.Permit permit;
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final int[] textOffsets;
+
+    /** The request's logging context (request id, tenant), for lines logged from other threads. */
+    private final Map<String, Object> logContext = new HashMap<>(MDC.getMap());
 
     private MultiEmitter<? super byte[]> emitter;
     private ScheduledFuture<?> tick;
@@ -136,7 +142,7 @@ final class CompletionStream {
                 handle(event);
             }
         } catch (RuntimeException e) {
-            LOG.errorf(e, "Completion stream failed");
+            inLogContext(() -> LOG.errorf(e, "Completion stream failed"));
             end(CompletionTrace.Outcome.FAILED);
         } finally {
             scheduled.set(false);
@@ -149,7 +155,8 @@ final class CompletionStream {
     private void handle(CompletionEvents.Event event) {
         if (event.error() != null) {
             String incident = UUID.randomUUID().toString();
-            LOG.errorf(event.error(), "Completion failed, incident %s", incident);
+            inLogContext(
+                    () -> LOG.errorf(event.error(), "Completion failed, incident %s", incident));
             send(
                     ErrorResponse.of(
                             "The completion failed (incident " + incident + ").",
@@ -216,7 +223,20 @@ final class CompletionStream {
         keyWatch.close();
         permit.close();
         running.forEach(Completion::cancel);
-        LOG.info(trace.line(outcome));
+        inLogContext(() -> LOG.info(trace.line(outcome)));
+    }
+
+    /** Logs on this thread as if from the request's: its request id and tenant on the line. */
+    private void inLogContext(Runnable log) {
+        Map<String, Object> own = new HashMap<>(MDC.getMap());
+        MDC.clear();
+        logContext.forEach(MDC::put);
+        try {
+            log.run();
+        } finally {
+            MDC.clear();
+            own.forEach(MDC::put);
+        }
     }
 
     private void send(Object chunk) {
