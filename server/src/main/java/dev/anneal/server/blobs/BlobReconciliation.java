@@ -29,11 +29,12 @@ import org.jboss.logging.Logger;
  * Brings the blob store and the records in agreement, at start and every {@code
  * anneal.blobs.reconcile-interval} (default an hour). A blob is written before the record that
  * names it (an upload, a checkpoint, a model), so a crash in between leaves a blob no record names:
- * such blobs, once older than {@link #GRACE} (so that no write in flight is touched), are deleted.
- * Records whose blob is missing (a blob store restored from an older backup, a disk error) cannot
- * be read; checkpoints among them are deleted (a resume would fail on them), files and models are
- * reported in the log for the operator. Both counts are in {@code /q/metrics}: {@code
- * anneal_blobs_orphaned_deleted_total} and {@code anneal_blobs_records_without_blob_total}.
+ * such blobs, once older than the grace period ({@code anneal.blobs.orphan-grace}, 1h, so that no
+ * write in flight is touched), are deleted. Records whose blob is missing (a blob store restored
+ * from an older backup, a disk error) cannot be read; checkpoints among them are deleted (a resume
+ * would fail on them), files and models are reported in the log for the operator. Both counts are
+ * in {@code /q/metrics}: {@code anneal_blobs_orphaned_deleted_total} and {@code
+ * anneal_blobs_records_without_blob_total}.
  */
 @ApplicationScoped
 public class BlobReconciliation {
@@ -41,8 +42,6 @@ public class BlobReconciliation {
     private static final Logger LOG = Logger.getLogger(BlobReconciliation.class);
 
     /** Blobs younger than this may belong to a write whose record is not committed yet. */
-    static final Duration GRACE = Duration.ofHours(1);
-
     private static final String NAMED_BLOBS =
             "select tenant_id, id, 'file' from stored_file union all select tenant_id, id,"
                     + " 'checkpoint' from job_checkpoint union all select tenant_id, blob_name,"
@@ -53,6 +52,7 @@ public class BlobReconciliation {
     private final Duration interval;
     private final Counter orphansDeleted;
     private final Counter recordsWithoutBlob;
+    private final Duration grace;
     private ScheduledExecutorService schedule;
 
     @Inject
@@ -61,7 +61,10 @@ public class BlobReconciliation {
             EntityManager em,
             MeterRegistry registry,
             @ConfigProperty(name = "anneal.blobs.reconcile-interval", defaultValue = "1h")
-                    Duration interval) {
+                    Duration interval,
+            @ConfigProperty(name = "anneal.blobs.orphan-grace", defaultValue = "1h")
+                    Duration grace) {
+        this.grace = grace;
         this.blobs = blobs;
         this.em = em;
         this.interval = interval;
@@ -95,7 +98,7 @@ public class BlobReconciliation {
 
     private void reconcileQuietly() {
         try {
-            reconcile(Instant.now().minus(GRACE));
+            reconcile(Instant.now().minus(grace));
         } catch (RuntimeException | IOException e) {
             LOG.error("Blob reconciliation failed; it runs again at the next interval", e);
         }

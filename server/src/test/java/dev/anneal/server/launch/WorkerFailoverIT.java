@@ -9,6 +9,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -195,11 +199,51 @@ class WorkerFailoverIT {
         // the killed worker left its decrypted training file behind; a worker starting on this
         // host sweeps it, so no plaintext of the file remains anywhere under the data folder
         assertThat(plaintextUnder(dataDir, "Count to 17")).isNotEmpty();
+        // and reconciles blobs at start: a checkpoint the killed worker stored without its
+        // record, if any, is gone (no grace here, so that it counts at once)
+        env.put("ANNEAL_BLOBS_ORPHAN_GRACE", "0s");
         ServerProcess restarted = ServerProcess.start(dataDir, "512m", env);
         workers.add(restarted);
         restarted.awaitReady(Duration.ofMinutes(2));
         assertThat(plaintextUnder(dataDir, "Count to 17")).isEmpty();
         assertThat(restarted.output()).contains("Deleted 1 work folder(s)");
+        long reconciled = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!unnamedBlobs(tenant).isEmpty()) {
+            assertThat(System.nanoTime()).as("blobs no record names").isLessThan(reconciled);
+            Thread.sleep(200);
+        }
+    }
+
+    /** The tenant's blob files that no file, checkpoint or model record names. */
+    private List<String> unnamedBlobs(String tenant) throws Exception {
+        List<String> unnamed = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dataDir.resolve("blobs").resolve(tenant));
+                Connection db =
+                        DriverManager.getConnection(
+                                infrastructure.configuration().get("anneal.db.url"),
+                                infrastructure.configuration().get("anneal.db.user"),
+                                infrastructure.configuration().get("anneal.db.password"));
+                PreparedStatement named =
+                        db.prepareStatement(
+                                "select 1 from stored_file where id = ? union all select 1 from"
+                                        + " job_checkpoint where id = ? union all select 1 from"
+                                        + " fine_tuned_model where blob_name = ?")) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String name = file.getFileName().toString();
+                if (name.startsWith(".")) {
+                    continue; // an upload still being written
+                }
+                named.setString(1, name);
+                named.setString(2, name);
+                named.setString(3, name);
+                try (ResultSet rows = named.executeQuery()) {
+                    if (!rows.next()) {
+                        unnamed.add(name);
+                    }
+                }
+            }
+        }
+        return unnamed;
     }
 
     /** The files under {@code root} that contain {@code text}. */
