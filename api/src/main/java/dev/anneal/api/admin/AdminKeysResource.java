@@ -1,6 +1,7 @@
 package dev.anneal.api.admin;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.anneal.api.DeletedObject;
 import dev.anneal.api.ListResponse;
 import dev.anneal.api.auth.AdminOnly;
 import dev.anneal.store.apikey.AdministratorKeys;
@@ -47,9 +48,6 @@ public class AdminKeysResource {
         }
     }
 
-    /** Answer to a revocation. */
-    public record Revoked(String id, String object, boolean deleted) {}
-
     private final AdministratorKeys keys;
 
     @Inject
@@ -78,8 +76,8 @@ public class AdminKeysResource {
     @DELETE
     @Path("/{admin_key_id}")
     @Operation(summary = "Revoke an administrator key at once")
-    public Revoked revoke(@PathParam("admin_key_id") String id) {
+    public DeletedObject revoke(@PathParam("admin_key_id") String id) {
         keys.revoke(id);
-        return new Revoked(id, "admin_key", true);
+        return DeletedObject.of(id, "admin_key");
     }
 }

@@ -1,5 +1,6 @@
 package dev.anneal.api.admin;
 
+import dev.anneal.api.DeletedObject;
 import dev.anneal.api.auth.AdminOnly;
 import dev.anneal.store.apikey.ApiKeyRepository;
 import jakarta.inject.Inject;
@@ -18,9 +19,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "Administration")
 public class ApiKeysResource {
 
-    /** Answer to a revocation. */
-    public record Revoked(String id, String object, boolean deleted) {}
-
     private final ApiKeyRepository apiKeys;
 
     @Inject
@@ -31,8 +29,8 @@ public class ApiKeysResource {
     @DELETE
     @Path("/{api_key_id}")
     @Operation(summary = "Revoke an API key at once")
-    public Revoked revoke(@PathParam("api_key_id") String id) {
+    public DeletedObject revoke(@PathParam("api_key_id") String id) {
         apiKeys.revoke(id);
-        return new Revoked(id, "api_key", true);
+        return DeletedObject.of(id, "api_key");
     }
 }

@@ -2,6 +2,7 @@ package dev.anneal.api.apikey;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anneal.api.DeletedObject;
 import dev.anneal.api.ListResponse;
 import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.store.apikey.ApiKeyRepository;
@@ -27,9 +28,6 @@ import org.jboss.resteasy.reactive.ResponseStatus;
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "API keys")
 public class OwnApiKeysResource {
-
-    /** Answer to a revocation. */
-    public record Revoked(String id, String object, boolean deleted) {}
 
     private final ApiKeyRepository apiKeys;
     private final CurrentTenant currentTenant;
@@ -67,8 +65,8 @@ public class OwnApiKeysResource {
     @DELETE
     @Path("/{api_key_id}")
     @Operation(summary = "Revoke a key at once; its open streams and downloads end within seconds")
-    public Revoked revoke(@PathParam("api_key_id") String id) {
+    public DeletedObject revoke(@PathParam("api_key_id") String id) {
         apiKeys.revoke(id, currentTenant.require());
-        return new Revoked(id, "api_key", true);
+        return DeletedObject.of(id, "api_key");
     }
 }

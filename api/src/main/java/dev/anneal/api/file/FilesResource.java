@@ -1,6 +1,7 @@
 package dev.anneal.api.file;
 
 import dev.anneal.api.BlobDownloads;
+import dev.anneal.api.DeletedObject;
 import dev.anneal.api.ListResponse;
 import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.api.error.ApiException;
@@ -156,15 +157,12 @@ public class FilesResource {
                 .build();
     }
 
-    /** Answer to a deletion, OpenAI's shape. */
-    public record Deleted(String id, String object, boolean deleted) {}
-
     @DELETE
     @Path("/{file_id}")
     @Operation(summary = "Delete a file and its stored bytes")
-    public Deleted delete(@PathParam("file_id") String id) {
+    public DeletedObject delete(@PathParam("file_id") String id) {
         files.delete(id);
-        return new Deleted(id, "file", true);
+        return DeletedObject.of(id, "file");
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.anneal.api.model;
 
 import dev.anneal.api.BlobDownloads;
+import dev.anneal.api.DeletedObject;
 import dev.anneal.api.ListResponse;
 import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.store.InvalidRequestException;
@@ -86,13 +87,10 @@ public class ModelsResource {
                 model.jobId() + "-" + model.kind().wireName() + ".zip");
     }
 
-    /** Answer to a deletion, OpenAI's shape. */
-    public record Deleted(String id, String object, boolean deleted) {}
-
     @DELETE
     @Path("/{model}")
     @Operation(summary = "Delete one of the caller's fine-tuned models and its weights")
-    public Deleted delete(@PathParam("model") String id) {
+    public DeletedObject delete(@PathParam("model") String id) {
         if (baseModels.find(id).isPresent()) {
             throw new InvalidRequestException(
                     "'" + id + "' is a base model; only fine-tuned models can be deleted here.",
@@ -104,6 +102,6 @@ public class ModelsResource {
         } catch (IOException e) {
             LOG.errorf(e, "Could not delete the weights of model %s", id);
         }
-        return new Deleted(id, "model", true);
+        return DeletedObject.of(id, "model");
     }
 }
