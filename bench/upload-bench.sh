@@ -218,6 +218,7 @@ java -cp "$BENCH_JAR" dev.anneal.bench.server.GenerateChatJsonl 32M "$WARMUP_FIL
 # --- server ------------------------------------------------------------------------------------
 HTTP_PORT=$(free_port)
 KAFKA_PORT=$(free_port "$HTTP_PORT")
+MANAGEMENT_PORT=$(free_port "$HTTP_PORT" "$KAFKA_PORT")
 ADMIN=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 URL=http://127.0.0.1:$HTTP_PORT
 MAX_BYTES=$((BYTES > 1073741824 ? BYTES * 2 : 2147483648))
@@ -226,6 +227,7 @@ log "starting server: -Xmx$HEAP, http $HTTP_PORT, kafka $KAFKA_PORT, data $DATA"
 set -m # own process group: Ctrl-C reaches only this script, which then stops the server cleanly
 ANNEAL_DATA_DIR=$DATA \
     QUARKUS_HTTP_PORT=$HTTP_PORT \
+    ANNEAL_MANAGEMENT_PORT=$MANAGEMENT_PORT \
     ANNEAL_KAFKA_PORT=$KAFKA_PORT \
     ANNEAL_ADMIN_KEY=$ADMIN \
     ANNEAL_FILES_MAX_BYTES=$MAX_BYTES \
@@ -234,7 +236,7 @@ SERVER_PID=$!
 set +m
 
 started=$(now_us)
-until [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/q/health/ready" || true) == 200 ]]; do
+until [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MANAGEMENT_PORT/q/health/ready" || true) == 200 ]]; do
     kill -0 "$SERVER_PID" 2>/dev/null || { log "server exited during start-up"; exit 1; }
     (($(now_us) - started < 180000000)) || { log "server not ready after 180 s"; exit 1; }
     sleep 0.5

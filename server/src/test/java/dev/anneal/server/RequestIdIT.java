@@ -63,19 +63,19 @@ class RequestIdIT {
     @Test
     void shouldEchoTheClientsIdWhenTheRequestCarriesOne() {
         String id = "client-" + UUID.randomUUID() + ".retry:2_x";
-        assertThat(given().header(HEADER, id).get("/q/health").header(HEADER)).isEqualTo(id);
+        assertThat(given().header(HEADER, id).get("/v1/files").header(HEADER)).isEqualTo(id);
         Response files = as(TestApi.newTenantKey()).header(HEADER, id).get("/v1/files");
         assertThat(files.statusCode()).isEqualTo(200);
         assertThat(files.header(HEADER)).isEqualTo(id);
         String longest = "a".repeat(128);
-        assertThat(given().header(HEADER, longest).get("/q/health").header(HEADER))
+        assertThat(given().header(HEADER, longest).get("/v1/files").header(HEADER))
                 .isEqualTo(longest);
     }
 
     @Test
     void shouldGenerateAnIdWhenTheRequestCarriesNone() {
-        String first = given().get("/q/health").header(HEADER);
-        String second = given().get("/q/health").header(HEADER);
+        String first = given().get("/v1/files").header(HEADER);
+        String second = given().get("/v1/files").header(HEADER);
         assertThat(first).matches(GENERATED);
         assertThat(second).matches(GENERATED).isNotEqualTo(first);
     }
@@ -83,7 +83,7 @@ class RequestIdIT {
     @Test
     void shouldReplaceTheClientsIdWhenItIsUnusable() {
         for (String unusable : List.of("", "has spaces", "a".repeat(129), "<script>", "tab\tid")) {
-            assertThat(given().header(HEADER, unusable).get("/q/health").header(HEADER))
+            assertThat(given().header(HEADER, unusable).get("/v1/files").header(HEADER))
                     .as("replaces '%s'", unusable)
                     .matches(GENERATED);
         }

@@ -4,8 +4,10 @@ import static io.restassured.RestAssured.given;
 
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /** Short-hands for the API calls the tests make again and again. */
 public final class TestApi {
@@ -14,6 +16,17 @@ public final class TestApi {
 
     public static RequestSpecification asAdmin() {
         return given().header("Authorization", "Bearer " + AnnealTestResources.ADMIN_KEY);
+    }
+
+    /**
+     * A request to the management port ({@code /q/health}, {@code /q/metrics}, {@code /q/openapi}),
+     * which the test application opens on a free port of the loopback interface.
+     */
+    public static RequestSpecification management() {
+        URI url =
+                URI.create(
+                        ConfigProvider.getConfig().getValue("test.management.url", String.class));
+        return given().baseUri("http://" + url.getHost()).port(url.getPort());
     }
 
     public static RequestSpecification as(String key) {

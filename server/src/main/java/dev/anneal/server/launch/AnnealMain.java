@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
@@ -83,14 +84,20 @@ public class AnnealMain {
 
         @Override
         public int run(String... args) {
-            String port =
-                    ConfigProvider.getConfig()
-                            .getOptionalValue("quarkus.http.port", String.class)
-                            .orElse("8080");
+            Config config = ConfigProvider.getConfig();
+            String port = config.getOptionalValue("quarkus.http.port", String.class).orElse("8080");
+            String management =
+                    "http://"
+                            + config.getValue("quarkus.management.host", String.class)
+                            + ":"
+                            + config.getValue("quarkus.management.port", String.class)
+                            + "/q";
             AdminKey adminKey = Arc.container().instance(AdminKey.class).get();
             System.out.println();
             System.out.println("Anneal is running at http://localhost:" + port);
-            System.out.println("  API documentation: http://localhost:" + port + "/q/swagger-ui");
+            System.out.println("  API documentation: " + management + "/swagger-ui");
+            System.out.println(
+                    "  Health and metrics: " + management + "/health, " + management + "/metrics");
             System.out.println(
                     adminKey.file()
                             .map(f -> "  Administrator key: in " + f + " (readable by you only)")

@@ -1,6 +1,7 @@
 package dev.anneal.server.blobs;
 
 import static dev.anneal.server.TestApi.as;
+import static dev.anneal.server.TestApi.management;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.anneal.server.AnnealTestResources;
@@ -51,7 +52,7 @@ class BlobReconciliationIT {
         assertThat(result.orphansDeleted()).isGreaterThanOrEqualTo(1);
         assertThat(result.recordsWithoutBlob()).isGreaterThanOrEqualTo(1);
         as(key).get("/v1/files/" + kept + "/content").then().statusCode(200);
-        assertThat(io.restassured.RestAssured.get("/q/metrics").asString())
+        assertThat(management().get("/q/metrics").asString())
                 .contains("anneal_blobs_orphaned_deleted_total")
                 .contains("anneal_blobs_records_without_blob_total");
     }

@@ -1,13 +1,13 @@
 package dev.anneal.server.feedback;
 
 import static dev.anneal.server.TestApi.as;
+import static dev.anneal.server.TestApi.management;
 import static dev.anneal.server.feedback.FeedbackTestSupport.await;
 import static dev.anneal.server.feedback.FeedbackTestSupport.count;
 import static dev.anneal.server.feedback.FeedbackTestSupport.newEventId;
 import static dev.anneal.server.feedback.FeedbackTestSupport.pairwise;
 import static dev.anneal.server.feedback.FeedbackTestSupport.rating;
 import static dev.anneal.server.feedback.FeedbackTestSupport.stored;
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
@@ -206,7 +206,8 @@ class FeedbackIngestionIT {
 
     @Test
     void shouldExposeConsumerMetricsAndHealth() {
-        given().get("/q/metrics")
+        management()
+                .get("/q/metrics")
                 .then()
                 .statusCode(200)
                 .body(containsString("anneal_feedback_records_stored_total"))
@@ -215,7 +216,8 @@ class FeedbackIngestionIT {
                         containsString(
                                 "anneal_feedback_records_dead_lettered_total{reason=\"unknown_tenant\"}"))
                 .body(containsString("anneal_feedback_consumer_lag"));
-        given().get("/q/health/live")
+        management()
+                .get("/q/health/live")
                 .then()
                 .statusCode(200)
                 .body("checks.name", hasItem("feedback-consumer"))

@@ -94,7 +94,12 @@ class JobContainmentIT {
 
         // the slot outlived every failure: no restart was needed, and the worker is ready
         JsonPath health =
-                given().get("/q/health/ready").then().statusCode(200).extract().jsonPath();
+                given().baseUri(worker.managementUri())
+                        .get("/q/health/ready")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath();
         assertThat(health.getInt("checks.find { it.name == 'tuner' }.data.slots_alive"))
                 .isEqualTo(2);
         assertThat(health.getInt("checks.find { it.name == 'tuner' }.data.slot_restarts")).isZero();

@@ -31,12 +31,15 @@ public final class ServerProcess implements AutoCloseable {
     private final Path log;
     private final Path dataDir;
     final int httpPort;
+    final int managementPort;
 
-    private ServerProcess(Process process, Path log, Path dataDir, int httpPort) {
+    private ServerProcess(
+            Process process, Path log, Path dataDir, int httpPort, int managementPort) {
         this.process = process;
         this.log = log;
         this.dataDir = dataDir;
         this.httpPort = httpPort;
+        this.managementPort = managementPort;
     }
 
     /** A file in the server's data folder. */
@@ -47,6 +50,7 @@ public final class ServerProcess implements AutoCloseable {
     public static ServerProcess start(Path dataDir, String maxHeap, Map<String, String> env)
             throws IOException {
         int httpPort = freePort();
+        int managementPort = freePort();
         Path log = Files.createTempFile("anneal-server-", ".log");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -56,14 +60,20 @@ public final class ServerProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("ANNEAL_DATA_DIR", dataDir.toString());
         builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
+        builder.environment().put("ANNEAL_MANAGEMENT_PORT", String.valueOf(managementPort));
         builder.environment().put("ANNEAL_KAFKA_PORT", String.valueOf(freePort()));
         builder.environment().putAll(env);
         builder.redirectErrorStream(true).redirectOutput(log.toFile());
-        return new ServerProcess(builder.start(), log, dataDir, httpPort);
+        return new ServerProcess(builder.start(), log, dataDir, httpPort, managementPort);
     }
 
     public String baseUri() {
         return "http://localhost:" + httpPort;
+    }
+
+    /** Where health, metrics and the OpenAPI document are: the loopback management port. */
+    public String managementUri() {
+        return "http://127.0.0.1:" + managementPort;
     }
 
     /** Waits until readiness answers 200; fails with the server's output if it never does. */
@@ -77,7 +87,9 @@ public final class ServerProcess implements AutoCloseable {
             try {
                 HttpURLConnection connection =
                         (HttpURLConnection)
-                                URI.create(baseUri() + "/q/health/ready").toURL().openConnection();
+                                URI.create(managementUri() + "/q/health/ready")
+                                        .toURL()
+                                        .openConnection();
                 connection.setConnectTimeout(1000);
                 connection.setReadTimeout(5000);
                 if (connection.getResponseCode() == 200) {

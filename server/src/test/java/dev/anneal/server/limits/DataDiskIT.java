@@ -1,9 +1,9 @@
 package dev.anneal.server.limits;
 
 import static dev.anneal.server.TestApi.as;
+import static dev.anneal.server.TestApi.management;
 import static dev.anneal.server.TestApi.newTenantKey;
 import static dev.anneal.server.TestApi.upload;
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
@@ -50,7 +50,8 @@ class DataDiskIT {
 
     @Test
     void shouldReportTheDiskDownAndTheTunerSlotsAliveInReadiness() {
-        given().get("/q/health/ready")
+        management()
+                .get("/q/health/ready")
                 .then()
                 .statusCode(503)
                 .body("checks.find { it.name == 'data-disk' }.status", equalTo("DOWN"))

@@ -1,7 +1,7 @@
 package dev.anneal.server.serving;
 
 import static dev.anneal.server.TestApi.as;
-import static io.restassured.RestAssured.given;
+import static dev.anneal.server.TestApi.management;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -131,7 +131,7 @@ class ServingMetricsIT {
 
     @Test
     void shouldLoadListedModelWithBudgetInBytesWhenProcessStarts() {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = management().get("/q/metrics").then().statusCode(200).extract().asString();
 
         // no request asked for it: it is there because it was listed
         // 64 MiB at 2 x 5 layers x 4 key/value heads x 8 x 4 bytes = 1280 bytes per token
@@ -146,7 +146,7 @@ class ServingMetricsIT {
     @Test
     void shouldCountTokensAndTimeEverySequenceWhenCompletionsRun() {
         // the other test's completions count too: compare with the meters before
-        String before = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String before = management().get("/q/metrics").then().statusCode(200).extract().asString();
         List<Usage> usages = new ArrayList<>();
         usages.add(complete(null, false, 1, 12));
         usages.add(complete(null, true, 1, 9));
@@ -278,7 +278,8 @@ class ServingMetricsIT {
     private static String awaitIdle() {
         long deadline = System.currentTimeMillis() + 10_000;
         while (true) {
-            String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+            String metrics =
+                    management().get("/q/metrics").then().statusCode(200).extract().asString();
             if (value(metrics, "anneal_serve_sequences_running") == 0
                     || System.currentTimeMillis() > deadline) {
                 return metrics;

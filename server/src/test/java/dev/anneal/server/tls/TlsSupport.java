@@ -1,0 +1,56 @@
+package dev.anneal.server.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.anneal.server.TestApi;
+import io.restassured.RestAssured;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/** What both TLS tests check, the certificate given as PEM files or as a PKCS#12 key store. */
+final class TlsSupport {
+
+    private TlsSupport() {}
+
+    static void assertServedOverTlsOnly(TestCertificate certificate) throws Exception {
+        HttpClient client =
+                HttpClient.newBuilder()
+                        .sslContext(certificate.trustingClient())
+                        .version(HttpClient.Version.HTTP_2)
+                        .connectTimeout(Duration.ofSeconds(5))
+                        .build();
+        RestAssured.useRelaxedHTTPSValidation();
+        String key = TestApi.newTenantKey();
+        HttpResponse<String> files =
+                client.send(
+                        HttpRequest.newBuilder(URI.create(url("test.url.ssl") + "/v1/files"))
+                                .header("Authorization", "Bearer " + key)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(files.statusCode()).isEqualTo(200);
+        assertThat(files.version()).isEqualTo(HttpClient.Version.HTTP_2);
+
+        HttpResponse<String> health =
+                client.send(
+                        HttpRequest.newBuilder(
+                                        URI.create(
+                                                url("test.management.url.ssl") + "/health/ready"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+
+        // no plaintext listener beside the TLS one
+        assertThat(
+                        ConfigProvider.getConfig()
+                                .getValue("quarkus.http.insecure-requests", String.class))
+                .isEqualTo("disabled");
+    }
+
+    private static String url(String name) {
+        return ConfigProvider.getConfig().getValue(name, String.class);
+    }
+}
