@@ -3,6 +3,7 @@ package dev.anneal.api.admin;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.anneal.api.DeletedObject;
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.audit.Audited;
 import dev.anneal.api.auth.AdminOnly;
 import dev.anneal.store.apikey.AdministratorKeys;
 import jakarta.inject.Inject;
@@ -59,6 +60,7 @@ public class AdminKeysResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @ResponseStatus(201)
     @Operation(summary = "Create a named administrator key; its secret is shown only here")
+    @Audited(value = "admin_key.create", tenant = Audited.NONE)
     public AdminKeyObject create(CreateRequest request) {
         AdministratorKeys.Created created = keys.create(request == null ? null : request.name());
         return AdminKeyObject.of(created.key(), created.secret());
@@ -66,6 +68,7 @@ public class AdminKeysResource {
 
     @GET
     @Operation(summary = "List the administrator keys, newest first; never their secrets")
+    @Audited(value = "admin_key.list", tenant = Audited.NONE)
     public ListResponse<AdminKeyObject> list() {
         return ListResponse.of(
                 keys.list().stream().map(k -> AdminKeyObject.of(k, null)).toList(),
@@ -76,6 +79,7 @@ public class AdminKeysResource {
     @DELETE
     @Path("/{admin_key_id}")
     @Operation(summary = "Revoke an administrator key at once")
+    @Audited(value = "admin_key.revoke", target = "admin_key_id", tenant = Audited.NONE)
     public DeletedObject revoke(@PathParam("admin_key_id") String id) {
         keys.revoke(id);
         return DeletedObject.of(id, "admin_key");

@@ -1,6 +1,7 @@
 package dev.anneal.api.admin;
 
 import dev.anneal.api.DeletedObject;
+import dev.anneal.api.audit.Audited;
 import dev.anneal.api.auth.AdminOnly;
 import dev.anneal.store.apikey.ApiKeyRepository;
 import jakarta.inject.Inject;
@@ -29,6 +30,7 @@ public class ApiKeysResource {
     @DELETE
     @Path("/{api_key_id}")
     @Operation(summary = "Revoke an API key at once")
+    @Audited(value = "api_key.revoke", target = "api_key_id", tenant = Audited.NONE)
     public DeletedObject revoke(@PathParam("api_key_id") String id) {
         apiKeys.revoke(id);
         return DeletedObject.of(id, "api_key");

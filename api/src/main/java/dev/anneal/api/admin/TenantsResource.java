@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.api.ListResponse;
 import dev.anneal.api.apikey.ApiKeyObject;
 import dev.anneal.api.apikey.CreateApiKeyRequest;
+import dev.anneal.api.audit.Audited;
 import dev.anneal.api.auth.AdminOnly;
 import dev.anneal.api.usage.UsageObject;
 import dev.anneal.store.InvalidRequestException;
@@ -56,6 +57,7 @@ public class TenantsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @ResponseStatus(201)
     @Operation(summary = "Create a tenant")
+    @Audited(value = "tenant.create", tenant = Audited.TARGET)
     public TenantObject create(CreateTenantRequest request) {
         if (request == null) {
             throw new InvalidRequestException("A JSON body with 'name' is required.", "name");
@@ -66,6 +68,7 @@ public class TenantsResource {
     @GET
     @Path("/tenants")
     @Operation(summary = "List tenants, oldest first")
+    @Audited(value = "tenant.list", tenant = Audited.NONE)
     public ListResponse<TenantObject> list() {
         return ListResponse.of(
                 tenants.list().stream().map(this::objectOf).toList(), false, TenantObject::id);
@@ -74,6 +77,7 @@ public class TenantsResource {
     @GET
     @Path("/tenants/{tenant_id}")
     @Operation(summary = "Retrieve a tenant")
+    @Audited(value = "tenant.read", target = "tenant_id", tenant = "tenant_id")
     public TenantObject get(@PathParam("tenant_id") String tenantId) {
         return objectOf(tenants.get(tenantId));
     }
@@ -85,6 +89,7 @@ public class TenantsResource {
             summary =
                     "Set a tenant's quotas: {\"quotas\": {\"files\": 100, …}}; null goes back to"
                             + " the default, quotas left out keep theirs")
+    @Audited(value = "tenant.update", target = "tenant_id", tenant = "tenant_id")
     public TenantObject update(@PathParam("tenant_id") String tenantId, JsonNode body) {
         Tenant tenant = tenants.get(tenantId);
         quotas.override(tenantId, quotaChanges(body));
@@ -97,6 +102,7 @@ public class TenantsResource {
             summary =
                     "Suspend a tenant: its keys answer 403, its queued jobs wait, its running jobs"
                             + " stop after their next checkpoint")
+    @Audited(value = "tenant.suspend", target = "tenant_id", tenant = "tenant_id")
     public TenantObject suspend(@PathParam("tenant_id") String tenantId) {
         return objectOf(tenants.suspend(tenantId));
     }
@@ -104,6 +110,7 @@ public class TenantsResource {
     @POST
     @Path("/tenants/{tenant_id}/resume")
     @Operation(summary = "Resume a suspended tenant")
+    @Audited(value = "tenant.resume", target = "tenant_id", tenant = "tenant_id")
     public TenantObject resume(@PathParam("tenant_id") String tenantId) {
         return objectOf(tenants.resume(tenantId));
     }
@@ -115,6 +122,7 @@ public class TenantsResource {
             summary =
                     "Create an API key for a tenant (optional name, scopes, expires_at); its secret"
                             + " is shown only here")
+    @Audited(value = "api_key.create", tenant = "tenant_id")
     public ApiKeyObject createKey(@PathParam("tenant_id") String tenantId, String request)
             throws JsonProcessingException {
         CreateApiKeyRequest body = CreateApiKeyRequest.parse(json, request);
@@ -125,6 +133,7 @@ public class TenantsResource {
     @GET
     @Path("/tenants/{tenant_id}/api_keys")
     @Operation(summary = "List a tenant's keys, newest first; never their secrets")
+    @Audited(value = "api_key.list", target = "tenant_id", tenant = "tenant_id")
     public ListResponse<ApiKeyObject> listKeys(@PathParam("tenant_id") String tenantId) {
         tenants.get(tenantId);
         return ListResponse.of(
@@ -136,6 +145,7 @@ public class TenantsResource {
     @GET
     @Path("/tenants/{tenant_id}/usage")
     @Operation(summary = "Show a tenant's use against each of its quotas")
+    @Audited(value = "usage.read", target = "tenant_id", tenant = "tenant_id")
     public UsageObject usage(@PathParam("tenant_id") String tenantId) {
         tenants.get(tenantId);
         return usageOf(tenantId);
@@ -144,6 +154,7 @@ public class TenantsResource {
     @GET
     @Path("/usage")
     @Operation(summary = "Show every tenant's use against its quotas, oldest tenant first")
+    @Audited(value = "usage.list", tenant = Audited.NONE)
     public ListResponse<UsageObject> usageOfAll() {
         return ListResponse.of(
                 tenants.list().stream().map(t -> usageOf(t.id())).toList(),

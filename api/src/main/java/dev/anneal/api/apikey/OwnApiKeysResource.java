@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.api.DeletedObject;
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.audit.Audited;
 import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.store.apikey.ApiKeyRepository;
 import dev.anneal.store.tenant.CurrentTenant;
@@ -46,6 +47,7 @@ public class OwnApiKeysResource {
             summary =
                     "Create a key (optional JSON body: name, scopes, expires_at); its secret is"
                             + " shown only here")
+    @Audited("api_key.create")
     public ApiKeyObject create(String request) throws JsonProcessingException {
         CreateApiKeyRequest body = CreateApiKeyRequest.parse(json, request);
         return ApiKeyObject.of(
@@ -65,6 +67,7 @@ public class OwnApiKeysResource {
     @DELETE
     @Path("/{api_key_id}")
     @Operation(summary = "Revoke a key at once; its open streams and downloads end within seconds")
+    @Audited(value = "api_key.revoke", target = "api_key_id")
     public DeletedObject revoke(@PathParam("api_key_id") String id) {
         apiKeys.revoke(id, currentTenant.require());
         return DeletedObject.of(id, "api_key");

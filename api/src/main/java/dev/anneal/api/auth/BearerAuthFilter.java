@@ -10,6 +10,7 @@ import dev.anneal.store.apikey.ApiKey;
 import dev.anneal.store.apikey.ApiKeyRepository;
 import dev.anneal.store.apikey.KeyDigest;
 import dev.anneal.store.apikey.Scope;
+import dev.anneal.store.audit.AuditEntry;
 import dev.anneal.store.tenant.CurrentTenant;
 import dev.anneal.store.tenant.SuspendedTenants;
 import io.vertx.core.http.HttpServerRequest;
@@ -47,6 +48,10 @@ import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
  * request id, for every line logged while the request is served.
  */
 public class BearerAuthFilter {
+
+    /** The bootstrap administrator key, {@code ANNEAL_ADMIN_KEY}, as an actor. */
+    static final AuditEntry.Actor BOOTSTRAP =
+            new AuditEntry.Actor("bootstrap", "admin", "ANNEAL_ADMIN_KEY");
 
     /** A key's last use is written at most this often. */
     private static final long TOUCH_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -96,6 +101,7 @@ public class BearerAuthFilter {
         }
         String secret = bearerToken(request.getHeaderString(HttpHeaders.AUTHORIZATION));
         if (adminKey.matches(secret)) {
+            currentKey.actor(BOOTSTRAP);
             if (!access.admin()) {
                 throw forbidden(
                         "The administrator key manages tenants; use a tenant's API key here.",
@@ -131,6 +137,8 @@ public class BearerAuthFilter {
             throw unauthorized("Incorrect API key provided.", "invalid_api_key");
         }
         ApiKey key = found.get();
+        currentKey.actor(new AuditEntry.Actor("api_key", key.id(), key.name()));
+        currentTenant.set(key.tenantId());
         if (key.isExpired(Instant.now())) {
             throw unauthorized(
                     "This API key expired at " + key.expiresAt() + "; create a new one.",
@@ -160,7 +168,6 @@ public class BearerAuthFilter {
                             + ".",
                     "insufficient_scope");
         }
-        currentTenant.set(key.tenantId());
         currentKey.set(key.id());
         MDC.put(LogFields.TENANT_ID, key.tenantId());
         RequestRates.Decision rate = rates.take(digest, key.tenantId());
@@ -181,6 +188,7 @@ public class BearerAuthFilter {
             failures.failed(secret, address);
             throw unauthorized("Incorrect API key provided.", "invalid_api_key");
         }
+        currentKey.actor(new AuditEntry.Actor("admin_key", found.get().id(), found.get().name()));
         if (!access.admin()) {
             throw forbidden(
                     "The administrator key manages tenants; use a tenant's API key here.",

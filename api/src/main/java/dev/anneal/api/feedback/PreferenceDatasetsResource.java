@@ -1,5 +1,6 @@
 package dev.anneal.api.feedback;
 
+import dev.anneal.api.audit.Audited;
 import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.api.file.FileObject;
 import dev.anneal.store.InvalidRequestException;
@@ -57,6 +58,7 @@ public class PreferenceDatasetsResource {
             summary =
                     "Export pairwise feedback as a preference dataset file (aggregation 'all' or"
                             + " 'majority' with min_annotators)")
+    @Audited("feedback.export")
     public FileObject create(CreateDatasetRequest request) {
         CreateDatasetRequest body =
                 request == null ? new CreateDatasetRequest(null, null, null, null) : request;

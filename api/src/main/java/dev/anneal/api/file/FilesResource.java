@@ -3,6 +3,7 @@ package dev.anneal.api.file;
 import dev.anneal.api.BlobDownloads;
 import dev.anneal.api.DeletedObject;
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.audit.Audited;
 import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.api.error.ApiException;
 import dev.anneal.api.error.ErrorType;
@@ -71,6 +72,7 @@ public class FilesResource {
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Upload a JSONL dataset (multipart fields 'file' and 'purpose')")
+    @Audited("file.create")
     public FileObject upload(
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long contentLength,
@@ -145,6 +147,7 @@ public class FilesResource {
     @Path("/{file_id}/content")
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
     @Operation(summary = "Download the exact bytes uploaded")
+    @Audited(value = "file.download", target = "file_id")
     public Response content(@PathParam("file_id") String id) {
         StoredFile file = files.get(id);
         return Response.ok(
@@ -160,6 +163,7 @@ public class FilesResource {
     @DELETE
     @Path("/{file_id}")
     @Operation(summary = "Delete a file and its stored bytes")
+    @Audited(value = "file.delete", target = "file_id")
     public DeletedObject delete(@PathParam("file_id") String id) {
         files.delete(id);
         return DeletedObject.of(id, "file");

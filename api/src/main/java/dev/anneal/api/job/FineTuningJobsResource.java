@@ -3,6 +3,7 @@ package dev.anneal.api.job;
 import dev.anneal.api.BlobDownloads;
 import dev.anneal.api.ListResponse;
 import dev.anneal.api.StreamPermits;
+import dev.anneal.api.audit.Audited;
 import dev.anneal.api.auth.CurrentKey;
 import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.store.InvalidRequestException;
@@ -85,6 +86,7 @@ public class FineTuningJobsResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a fine-tuning job; it is queued at once")
+    @Audited("job.create")
     public JobObject create(CreateJobRequest request) {
         if (request == null) {
             throw new InvalidRequestException("A JSON body is required.", null);
@@ -111,6 +113,7 @@ public class FineTuningJobsResource {
     @POST
     @Path("/{fine_tuning_job_id}/cancel")
     @Operation(summary = "Cancel a job: a queued one at once, a running one within seconds")
+    @Audited(value = "job.cancel", target = "fine_tuning_job_id")
     public JobObject cancel(@PathParam("fine_tuning_job_id") String id) {
         return view(jobs.cancel(id));
     }
@@ -186,6 +189,7 @@ public class FineTuningJobsResource {
     @Path("/{fine_tuning_job_id}/checkpoints/{checkpoint_id}/content")
     @Produces("application/zip")
     @Operation(summary = "Download a checkpoint as a zip archive")
+    @Audited(value = "checkpoint.download", target = "checkpoint_id")
     public Response checkpointContent(
             @PathParam("fine_tuning_job_id") String id,
             @PathParam("checkpoint_id") String checkpointId) {
@@ -204,6 +208,7 @@ public class FineTuningJobsResource {
             summary =
                     "Download the job's fine-tuned model as a zip archive: a PEFT adapter"
                             + " (adapter/) or Hugging Face weights (model/)")
+    @Audited(value = "model.download", target = "fine_tuning_job_id")
     public Response modelContent(@PathParam("fine_tuning_job_id") String id) {
         FineTuningJob job = jobs.get(id);
         FineTunedModel model =

@@ -1,6 +1,7 @@
 package dev.anneal.api.model;
 
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.audit.Audited;
 import dev.anneal.api.auth.AdminOnly;
 import dev.anneal.tuner.registry.BaseModelRegistry;
 import jakarta.inject.Inject;
@@ -35,6 +36,7 @@ public class BaseModelsAdminResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @ResponseStatus(201)
     @Operation(summary = "Register a base model folder (checked before it is listed)")
+    @Audited(value = "base_model.register", tenant = Audited.NONE)
     public ModelObject register(RegisterModelRequest request) {
         return ModelObject.of(
                 registry.register(
@@ -44,6 +46,7 @@ public class BaseModelsAdminResource {
 
     @GET
     @Operation(summary = "List the base models")
+    @Audited(value = "base_model.list", tenant = Audited.NONE)
     public ListResponse<ModelObject> list() {
         return ListResponse.of(
                 registry.list().stream().map(ModelObject::of).toList(), false, ModelObject::id);

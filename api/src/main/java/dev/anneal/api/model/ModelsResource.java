@@ -3,6 +3,7 @@ package dev.anneal.api.model;
 import dev.anneal.api.BlobDownloads;
 import dev.anneal.api.DeletedObject;
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.audit.Audited;
 import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.apikey.Scope;
@@ -78,6 +79,7 @@ public class ModelsResource {
     @Path("/{model}/content")
     @Produces("application/zip")
     @Operation(summary = "Download a fine-tuned model as a zip archive")
+    @Audited(value = "model.download", target = "model")
     public Response content(@PathParam("model") String id) {
         FineTunedModel model = models.getFineTuned(id, "model");
         return downloads.zip(
@@ -90,6 +92,7 @@ public class ModelsResource {
     @DELETE
     @Path("/{model}")
     @Operation(summary = "Delete one of the caller's fine-tuned models and its weights")
+    @Audited(value = "model.delete", target = "model")
     public DeletedObject delete(@PathParam("model") String id) {
         if (baseModels.find(id).isPresent()) {
             throw new InvalidRequestException(

@@ -2,6 +2,7 @@ package dev.anneal.api.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.anneal.api.audit.Audited;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.Path;
 import java.io.IOException;
@@ -43,6 +44,41 @@ class AccessDeclarationsTest {
         }
         assertThat(routes).hasSizeGreaterThan(30);
         assertThat(undeclared).as("routes that declare no access").isEmpty();
+    }
+
+    /**
+     * Every route that changes something, every administrator route and every download of content
+     * goes into the audit log. Not audited: submitting feedback (a stream of judgements, counted by
+     * its quota) and completions (inference changes nothing).
+     */
+    @Test
+    void shouldAuditEveryChangeEveryAdministratorActionAndEveryDownload() throws Exception {
+        List<String> exempt =
+                List.of("POST /v1/feedback", "POST /v1/chat/completions", "POST /v1/completions");
+        List<String> unaudited = new ArrayList<>();
+        for (Class<?> resource : resourceClasses()) {
+            for (Method method : resource.getDeclaredMethods()) {
+                String verb = httpMethod(method);
+                if (verb == null) {
+                    continue;
+                }
+                String route =
+                        verb + " " + resource.getAnnotation(Path.class).value() + path(method);
+                BearerAuthFilter.Access access =
+                        BearerAuthFilter.Access.of(method.getAnnotations());
+                if (access == null) {
+                    access = BearerAuthFilter.Access.of(resource.getAnnotations());
+                }
+                boolean mustAudit =
+                        !verb.equals("GET") || access.admin() || route.endsWith("/content");
+                if (mustAudit
+                        && !exempt.contains(route)
+                        && method.getAnnotation(Audited.class) == null) {
+                    unaudited.add(route);
+                }
+            }
+        }
+        assertThat(unaudited).as("routes that should be audited").isEmpty();
     }
 
     private static String httpMethod(Method method) {

@@ -1,7 +1,10 @@
 package dev.anneal.store.crypto;
 
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Objects;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A tenant's 256-bit AES data key, which encrypts that tenant's blobs. It is stored only wrapped by
@@ -47,6 +50,21 @@ public final class DataKey {
     /** The key material itself, not a copy: callers in this package must not change it. */
     byte[] material() {
         return material;
+    }
+
+    /**
+     * HMAC-SHA256 of {@code message} under this key: for integrity chains and keyed hashes that
+     * group equal values without revealing them. Callers put a purpose of their own at the start of
+     * the message, so that MACs made for one purpose never stand in for another's.
+     */
+    public byte[] hmacSha256(byte[] message) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(material, "HmacSHA256"));
+            return mac.doFinal(message);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available in this JVM.", e);
+        }
     }
 
     @Override
