@@ -3,7 +3,10 @@ package dev.anneal.store.crypto;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Objects;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
 import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -19,6 +22,9 @@ public final class DataKey {
     public static final int LENGTH = 32;
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final byte SEAL_VERSION = 1;
+    private static final int NONCE_LENGTH = 12;
+    private static final int TAG_BITS = 128;
 
     private final byte[] material;
 
@@ -50,6 +56,59 @@ public final class DataKey {
     /** The key material itself, not a copy: callers in this package must not change it. */
     byte[] material() {
         return material;
+    }
+
+    /**
+     * Encrypts a small value (a database field) with AES-256-GCM under a fresh random nonce: {@code
+     * version (0x01) || nonce (12) || ciphertext || tag (16)}. {@code associatedData} binds it to
+     * its place (tenant, row, column), so a sealed value copied elsewhere does not open.
+     */
+    public byte[] seal(byte[] plaintext, byte[] associatedData) {
+        byte[] out = new byte[1 + NONCE_LENGTH + plaintext.length + TAG_BITS / 8];
+        out[0] = SEAL_VERSION;
+        byte[] nonce = new byte[NONCE_LENGTH];
+        RANDOM.nextBytes(nonce);
+        System.arraycopy(nonce, 0, out, 1, NONCE_LENGTH);
+        try {
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(
+                    Cipher.ENCRYPT_MODE,
+                    new SecretKeySpec(material, "AES"),
+                    new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.updateAAD(associatedData);
+            cipher.doFinal(plaintext, 0, plaintext.length, out, 1 + NONCE_LENGTH);
+            return out;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM is not available in this JVM.", e);
+        }
+    }
+
+    /**
+     * Decrypts what {@link #seal} made with the same associated data.
+     *
+     * @throws KeyUnwrapException if it was sealed under another key or for another place, or was
+     *     altered
+     */
+    public byte[] open(byte[] sealed, byte[] associatedData) {
+        if (sealed.length < 1 + NONCE_LENGTH + TAG_BITS / 8 || sealed[0] != SEAL_VERSION) {
+            throw new KeyUnwrapException("A sealed value is damaged or of an unknown format.");
+        }
+        try {
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(
+                    Cipher.DECRYPT_MODE,
+                    new SecretKeySpec(material, "AES"),
+                    new GCMParameterSpec(TAG_BITS, sealed, 1, NONCE_LENGTH));
+            cipher.updateAAD(associatedData);
+            return cipher.doFinal(sealed, 1 + NONCE_LENGTH, sealed.length - 1 - NONCE_LENGTH);
+        } catch (AEADBadTagException e) {
+            throw new KeyUnwrapException(
+                    "A sealed value does not authenticate: it was sealed under another key or for"
+                            + " another place, or was altered.",
+                    e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM is not available in this JVM.", e);
+        }
     }
 
     /**

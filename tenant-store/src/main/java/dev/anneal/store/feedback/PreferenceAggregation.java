@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -26,7 +27,8 @@ import java.util.function.Consumer;
  *       one).
  * </ul>
  *
- * Majority holds one entry per distinct prompt and answer pair in memory while it counts.
+ * Majority groups by the keyed hashes stored with each judgement (equal texts of a tenant hash
+ * alike) and holds one entry per distinct prompt and answer pair in memory while it counts.
  */
 public final class PreferenceAggregation implements Consumer<PreferenceFeedback> {
 
@@ -50,6 +52,7 @@ public final class PreferenceAggregation implements Consumer<PreferenceFeedback>
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HexFormat HEX = HexFormat.of();
 
     private final Mode mode;
     private final int minAnnotators;
@@ -87,13 +90,12 @@ public final class PreferenceAggregation implements Consumer<PreferenceFeedback>
         }
         String first = judgement.chosen();
         String second = judgement.rejected();
-        boolean swapped = first.compareTo(second) > 0;
+        String firstHash = HEX.formatHex(judgement.chosenHash());
+        String secondHash = HEX.formatHex(judgement.rejectedHash());
+        boolean swapped = firstHash.compareTo(secondHash) > 0;
         String key =
-                judgement.prompt()
-                        + '\u0000'
-                        + (swapped ? second : first)
-                        + '\u0000'
-                        + (swapped ? first : second);
+                HEX.formatHex(judgement.promptHash())
+                        + (swapped ? secondHash + firstHash : firstHash + secondHash);
         Tally tally =
                 tallies.computeIfAbsent(
                         key,

@@ -1,19 +1,24 @@
 package dev.anneal.store.feedback;
 
+import dev.anneal.store.crypto.DataKey;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
 import org.hibernate.annotations.TenantId;
 
 /**
  * One stored judgement: a pairwise comparison ({@code chosen} over {@code rejected}) or a rating
- * ({@code completion} with a {@code score}). Message lists and metadata are kept as the JSON text
- * of the record they came from; the fields of the other type are {@code null}.
+ * ({@code completion} with a {@code score}). Message lists and metadata are the JSON text of the
+ * record they came from; the fields of the other type are {@code null}. In the database they are
+ * sealed with the tenant's data key ({@link #seal}, {@link #open}), beside keyed hashes of the
+ * prompt and answers; ids, models, annotator, type, score and times stay plain, to filter by.
  */
 @Entity
 @Table(name = "preference_feedback")
@@ -39,11 +44,33 @@ public class PreferenceFeedback {
     @Column(name = "received_at", nullable = false)
     private Instant receivedAt;
 
-    @Column(nullable = false)
-    private String prompt;
+    @Transient private String prompt;
+    @Transient private String chosen;
+    @Transient private String rejected;
 
-    private String chosen;
-    private String rejected;
+    @Column(name = "prompt_sealed")
+    private byte[] promptSealed;
+
+    @Column(name = "chosen_sealed")
+    private byte[] chosenSealed;
+
+    @Column(name = "rejected_sealed")
+    private byte[] rejectedSealed;
+
+    @Column(name = "completion_sealed")
+    private byte[] completionSealed;
+
+    @Column(name = "metadata_sealed")
+    private byte[] metadataSealed;
+
+    @Column(name = "prompt_hash")
+    private byte[] promptHash;
+
+    @Column(name = "chosen_hash")
+    private byte[] chosenHash;
+
+    @Column(name = "rejected_hash")
+    private byte[] rejectedHash;
 
     @Column(name = "chosen_model")
     private String chosenModel;
@@ -51,15 +78,14 @@ public class PreferenceFeedback {
     @Column(name = "rejected_model")
     private String rejectedModel;
 
-    private String completion;
+    @Transient private String completion;
     private String model;
     private Double score;
 
     @Column(name = "annotator_id")
     private String annotatorId;
 
-    @Column(nullable = false)
-    private String metadata;
+    @Transient private String metadata;
 
     protected PreferenceFeedback() {}
 
@@ -95,6 +121,82 @@ public class PreferenceFeedback {
         this.score = score;
         this.annotatorId = annotatorId;
         this.metadata = metadata;
+    }
+
+    /**
+     * Seals the texts with the tenant's data key, each bound to this tenant, event and column, and
+     * computes the keyed hashes that aggregation groups by; before storing.
+     */
+    void seal(DataKey key) {
+        promptSealed = seal(key, "prompt", prompt);
+        chosenSealed = seal(key, "chosen", chosen);
+        rejectedSealed = seal(key, "rejected", rejected);
+        completionSealed = seal(key, "completion", completion);
+        metadataSealed = seal(key, "metadata", metadata);
+        promptHash = textHash(key, prompt);
+        chosenHash = textHash(key, chosen);
+        rejectedHash = textHash(key, rejected);
+    }
+
+    /** Opens the sealed texts with the tenant's data key; after loading. */
+    void open(DataKey key) {
+        prompt = open(key, "prompt", promptSealed);
+        chosen = open(key, "chosen", chosenSealed);
+        rejected = open(key, "rejected", rejectedSealed);
+        completion = open(key, "completion", completionSealed);
+        metadata = open(key, "metadata", metadataSealed);
+    }
+
+    private byte[] seal(DataKey key, String column, String text) {
+        return text == null
+                ? null
+                : key.seal(text.getBytes(StandardCharsets.UTF_8), placeOf(column));
+    }
+
+    private String open(DataKey key, String column, byte[] sealed) {
+        return sealed == null
+                ? null
+                : new String(key.open(sealed, placeOf(column)), StandardCharsets.UTF_8);
+    }
+
+    private byte[] placeOf(String column) {
+        return ("preference_feedback:" + tenantId + ":" + eventId + ":" + column)
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The keyed hash of a text: equal texts of one tenant hash alike, nothing else is revealed. */
+    static byte[] textHash(DataKey key, String text) {
+        return text == null
+                ? null
+                : key.hmacSha256(
+                        ("anneal:feedback-text:v1\u0000" + text).getBytes(StandardCharsets.UTF_8));
+    }
+
+    byte[] sealed(String column) {
+        return switch (column) {
+            case "prompt_sealed" -> promptSealed;
+            case "chosen_sealed" -> chosenSealed;
+            case "rejected_sealed" -> rejectedSealed;
+            case "completion_sealed" -> completionSealed;
+            case "metadata_sealed" -> metadataSealed;
+            case "prompt_hash" -> promptHash;
+            case "chosen_hash" -> chosenHash;
+            case "rejected_hash" -> rejectedHash;
+            default -> throw new IllegalArgumentException(column);
+        };
+    }
+
+    /** The keyed hash of the prompt, for grouping; null before sealing. */
+    public byte[] promptHash() {
+        return promptHash;
+    }
+
+    public byte[] chosenHash() {
+        return chosenHash;
+    }
+
+    public byte[] rejectedHash() {
+        return rejectedHash;
     }
 
     /** The order of storage; later judgements have larger numbers. */

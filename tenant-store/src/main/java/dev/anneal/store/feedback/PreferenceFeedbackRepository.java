@@ -3,6 +3,8 @@ package dev.anneal.store.feedback;
 import dev.anneal.store.NotFoundException;
 import dev.anneal.store.Page;
 import dev.anneal.store.PageRequest;
+import dev.anneal.store.crypto.DataKey;
+import dev.anneal.store.tenant.TenantKeyRing;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -37,16 +39,23 @@ public class PreferenceFeedbackRepository {
                     new Column("type", "varchar", PreferenceFeedback::type),
                     new Column("created_at", "timestamptz", f -> f.createdAt().toString()),
                     new Column("received_at", "timestamptz", f -> f.receivedAt().toString()),
-                    new Column("prompt", "text", PreferenceFeedback::prompt),
-                    new Column("chosen", "text", PreferenceFeedback::chosen),
-                    new Column("rejected", "text", PreferenceFeedback::rejected),
+                    sealed("prompt_sealed"),
+                    sealed("chosen_sealed"),
+                    sealed("rejected_sealed"),
+                    sealed("completion_sealed"),
+                    sealed("metadata_sealed"),
+                    sealed("prompt_hash"),
+                    sealed("chosen_hash"),
+                    sealed("rejected_hash"),
                     new Column("chosen_model", "varchar", PreferenceFeedback::chosenModel),
                     new Column("rejected_model", "varchar", PreferenceFeedback::rejectedModel),
-                    new Column("completion", "text", PreferenceFeedback::completion),
                     new Column("model", "varchar", PreferenceFeedback::model),
                     new Column("score", "float8", PreferenceFeedback::score),
-                    new Column("annotator_id", "varchar", PreferenceFeedback::annotatorId),
-                    new Column("metadata", "text", PreferenceFeedback::metadata));
+                    new Column("annotator_id", "varchar", PreferenceFeedback::annotatorId));
+
+    private static Column sealed(String name) {
+        return new Column(name, "bytea", f -> f.sealed(name));
+    }
 
     /**
      * One statement for a whole batch: the columns travel as arrays and {@code unnest} turns them
@@ -64,10 +73,12 @@ public class PreferenceFeedbackRepository {
                     + ") on conflict (tenant_id, event_id) do nothing";
 
     private final EntityManager em;
+    private final TenantKeyRing keys;
 
     @Inject
-    PreferenceFeedbackRepository(EntityManager em) {
+    PreferenceFeedbackRepository(EntityManager em, TenantKeyRing keys) {
         this.em = em;
+        this.keys = keys;
     }
 
     /**
@@ -81,13 +92,21 @@ public class PreferenceFeedbackRepository {
         if (feedback.isEmpty()) {
             return 0;
         }
+        Map<String, DataKey> tenantKeys = new HashMap<>();
+        for (PreferenceFeedback row : feedback) {
+            row.seal(tenantKeys.computeIfAbsent(row.tenantId(), keys::dataKeyOf));
+        }
         return em.unwrap(Session.class)
                 .doReturningWork(
                         connection -> {
                             try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
                                 for (int c = 0; c < COLUMNS.size(); c++) {
                                     Column column = COLUMNS.get(c);
-                                    Object[] values = new Object[feedback.size()];
+                                    // pgJDBC encodes bytea[] from a byte[][] only
+                                    Object[] values =
+                                            column.type().equals("bytea")
+                                                    ? new byte[feedback.size()][]
+                                                    : new Object[feedback.size()];
                                     for (int i = 0; i < values.length; i++) {
                                         values[i] = column.value().apply(feedback.get(i));
                                     }
@@ -106,7 +125,15 @@ public class PreferenceFeedbackRepository {
                         PreferenceFeedback.class)
                 .setParameter("eventId", eventId)
                 .getResultStream()
-                .findFirst();
+                .findFirst()
+                .map(this::opened);
+    }
+
+    /** {@code row} with its texts opened by its tenant's data key, detached from the session. */
+    private PreferenceFeedback opened(PreferenceFeedback row) {
+        em.detach(row);
+        row.open(keys.dataKeyOf(row.tenantId()));
+        return row;
     }
 
     /** How many judgements the calling tenant has stored. */
@@ -138,6 +165,14 @@ public class PreferenceFeedbackRepository {
                 em.createQuery(hql.toString(), PreferenceFeedback.class);
         parameters.forEach(query::setParameter);
         List<PreferenceFeedback> rows = query.setMaxResults(page.limit() + 1).getResultList();
+        if (!rows.isEmpty()) {
+            DataKey key = keys.dataKeyOf(rows.get(0).tenantId());
+            rows.forEach(
+                    row -> {
+                        em.detach(row);
+                        row.open(key);
+                    });
+        }
         boolean hasMore = rows.size() > page.limit();
         return new Page<>(hasMore ? rows.subList(0, page.limit()) : rows, hasMore);
     }
@@ -154,10 +189,15 @@ public class PreferenceFeedbackRepository {
         parameters.forEach(query::setParameter);
         try (Stream<PreferenceFeedback> rows =
                 query.setHint("org.hibernate.fetchSize", 1000).getResultStream()) {
+            DataKey[] key = new DataKey[1];
             rows.forEach(
                     row -> {
-                        sink.accept(row);
                         em.detach(row);
+                        if (key[0] == null) {
+                            key[0] = keys.dataKeyOf(row.tenantId());
+                        }
+                        row.open(key[0]);
+                        sink.accept(row);
                     });
         }
     }

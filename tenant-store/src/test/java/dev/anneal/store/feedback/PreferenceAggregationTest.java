@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.anneal.store.InvalidRequestException;
+import dev.anneal.store.crypto.DataKey;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,23 +18,29 @@ class PreferenceAggregationTest {
     private static final String KIND = "[{\"role\":\"assistant\",\"content\":\"Hello!\"}]";
     private static final String RUDE = "[{\"role\":\"assistant\",\"content\":\"Go away.\"}]";
 
+    private static final DataKey KEY = DataKey.generate();
+
+    /** A judgement as stored: sealed, so that it carries its keyed hashes. */
     private static PreferenceFeedback judge(String chosen, String rejected, String annotator) {
-        return new PreferenceFeedback(
-                "tenant-1",
-                UUID.randomUUID(),
-                "pairwise",
-                Instant.EPOCH,
-                Instant.EPOCH,
-                PROMPT,
-                chosen,
-                rejected,
-                "a",
-                "b",
-                null,
-                null,
-                null,
-                annotator,
-                "{}");
+        PreferenceFeedback judgement =
+                new PreferenceFeedback(
+                        "tenant-1",
+                        UUID.randomUUID(),
+                        "pairwise",
+                        Instant.EPOCH,
+                        Instant.EPOCH,
+                        PROMPT,
+                        chosen,
+                        rejected,
+                        "a",
+                        "b",
+                        null,
+                        null,
+                        null,
+                        annotator,
+                        "{}");
+        judgement.seal(KEY);
+        return judgement;
     }
 
     private static List<String> run(
