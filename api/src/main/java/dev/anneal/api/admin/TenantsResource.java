@@ -3,6 +3,7 @@ package dev.anneal.api.admin;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anneal.api.DeletedObject;
 import dev.anneal.api.ListResponse;
 import dev.anneal.api.apikey.ApiKeyObject;
 import dev.anneal.api.apikey.CreateApiKeyRequest;
@@ -14,15 +15,18 @@ import dev.anneal.store.apikey.ApiKeyRepository;
 import dev.anneal.store.quota.Quota;
 import dev.anneal.store.quota.Quotas;
 import dev.anneal.store.tenant.Tenant;
+import dev.anneal.store.tenant.TenantErasure;
 import dev.anneal.store.tenant.TenantRepository;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -42,10 +46,16 @@ public class TenantsResource {
     private final ApiKeyRepository apiKeys;
     private final Quotas quotas;
     private final ObjectMapper json;
+    private final TenantErasure erasure;
 
     @Inject
     TenantsResource(
-            TenantRepository tenants, ApiKeyRepository apiKeys, Quotas quotas, ObjectMapper json) {
+            TenantRepository tenants,
+            ApiKeyRepository apiKeys,
+            Quotas quotas,
+            ObjectMapper json,
+            TenantErasure erasure) {
+        this.erasure = erasure;
         this.json = json;
         this.tenants = tenants;
         this.apiKeys = apiKeys;
@@ -72,6 +82,21 @@ public class TenantsResource {
     public ListResponse<TenantObject> list() {
         return ListResponse.of(
                 tenants.list().stream().map(this::objectOf).toList(), false, TenantObject::id);
+    }
+
+    /**
+     * Erases a suspended tenant for good: its data key first (what remains of its data anywhere,
+     * backups included, can no longer be read), then its blobs, rows, work folders and keys. {@code
+     * confirm} must repeat the tenant's name. An interrupted erasure is finished by asking again.
+     */
+    @DELETE
+    @Path("/tenants/{tenant_id}")
+    @Operation(summary = "Erase a suspended tenant and all its data")
+    @Audited(value = "tenant.erase", target = "tenant_id", tenant = "tenant_id")
+    public DeletedObject erase(
+            @PathParam("tenant_id") String tenantId, @QueryParam("confirm") String confirm) {
+        erasure.erase(tenantId, confirm);
+        return DeletedObject.of(tenantId, "tenant");
     }
 
     @GET

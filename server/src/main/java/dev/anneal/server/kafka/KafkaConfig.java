@@ -3,6 +3,7 @@ package dev.anneal.server.kafka;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -28,6 +29,15 @@ public interface KafkaConfig {
     /** Partitions of topics the platform creates. */
     @WithDefault("3")
     int partitions();
+
+    /**
+     * How long the platform's topics keep records ({@code retention.ms}), set on every start, on
+     * topics made earlier too: the horizon for feedback text and job events in Kafka, which an
+     * erased tenant's data outlives at most by this plus a seventh of it (the segment that is still
+     * being written is kept until it rolls, every seventh of the retention).
+     */
+    @WithDefault("7d")
+    Duration retention();
 
     /** Replication factor of topics the platform creates; 1 on a single broker. */
     @WithDefault("1")

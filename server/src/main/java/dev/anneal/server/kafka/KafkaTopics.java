@@ -9,6 +9,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,14 +18,18 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.jboss.logging.Logger;
 
 /**
  * The platform's view of Kafka as a whole: creates the topics it needs at start when they are
- * missing, and tells readiness whether the cluster answers.
+ * missing, sets their retention ({@link KafkaConfig#retention()}), and tells readiness whether the
+ * cluster answers.
  *
  * <p>It starts before every other start-up observer: a producer or consumer of a topic that started
  * first would have a broker that auto-creates topics create it with the broker's defaults (one
@@ -61,12 +67,35 @@ public class KafkaTopics {
                 admin.createTopics(missing).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 LOG.infof("Created Kafka topics %s", missing.stream().map(NewTopic::name).toList());
             }
+            admin.incrementalAlterConfigs(retentionOfEveryTopic())
+                    .all()
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             // Not fatal: readiness reports Kafka down until it answers.
             LOG.warnf(
                     "Could not check or create Kafka topics at %s: %s",
                     settings.bootstrapServers(), e.getMessage());
         }
+    }
+
+    /** {@code retention.ms} and a segment size in time that lets it take effect. */
+    private Map<ConfigResource, Collection<AlterConfigOp>> retentionOfEveryTopic() {
+        long retention = config.retention().toMillis();
+        long segment = Math.max(1000, retention / 7);
+        Map<ConfigResource, Collection<AlterConfigOp>> changes = new HashMap<>();
+        for (String topic : Topics.ALL) {
+            changes.put(
+                    new ConfigResource(ConfigResource.Type.TOPIC, topic),
+                    List.of(
+                            set(TopicConfig.RETENTION_MS_CONFIG, retention),
+                            set(TopicConfig.SEGMENT_MS_CONFIG, segment)));
+        }
+        return changes;
+    }
+
+    private static AlterConfigOp set(String name, long value) {
+        return new AlterConfigOp(
+                new ConfigEntry(name, String.valueOf(value)), AlterConfigOp.OpType.SET);
     }
 
     private NewTopic newTopic(String name) {

@@ -149,6 +149,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         properties.setProperty("share.coordinator.state.topic.replication.factor", "1");
         properties.setProperty("share.coordinator.state.topic.min.isr", "1");
         properties.setProperty("group.initial.rebalance.delay.ms", "0");
+        // retention is checked every 5 minutes by default: an erased tenant's records would outlive
+        // a short retention by that much;
+        properties.setProperty("log.retention.check.interval.ms", "5000");
+        // and a segment past retention is deleted 1 s after it is marked, not a minute
+        properties.setProperty("log.segment.delete.delay.ms", "1000");
         // Kafka requires more than 1 MiB per cleaner thread (strictly), and its default is 128 MiB
         properties.setProperty("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
         return properties;

@@ -19,7 +19,7 @@ public class Tenant {
     @Column(nullable = false)
     private String name;
 
-    @Column(name = "wrapped_data_key", nullable = false)
+    @Column(name = "wrapped_data_key")
     private byte[] wrappedDataKey;
 
     @Column(name = "created_at", nullable = false)
@@ -27,6 +27,9 @@ public class Tenant {
 
     @Column(name = "suspended_at")
     private Instant suspendedAt;
+
+    @Column(name = "erased_at")
+    private Instant erasedAt;
 
     protected Tenant() {}
 
@@ -54,6 +57,11 @@ public class Tenant {
     }
 
     /** When the administrator suspended it, or null while it is active. */
+    /** When its erasure began (its data key is gone), or null. */
+    public Instant erasedAt() {
+        return erasedAt;
+    }
+
     public Instant suspendedAt() {
         return suspendedAt;
     }

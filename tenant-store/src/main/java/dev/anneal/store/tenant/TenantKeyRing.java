@@ -33,7 +33,7 @@ public class TenantKeyRing {
     @Transactional
     public DataKey dataKeyOf(String tenantId) {
         Tenant tenant = em.find(Tenant.class, tenantId);
-        if (tenant == null) {
+        if (tenant == null || tenant.wrappedDataKey() == null) {
             throw new NotFoundException("tenant", tenantId, "tenant_id");
         }
         return masterKey.unwrap(tenant.wrappedDataKey(), tenantId);

@@ -12,6 +12,7 @@ import dev.anneal.store.job.JobRepository;
 import dev.anneal.store.job.LeaseRenewals;
 import dev.anneal.store.model.ModelRepository;
 import dev.anneal.store.tenant.CurrentTenant;
+import dev.anneal.store.tenant.TenantErasure;
 import dev.anneal.store.tenant.TenantKeyRing;
 import dev.anneal.tuner.registry.BaseModelRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -97,6 +98,14 @@ public class TunerWorker {
                         settings.maxJobDuration(),
                         Runtime.getRuntime().maxMemory() / 3 / settings.concurrency(),
                         checkpointsKept);
+    }
+
+    /** An erased tenant's jobs leave no plaintext in this process's work folders. */
+    void onTenantErased(@Observes TenantErasure.TenantErased erased) {
+        int deleted = WorkFolders.deleteJobFolders(context.workRoot(), Set.copyOf(erased.jobIds()));
+        if (deleted > 0) {
+            LOG.infof("Deleted %d work folder(s) of erased tenant %s", deleted, erased.tenantId());
+        }
     }
 
     void start(@Observes StartupEvent startup) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -87,6 +88,34 @@ final class WorkFolders {
                     deleted, root);
         }
         return deleted;
+    }
+
+    /**
+     * Deletes the folders of {@code jobIds} under {@code root} (every attempt's), as when their
+     * tenant is erased; a job still running then fails on its next file access, if its lease has
+     * not ended it first.
+     *
+     * @return how many were deleted
+     */
+    static int deleteJobFolders(Path root, Collection<String> jobIds) {
+        if (!Files.isDirectory(root) || jobIds.isEmpty()) {
+            return 0;
+        }
+        List<Path> folders;
+        try (Stream<Path> children = Files.list(root)) {
+            folders =
+                    children.filter(
+                                    f -> {
+                                        String name = f.getFileName().toString();
+                                        int dash = name.lastIndexOf('-');
+                                        return dash > 0 && jobIds.contains(name.substring(0, dash));
+                                    })
+                            .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not list the work folder " + root, e);
+        }
+        folders.forEach(WorkFolders::deleteTree);
+        return folders.size();
     }
 
     private static boolean leftBehind(Path folder) {

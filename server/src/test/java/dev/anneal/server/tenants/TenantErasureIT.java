@@ -1,0 +1,266 @@
+package dev.anneal.server.tenants;
+
+import static dev.anneal.server.TestApi.as;
+import static dev.anneal.server.TestApi.asAdmin;
+import static dev.anneal.server.TestApi.newKey;
+import static dev.anneal.server.TestApi.newTenant;
+import static dev.anneal.server.TestApi.upload;
+import static dev.anneal.server.jobs.JobTestSupport.trainTinyLora;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import dev.anneal.server.AnnealTestResources;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Erasing a tenant: refused until it is suspended and its name is repeated; then its key, blobs,
+ * rows and keys are gone, every one of its ids answers 404, no plaintext of its files or feedback
+ * is left in PostgreSQL or anywhere in the data folder (Kafka's logs included, once the topics'
+ * retention has passed: 3 s here), and another tenant is untouched.
+ */
+@QuarkusTest
+@WithTestResource(AnnealTestResources.class)
+@TestProfile(TenantErasureIT.ShortRetention.class)
+class TenantErasureIT {
+
+    public static class ShortRetention implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("anneal.kafka.retention", "3s");
+        }
+    }
+
+    @Inject EntityManager em;
+
+    @Test
+    void shouldEraseEveryTraceOfATenantAndNothingOfAnother() throws Exception {
+        String secret = "erase-me-" + UUID.randomUUID();
+        String kept = "keep-me-" + UUID.randomUUID();
+        String tenant = newTenant();
+        String name = asAdmin().get("/v1/admin/tenants/" + tenant).then().extract().path("name");
+        String key = newKey(tenant);
+        String fileId = uploadSecret(key, secret);
+        String eventId = submitFeedback(key, secret);
+        String model = trainTinyLora(key, "anneal-nano");
+        String bystander = newTenant();
+        String otherKey = newKey(bystander);
+        String otherFile = uploadSecret(otherKey, kept);
+        String otherEvent = submitFeedback(otherKey, kept);
+        awaitStored(key, eventId);
+        awaitStored(otherKey, otherEvent);
+        assertThat(tablesContaining(secret)).as("feedback and files are sealed at rest").isEmpty();
+        assertThat(dataFilesContaining(secret))
+                .as("Kafka's log holds the feedback until its retention")
+                .isNotEmpty();
+
+        asAdmin().delete("/v1/admin/tenants/" + tenant + "?confirm=" + name).then().statusCode(409);
+        asAdmin().post("/v1/admin/tenants/" + tenant + "/suspend").then().statusCode(200);
+        asAdmin()
+                .delete("/v1/admin/tenants/" + tenant + "?confirm=not-its-name")
+                .then()
+                .statusCode(400)
+                .body("error.param", equalTo("confirm"));
+        asAdmin()
+                .queryParam("confirm", name)
+                .delete("/v1/admin/tenants/" + tenant)
+                .then()
+                .statusCode(200)
+                .body("id", equalTo(tenant))
+                .body("deleted", equalTo(true));
+
+        // every id of it answers 404 (its keys 401), to the administrator and to anyone else
+        as(key).get("/v1/files").then().statusCode(401);
+        asAdmin().get("/v1/admin/tenants/" + tenant).then().statusCode(404);
+        asAdmin().get("/v1/admin/tenants/" + tenant + "/usage").then().statusCode(404);
+        asAdmin().get("/v1/admin/tenants/" + tenant + "/api_keys").then().statusCode(404);
+        asAdmin()
+                .queryParam("confirm", name)
+                .delete("/v1/admin/tenants/" + tenant)
+                .then()
+                .statusCode(404);
+        as(otherKey).get("/v1/files/" + fileId).then().statusCode(404);
+        as(otherKey).get("/v1/models/" + model).then().statusCode(404);
+        as(otherKey).get("/v1/feedback/" + eventId).then().statusCode(404);
+        assertThat(rowsOf(tenant)).as("rows left of the tenant").isEmpty();
+        assertThat(Files.exists(AnnealTestResources.dataDir().resolve("blobs").resolve(tenant)))
+                .isFalse();
+
+        // the other tenant keeps everything
+        as(otherKey)
+                .get("/v1/files/" + otherFile + "/content")
+                .then()
+                .statusCode(200)
+                .body(org.hamcrest.Matchers.containsString(kept));
+        as(otherKey)
+                .get("/v1/feedback/" + otherEvent)
+                .then()
+                .statusCode(200)
+                .body("prompt[0].content", equalTo(kept));
+
+        // past the topics' retention, no file of the data folder holds the plaintext
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        List<Path> holding = dataFilesContaining(secret);
+        while (!holding.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            holding = dataFilesContaining(secret);
+        }
+        System.out.printf(
+                "Erased tenant's plaintext gone from the data folder %.1f s before the deadline%n",
+                (deadline - System.nanoTime()) / 1e9);
+        assertThat(holding).as("files still holding the erased tenant's plaintext").isEmpty();
+        assertThat(tablesContaining(secret)).isEmpty();
+        // and the erasure is on record
+        asAdmin()
+                .get("/v1/admin/audit?tenant=" + tenant + "&action=tenant.erase&outcome=succeeded")
+                .then()
+                .statusCode(200)
+                .body("data[0].outcome", equalTo("succeeded"));
+    }
+
+    private static String uploadSecret(String key, String text) {
+        String line =
+                "{\"messages\":[{\"role\":\"user\",\"content\":\""
+                        + text
+                        + "\"},{\"role\":\"assistant\",\"content\":\"Noted.\"}]}\n";
+        return upload(key, "notes.jsonl", line.repeat(3))
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("id");
+    }
+
+    private static String submitFeedback(String key, String text) {
+        String eventId = UUID.randomUUID().toString();
+        as(key).contentType("application/json")
+                .body(
+                        """
+                        {"event_id":"%s","type":"pairwise",
+                         "prompt":[{"role":"user","content":"%s"}],
+                         "chosen":[{"role":"assistant","content":"%s, yes"}],
+                         "rejected":[{"role":"assistant","content":"no"}],
+                         "chosen_model":"anneal-nano","rejected_model":"anneal-nano"}
+                        """
+                                .formatted(eventId, text, text))
+                .post("/v1/feedback")
+                .then()
+                .statusCode(202);
+        return eventId;
+    }
+
+    private static void awaitStored(String key, String eventId) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (as(key).get("/v1/feedback/" + eventId).statusCode() != 200) {
+            assertThat(System.nanoTime()).as("feedback never stored").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    /** Tables with a row whose text form contains {@code needle}. */
+    @SuppressWarnings("unchecked")
+    private List<String> tablesContaining(String needle) {
+        return QuarkusTransaction.requiringNew()
+                .call(
+                        () -> {
+                            List<String> found = new ArrayList<>();
+                            for (String table : tables()) {
+                                Number n =
+                                        (Number)
+                                                em.createNativeQuery(
+                                                                "select count(*) from "
+                                                                        + table
+                                                                        + " t where t::text like"
+                                                                        + " :needle")
+                                                        .setParameter("needle", "%" + needle + "%")
+                                                        .getSingleResult();
+                                if (n.longValue() > 0) {
+                                    found.add(table);
+                                }
+                            }
+                            return found;
+                        });
+    }
+
+    /** Tables with a row of {@code tenantId} (the audit log aside, which keeps the record). */
+    private List<String> rowsOf(String tenantId) {
+        return QuarkusTransaction.requiringNew()
+                .call(
+                        () -> {
+                            List<String> found = new ArrayList<>();
+                            for (String table : tables()) {
+                                if (table.equals("audit_event")) {
+                                    continue;
+                                }
+                                Number n =
+                                        (Number)
+                                                em.createNativeQuery(
+                                                                "select count(*) from "
+                                                                        + table
+                                                                        + " t where t::text like"
+                                                                        + " :needle")
+                                                        .setParameter(
+                                                                "needle", "%" + tenantId + "%")
+                                                        .getSingleResult();
+                                if (n.longValue() > 0) {
+                                    found.add(table);
+                                }
+                            }
+                            return found;
+                        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> tables() {
+        return em.createNativeQuery(
+                        "select table_name::text from information_schema.tables where table_schema"
+                                + " = 'public' and table_type = 'BASE TABLE'")
+                .getResultList();
+    }
+
+    /** Files under the data folder (blobs, PostgreSQL's files, Kafka's logs) holding the text. */
+    private static List<Path> dataFilesContaining(String needle) {
+        byte[] pattern = needle.getBytes(StandardCharsets.UTF_8);
+        try (Stream<Path> files = Files.walk(AnnealTestResources.dataDir())) {
+            return files.filter(Files::isRegularFile).filter(f -> contains(f, pattern)).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean contains(Path file, byte[] pattern) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException gone) {
+            return false; // deleted or unreadable meanwhile
+        }
+        outer:
+        for (int i = 0; i <= bytes.length - pattern.length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (bytes[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return Arrays.equals(pattern, new byte[0]);
+    }
+}
