@@ -2,10 +2,15 @@ package dev.anneal.server;
 
 import static io.restassured.RestAssured.given;
 
+import dev.anneal.server.cli.AdminCli;
+import io.restassured.RestAssured;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -27,6 +32,25 @@ public final class TestApi {
                 URI.create(
                         ConfigProvider.getConfig().getValue("test.management.url", String.class));
         return given().baseUri("http://" + url.getHost()).port(url.getPort());
+    }
+
+    /**
+     * Runs an {@code ./anneal} administrator command ({@code audit verify}, {@code admin
+     * rotate-master-key}) against the test application: its exit code, a space, what it printed.
+     */
+    public static String anneal(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit =
+                new AdminCli(
+                                Map.of(
+                                        "ANNEAL_URL",
+                                        RestAssured.baseURI + ":" + RestAssured.port,
+                                        "ANNEAL_ADMIN_KEY",
+                                        AnnealTestResources.ADMIN_KEY),
+                                new PrintStream(out, true, StandardCharsets.UTF_8),
+                                System.err)
+                        .run(args);
+        return exit + " " + out.toString(StandardCharsets.UTF_8);
     }
 
     public static RequestSpecification as(String key) {

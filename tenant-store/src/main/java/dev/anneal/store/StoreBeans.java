@@ -3,6 +3,7 @@ package dev.anneal.store;
 import dev.anneal.store.blob.BlobStore;
 import dev.anneal.store.blob.LocalBlobStore;
 import dev.anneal.store.crypto.MasterKey;
+import dev.anneal.store.crypto.MasterKeyRing;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -12,6 +13,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -37,11 +40,57 @@ public class StoreBeans {
     @ConfigProperty(name = "anneal.master-key-file")
     Optional<Path> masterKeyFile;
 
+    @ConfigProperty(name = "anneal.previous-master-keys")
+    Optional<List<String>> previousMasterKeys;
+
+    @ConfigProperty(name = "anneal.previous-master-keys-file")
+    Optional<Path> previousMasterKeysFile;
+
     @Produces
     @Singleton
     @Startup
-    MasterKey masterKey() {
-        return chooseMasterKey(masterKey, masterKeyFile, dataDir);
+    MasterKeyRing masterKeys() {
+        MasterKeyRing ring =
+                new MasterKeyRing(
+                        chooseMasterKey(masterKey, masterKeyFile, dataDir),
+                        previousKeys(previousMasterKeys, previousMasterKeysFile));
+        if (!ring.previousIds().isEmpty()) {
+            LOG.infof(
+                    "Master key %s wraps new keys; previous keys %s still unwrap until"
+                            + " `./anneal admin rotate-master-key` has re-wrapped everything",
+                    ring.current().id(), ring.previousIds());
+        }
+        return ring;
+    }
+
+    /**
+     * The previous master keys of a rotation: {@code ANNEAL_PREVIOUS_MASTER_KEYS} (base64 keys,
+     * comma-separated) and the lines of the file {@code ANNEAL_PREVIOUS_MASTER_KEYS_FILE} names.
+     */
+    static List<MasterKey> previousKeys(Optional<List<String>> keys, Optional<Path> file) {
+        List<String> encoded = new ArrayList<>(keys.orElse(List.of()));
+        if (file.isPresent()) {
+            try {
+                Files.readAllLines(file.get()).stream()
+                        .map(String::strip)
+                        .filter(line -> !line.isEmpty())
+                        .forEach(encoded::add);
+            } catch (IOException e) {
+                throw new IllegalStateException(
+                        "ANNEAL_PREVIOUS_MASTER_KEYS_FILE: cannot read " + file.get() + ": " + e,
+                        e);
+            }
+        }
+        List<MasterKey> previous = new ArrayList<>();
+        for (int i = 0; i < encoded.size(); i++) {
+            try {
+                previous.add(MasterKey.fromBase64(encoded.get(i).strip()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(
+                        "Previous master key " + (i + 1) + ": " + e.getMessage(), e);
+            }
+        }
+        return previous;
     }
 
     /**

@@ -19,6 +19,9 @@ import java.util.Map;
  * <ul>
  *   <li>{@code audit verify}: checks the audit log's hash chain; exit 0 when it holds (printing the
  *       head to write down), 1 naming the first broken entry.
+ *   <li>{@code admin master-key}: which master keys wrap the stored data keys.
+ *   <li>{@code admin rotate-master-key}: re-wraps every data key under the current master key
+ *       (resumable); exit 1 when some key could not be unwrapped by any configured master key.
  * </ul>
  *
  * <p>Where: {@code ANNEAL_URL} (default {@code http://localhost:8080}). Who: {@code
@@ -48,6 +51,8 @@ public final class AdminCli {
         try {
             return switch (command) {
                 case "audit verify" -> auditVerify();
+                case "admin master-key" -> print(call("GET", "/v1/admin/master_key"));
+                case "admin rotate-master-key" -> rotateMasterKey();
                 default -> usage(command);
             };
         } catch (CommandException e) {
@@ -59,7 +64,9 @@ public final class AdminCli {
     private int usage(String command) {
         err.println(
                 (command.isBlank() ? "" : "anneal: unknown command '" + command + "'\n")
-                        + "usage: ./anneal audit verify");
+                        + "usage: ./anneal audit verify\n"
+                        + "       ./anneal admin master-key\n"
+                        + "       ./anneal admin rotate-master-key");
         return 2;
     }
 
@@ -86,11 +93,43 @@ public final class AdminCli {
         return 1;
     }
 
+    private int rotateMasterKey() {
+        JsonNode result = call("POST", "/v1/admin/master_key/rotate");
+        out.println(
+                "Re-wrapped "
+                        + result.path("rewrapped").asInt()
+                        + " data key(s) under master key "
+                        + result.path("status").path("current").asText());
+        print(result.path("status"));
+        if (!result.path("unreadable").isEmpty()) {
+            out.println(
+                    "No configured master key unwraps the data keys of: "
+                            + result.path("unreadable")
+                            + "; add the key that wrapped them to ANNEAL_PREVIOUS_MASTER_KEYS");
+            return 1;
+        }
+        return 0;
+    }
+
+    private int print(JsonNode json) {
+        try {
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
+        } catch (IOException e) {
+            throw new CommandException(e.toString());
+        }
+        return 0;
+    }
+
     private JsonNode get(String path) {
+        return call("GET", path);
+    }
+
+    private JsonNode call(String method, String path) {
         String base = env.getOrDefault("ANNEAL_URL", "http://localhost:8080").replaceAll("/+$", "");
         HttpRequest request =
                 HttpRequest.newBuilder(URI.create(base + path))
                         .header("Authorization", "Bearer " + adminKey())
+                        .method(method, HttpRequest.BodyPublishers.noBody())
                         .timeout(Duration.ofMinutes(10))
                         .build();
         try {

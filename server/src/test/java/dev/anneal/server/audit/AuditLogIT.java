@@ -1,5 +1,6 @@
 package dev.anneal.server.audit;
 
+import static dev.anneal.server.TestApi.anneal;
 import static dev.anneal.server.TestApi.as;
 import static dev.anneal.server.TestApi.asAdmin;
 import static dev.anneal.server.TestApi.newKey;
@@ -9,17 +10,12 @@ import static dev.anneal.server.TestApi.uploadChat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.anneal.server.AnnealTestResources;
-import dev.anneal.server.cli.AdminCli;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -138,7 +134,7 @@ class AuditLogIT {
         uploadChat(newTenantKey());
         uploadChat(newTenantKey());
         JsonPath intact = verify();
-        assertThat(cli()).startsWith("0 Audit log intact: ");
+        assertThat(anneal("audit", "verify")).startsWith("0 Audit log intact: ");
         assertThat(intact.getBoolean("valid")).isTrue();
         assertThat(intact.getLong("entries")).isGreaterThan(2);
 
@@ -146,7 +142,8 @@ class AuditLogIT {
         String saved = sql("select row_to_json(a)::text from audit_event a where seq = " + victim);
         update("update audit_event set target = 'file-forged' where seq = " + victim);
         JsonPath edited = verify();
-        assertThat(cli()).startsWith("1 Audit log BROKEN at audit-" + victim + " ");
+        assertThat(anneal("audit", "verify"))
+                .startsWith("1 Audit log BROKEN at audit-" + victim + " ");
         assertThat(edited.getBoolean("valid")).isFalse();
         assertThat(edited.getString("first_broken.id")).isEqualTo("audit-" + victim);
         assertThat(edited.getString("first_broken.reason")).contains("edited");
@@ -164,22 +161,6 @@ class AuditLogIT {
                         + saved.replace("'", "''")
                         + "')");
         assertThat(verify().getBoolean("valid")).isTrue();
-    }
-
-    /** {@code ./anneal audit verify}: its exit code, then what it printed. */
-    private static String cli() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit =
-                new AdminCli(
-                                Map.of(
-                                        "ANNEAL_URL",
-                                        RestAssured.baseURI + ":" + RestAssured.port,
-                                        "ANNEAL_ADMIN_KEY",
-                                        AnnealTestResources.ADMIN_KEY),
-                                new PrintStream(out, true, StandardCharsets.UTF_8),
-                                System.err)
-                        .run("audit", "verify");
-        return exit + " " + out.toString(StandardCharsets.UTF_8);
     }
 
     private JsonPath verify() {

@@ -4,7 +4,7 @@ import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.Page;
 import dev.anneal.store.PageRequest;
 import dev.anneal.store.crypto.DataKey;
-import dev.anneal.store.crypto.MasterKey;
+import dev.anneal.store.crypto.MasterKeyRing;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -30,7 +30,7 @@ import java.util.Map;
 public class AuditLog {
 
     /** The associated data the audit key is wrapped with: no tenant id looks like it. */
-    static final String KEY_OWNER = "anneal:audit";
+    public static final String KEY_OWNER = "anneal:audit";
 
     private static final int VERIFY_BATCH = 1000;
     private static final String COLUMNS =
@@ -38,7 +38,7 @@ public class AuditLog {
                     + " request_id, action, target, outcome, status, error_code, prev_hash, hash";
 
     private final EntityManager em;
-    private final MasterKey masterKey;
+    private final MasterKeyRing masterKeys;
     private volatile AuditChain chain;
 
     /**
@@ -87,9 +87,9 @@ public class AuditLog {
     public record Broken(String id, long seq, String reason) {}
 
     @Inject
-    AuditLog(EntityManager em, MasterKey masterKey) {
+    AuditLog(EntityManager em, MasterKeyRing masterKeys) {
         this.em = em;
-        this.masterKey = masterKey;
+        this.masterKeys = masterKeys;
     }
 
     /** Appends {@code event} in a transaction of its own, whatever became of the caller's. */
@@ -248,15 +248,18 @@ public class AuditLog {
     /** The chain's key: made and stored on first use, in the caller's transaction. */
     private DataKey loadOrCreateKey() {
         em.createNativeQuery(
-                        "insert into audit_key (id, wrapped_key, created_at) values (1, :wrapped,"
-                                + " now()) on conflict (id) do nothing")
-                .setParameter("wrapped", masterKey.wrap(DataKey.generate(), KEY_OWNER))
+                        "insert into audit_key (id, wrapped_key, master_key_id, created_at) values"
+                                + " (1, :wrapped, :masterKeyId, now()) on conflict (id) do nothing")
+                .setParameter("wrapped", masterKeys.current().wrap(DataKey.generate(), KEY_OWNER))
+                .setParameter("masterKeyId", masterKeys.current().id())
                 .executeUpdate();
-        byte[] wrapped =
-                (byte[])
-                        em.createNativeQuery("select wrapped_key from audit_key where id = 1")
+        Object[] row =
+                (Object[])
+                        em.createNativeQuery(
+                                        "select wrapped_key, master_key_id from audit_key where id"
+                                                + " = 1")
                                 .getSingleResult();
-        return masterKey.unwrap(wrapped, KEY_OWNER);
+        return masterKeys.unwrap((byte[]) row[0], KEY_OWNER, (String) row[1]);
     }
 
     private static void narrow(

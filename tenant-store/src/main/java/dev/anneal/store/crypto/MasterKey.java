@@ -6,9 +6,11 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Objects;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -92,6 +94,21 @@ public final class MasterKey {
             return fromBase64(text);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Master key file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A short public name of this key (16 hex digits of an HMAC under it), stored beside what it
+     * wraps so that a rotation knows what is left to re-wrap; it reveals nothing of the key.
+     */
+    public String id() {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+            byte[] tag = mac.doFinal("anneal:master-key-id".getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(tag, 0, 8);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available in this JVM.", e);
         }
     }
 

@@ -31,13 +31,23 @@ public class Tenant {
     @Column(name = "erased_at")
     private Instant erasedAt;
 
+    @Column(name = "master_key_id")
+    private String masterKeyId;
+
     protected Tenant() {}
 
-    public Tenant(String id, String name, byte[] wrappedDataKey, Instant createdAt) {
+    public Tenant(
+            String id, String name, byte[] wrappedDataKey, String masterKeyId, Instant createdAt) {
         this.id = id;
         this.name = name;
         this.wrappedDataKey = wrappedDataKey.clone();
+        this.masterKeyId = masterKeyId;
         this.createdAt = createdAt;
+    }
+
+    /** The id of the master key that wrapped its data key; null if stored before ids existed. */
+    public String masterKeyId() {
+        return masterKeyId;
     }
 
     public String id() {

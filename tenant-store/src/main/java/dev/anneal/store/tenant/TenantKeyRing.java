@@ -2,7 +2,7 @@ package dev.anneal.store.tenant;
 
 import dev.anneal.store.NotFoundException;
 import dev.anneal.store.crypto.DataKey;
-import dev.anneal.store.crypto.MasterKey;
+import dev.anneal.store.crypto.MasterKeyRing;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -15,18 +15,23 @@ import jakarta.transaction.Transactional;
 @ApplicationScoped
 public class TenantKeyRing {
 
-    private final MasterKey masterKey;
+    private final MasterKeyRing masterKeys;
     private final EntityManager em;
 
     @Inject
-    TenantKeyRing(MasterKey masterKey, EntityManager em) {
-        this.masterKey = masterKey;
+    TenantKeyRing(MasterKeyRing masterKeys, EntityManager em) {
+        this.masterKeys = masterKeys;
         this.em = em;
     }
 
-    /** A fresh data key for {@code tenantId}, wrapped, ready to be stored with the tenant. */
+    /** A fresh data key for {@code tenantId}, wrapped by the current master key. */
     byte[] newWrappedKey(String tenantId) {
-        return masterKey.wrap(DataKey.generate(), tenantId);
+        return masterKeys.current().wrap(DataKey.generate(), tenantId);
+    }
+
+    /** The id of the master key that {@link #newWrappedKey} wraps with. */
+    String currentMasterKeyId() {
+        return masterKeys.current().id();
     }
 
     /** The data key of {@code tenantId}. */
@@ -36,6 +41,6 @@ public class TenantKeyRing {
         if (tenant == null || tenant.wrappedDataKey() == null) {
             throw new NotFoundException("tenant", tenantId, "tenant_id");
         }
-        return masterKey.unwrap(tenant.wrappedDataKey(), tenantId);
+        return masterKeys.unwrap(tenant.wrappedDataKey(), tenantId, tenant.masterKeyId());
     }
 }

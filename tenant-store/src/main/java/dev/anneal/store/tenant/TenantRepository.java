@@ -52,6 +52,7 @@ public class TenantRepository {
                         id,
                         trimmed,
                         keyRing.newWrappedKey(id),
+                        keyRing.currentMasterKeyId(),
                         Instant.now().truncatedTo(ChronoUnit.MICROS));
         em.persist(tenant);
         return tenant;
