@@ -62,7 +62,7 @@ public class BlobDownloads {
     public Response zip(String tenantId, String blobName, long bytes, String filename) {
         InputStream content;
         try {
-            content = blobs.open(new BlobKey(tenantId, blobName), keyRing.dataKeyOf(tenantId));
+            content = blobs.open(new BlobKey(tenantId, blobName), keyRing.dataKeysOf(tenantId));
         } catch (IOException e) {
             throw new UncheckedIOException("Could not open " + blobName, e);
         }

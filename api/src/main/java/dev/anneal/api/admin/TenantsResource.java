@@ -16,6 +16,7 @@ import dev.anneal.store.quota.Quota;
 import dev.anneal.store.quota.Quotas;
 import dev.anneal.store.tenant.Tenant;
 import dev.anneal.store.tenant.TenantErasure;
+import dev.anneal.store.tenant.TenantKeyRing;
 import dev.anneal.store.tenant.TenantRepository;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -47,6 +48,7 @@ public class TenantsResource {
     private final Quotas quotas;
     private final ObjectMapper json;
     private final TenantErasure erasure;
+    private final TenantKeyRing keyRing;
 
     @Inject
     TenantsResource(
@@ -54,8 +56,10 @@ public class TenantsResource {
             ApiKeyRepository apiKeys,
             Quotas quotas,
             ObjectMapper json,
-            TenantErasure erasure) {
+            TenantErasure erasure,
+            TenantKeyRing keyRing) {
         this.erasure = erasure;
+        this.keyRing = keyRing;
         this.json = json;
         this.tenants = tenants;
         this.apiKeys = apiKeys;
@@ -82,6 +86,22 @@ public class TenantsResource {
     public ListResponse<TenantObject> list() {
         return ListResponse.of(
                 tenants.list().stream().map(this::objectOf).toList(), false, TenantObject::id);
+    }
+
+    /** The answer to a data key rotation: how many keys the tenant has, the new one included. */
+    public record DataKeyRotation(String object, String tenantId, int dataKeys) {}
+
+    /**
+     * Gives the tenant a new data key: everything written from now on is encrypted under it, and
+     * what earlier keys encrypted stays readable (they are kept, wrapped by the master key).
+     */
+    @POST
+    @Path("/tenants/{tenant_id}/rotate_data_key")
+    @Operation(summary = "Rotate a tenant's data key")
+    @Audited(value = "tenant.rotate_data_key", target = "tenant_id", tenant = "tenant_id")
+    public DataKeyRotation rotateDataKey(@PathParam("tenant_id") String tenantId) {
+        return new DataKeyRotation(
+                "tenant.data_key_rotation", tenantId, keyRing.rotateDataKey(tenantId));
     }
 
     /**

@@ -120,6 +120,6 @@ public class PlatformModelStore implements ModelStore {
         } else {
             throw new IllegalArgumentException(model.modelId() + " has no archive");
         }
-        return blobs.open(new BlobKey(tenantId, blob), keyRing.dataKeyOf(tenantId));
+        return blobs.open(new BlobKey(tenantId, blob), keyRing.dataKeysOf(tenantId));
     }
 }

@@ -53,12 +53,16 @@ class MasterKeyRotationIT {
         String tenant = newTenant();
         String key = newKey(tenant);
         String file = uploadChat(key);
+        // a data key retired by a data key rotation is re-wrapped too
+        asAdmin().post("/v1/admin/tenants/" + tenant + "/rotate_data_key").then().statusCode(200);
         String legacy = newTenant();
         String legacyKey = newKey(legacy);
         String legacyFile = uploadChat(legacyKey);
         // as an installation still under the old master key left them: one tenant's key wrapped
         // by it with its id, one stored before ids existed, and the audit chain's key
         wrapUnderOldKey(tenant, OLD.id());
+        rewrapUnderOldKey(
+                "tenant_retired_data_key", "wrapped_key", "tenant_id = '" + tenant + "'", tenant);
         wrapUnderOldKey(legacy, null);
         wrapAuditKeyUnderOldKey();
 
@@ -69,14 +73,16 @@ class MasterKeyRotationIT {
         assertThat(before.getList("previous")).containsExactly(OLD.id());
         assertThat(before.getLong("tenants_by_key." + OLD.id())).isEqualTo(1);
         assertThat(before.getLong("tenants_by_key.unknown")).isEqualTo(1);
+        assertThat(before.getLong("retired_keys_by_key." + OLD.id())).isEqualTo(1);
         assertThat(before.getString("audit_key_wrapped_by")).isEqualTo(OLD.id());
 
         String printed = anneal("admin", "rotate-master-key");
-        assertThat(printed).startsWith("0 Re-wrapped 3 data key(s) under master key " + NEW.id());
+        assertThat(printed).startsWith("0 Re-wrapped 4 data key(s) under master key " + NEW.id());
 
         JsonPath after =
                 asAdmin().get("/v1/admin/master_key").then().statusCode(200).extract().jsonPath();
         assertThat(after.getMap("tenants_by_key")).containsOnlyKeys(NEW.id());
+        assertThat(after.getMap("retired_keys_by_key")).containsOnlyKeys(NEW.id());
         assertThat(after.getString("audit_key_wrapped_by")).isEqualTo(NEW.id());
         // blobs were not re-encrypted, and read as before; the chain still verifies
         as(key).get("/v1/files/" + file + "/content").then().statusCode(200);
@@ -87,41 +93,43 @@ class MasterKeyRotationIT {
     }
 
     private void wrapUnderOldKey(String tenantId, String recordedId) {
-        QuarkusTransaction.requiringNew()
-                .run(
-                        () -> {
-                            byte[] wrapped =
-                                    (byte[])
-                                            em.createNativeQuery(
-                                                            "select wrapped_data_key from tenant"
-                                                                    + " where id = :id")
-                                                    .setParameter("id", tenantId)
-                                                    .getSingleResult();
-                            DataKey dataKey = NEW.unwrap(wrapped, tenantId);
-                            em.createNativeQuery(
-                                            "update tenant set wrapped_data_key = :w,"
-                                                    + " master_key_id = :k where id = :id")
-                                    .setParameter("w", OLD.wrap(dataKey, tenantId))
-                                    .setParameter("k", recordedId)
-                                    .setParameter("id", tenantId)
-                                    .executeUpdate();
-                        });
+        rewrapUnderOldKey("tenant", "wrapped_data_key", "id = '" + tenantId + "'", tenantId);
+        if (recordedId == null) {
+            QuarkusTransaction.requiringNew()
+                    .run(
+                            () ->
+                                    em.createNativeQuery(
+                                                    "update tenant set master_key_id = null where"
+                                                            + " id = :id")
+                                            .setParameter("id", tenantId)
+                                            .executeUpdate());
+        }
     }
 
     private void wrapAuditKeyUnderOldKey() {
+        rewrapUnderOldKey("audit_key", "wrapped_key", "true", AuditLog.KEY_OWNER);
+    }
+
+    /** Re-wraps a stored data key (row of {@code table} where {@code where}) under {@link #OLD}. */
+    private void rewrapUnderOldKey(String table, String column, String where, String owner) {
         QuarkusTransaction.requiringNew()
                 .run(
                         () -> {
                             byte[] wrapped =
                                     (byte[])
                                             em.createNativeQuery(
-                                                            "select wrapped_key from audit_key")
+                                                            "select " + column + " from " + table
+                                                                    + " where " + where)
                                                     .getSingleResult();
-                            DataKey auditKey = NEW.unwrap(wrapped, AuditLog.KEY_OWNER);
+                            DataKey dataKey = NEW.unwrap(wrapped, owner);
                             em.createNativeQuery(
-                                            "update audit_key set wrapped_key = :w, master_key_id"
-                                                    + " = :k")
-                                    .setParameter("w", OLD.wrap(auditKey, AuditLog.KEY_OWNER))
+                                            "update "
+                                                    + table
+                                                    + " set "
+                                                    + column
+                                                    + " = :w, master_key_id = :k where "
+                                                    + where)
+                                    .setParameter("w", OLD.wrap(dataKey, owner))
                                     .setParameter("k", OLD.id())
                                     .executeUpdate();
                         });

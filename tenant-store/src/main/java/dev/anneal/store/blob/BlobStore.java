@@ -1,8 +1,10 @@
 package dev.anneal.store.blob;
 
+import dev.anneal.store.crypto.BlobIntegrityException;
 import dev.anneal.store.crypto.DataKey;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PushbackInputStream;
 import java.time.Instant;
 import java.util.List;
 
@@ -30,6 +32,37 @@ public interface BlobStore {
      * @throws NoSuchBlobException if there is no committed blob {@code key}
      */
     InputStream open(BlobKey key, DataKey dataKey) throws IOException;
+
+    /**
+     * Opens a committed blob written with one of {@code dataKeys} (a tenant's current key and those
+     * it had before a rotation, newest first): the first segment is authenticated under each in
+     * turn until one holds, so a blob costs at most one segment's decryption per newer key.
+     *
+     * @throws dev.anneal.store.crypto.BlobIntegrityException if none of the keys opens it
+     */
+    default InputStream open(BlobKey key, List<DataKey> dataKeys) throws IOException {
+        BlobIntegrityException first = null;
+        for (DataKey dataKey : dataKeys) {
+            InputStream in = open(key, dataKey);
+            PushbackInputStream peek = new PushbackInputStream(in, 1);
+            try {
+                int b = peek.read();
+                if (b >= 0) {
+                    peek.unread(b);
+                }
+                return peek;
+            } catch (BlobIntegrityException e) {
+                in.close();
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first == null) {
+            throw new IllegalArgumentException("No data key to open " + key + " with.");
+        }
+        throw first;
+    }
 
     /** Whether a committed blob {@code key} exists. */
     boolean exists(BlobKey key);

@@ -66,7 +66,7 @@ public class FeedbackSealing {
                                         + " order by seq limit "
                                         + BATCH)
                         .getResultList();
-        Map<String, DataKey> tenantKeys = new HashMap<>();
+        Map<String, List<DataKey>> tenantKeys = new HashMap<>();
         for (Object[] r : rows) {
             String tenantId = (String) r[1];
             PreferenceFeedback row =
@@ -86,7 +86,8 @@ public class FeedbackSealing {
                             null,
                             null,
                             r[7] == null ? "{}" : (String) r[7]);
-            row.seal(tenantKeys.computeIfAbsent(tenantId, keys::dataKeyOf));
+            List<DataKey> own = tenantKeys.computeIfAbsent(tenantId, keys::dataKeysOf);
+            row.seal(own.get(0), own.get(own.size() - 1));
             var update =
                     em.createNativeQuery(
                             "update preference_feedback set prompt_sealed = :p, chosen_sealed ="

@@ -1,6 +1,7 @@
 package dev.anneal.store.feedback;
 
 import dev.anneal.store.crypto.DataKey;
+import dev.anneal.store.crypto.KeyUnwrapException;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -10,6 +11,7 @@ import jakarta.persistence.Table;
 import jakarta.persistence.Transient;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.hibernate.annotations.TenantId;
 
@@ -124,22 +126,39 @@ public class PreferenceFeedback {
     }
 
     /**
-     * Seals the texts with the tenant's data key, each bound to this tenant, event and column, and
-     * computes the keyed hashes that aggregation groups by; before storing.
+     * Seals the texts with the tenant's current data key, each bound to this tenant, event and
+     * column, and computes under {@code groupingKey} the keyed hashes that aggregation groups by;
+     * before storing.
      */
-    void seal(DataKey key) {
+    void seal(DataKey key, DataKey groupingKey) {
         promptSealed = seal(key, "prompt", prompt);
         chosenSealed = seal(key, "chosen", chosen);
         rejectedSealed = seal(key, "rejected", rejected);
         completionSealed = seal(key, "completion", completion);
         metadataSealed = seal(key, "metadata", metadata);
-        promptHash = textHash(key, prompt);
-        chosenHash = textHash(key, chosen);
-        rejectedHash = textHash(key, rejected);
+        promptHash = textHash(groupingKey, prompt);
+        chosenHash = textHash(groupingKey, chosen);
+        rejectedHash = textHash(groupingKey, rejected);
     }
 
-    /** Opens the sealed texts with the tenant's data key; after loading. */
-    void open(DataKey key) {
+    /**
+     * Opens the sealed texts with whichever of the tenant's data keys (current first) sealed them;
+     * after loading.
+     */
+    void open(List<DataKey> keys) {
+        for (int i = 0; i < keys.size(); i++) {
+            try {
+                open(keys.get(i));
+                return;
+            } catch (KeyUnwrapException e) {
+                if (i == keys.size() - 1) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void open(DataKey key) {
         prompt = open(key, "prompt", promptSealed);
         chosen = open(key, "chosen", chosenSealed);
         rejected = open(key, "rejected", rejectedSealed);

@@ -11,6 +11,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
 import java.sql.PreparedStatement;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,9 +93,10 @@ public class PreferenceFeedbackRepository {
         if (feedback.isEmpty()) {
             return 0;
         }
-        Map<String, DataKey> tenantKeys = new HashMap<>();
+        Map<String, List<DataKey>> tenantKeys = new HashMap<>();
         for (PreferenceFeedback row : feedback) {
-            row.seal(tenantKeys.computeIfAbsent(row.tenantId(), keys::dataKeyOf));
+            List<DataKey> own = tenantKeys.computeIfAbsent(row.tenantId(), keys::dataKeysOf);
+            row.seal(own.get(0), own.get(own.size() - 1));
         }
         return em.unwrap(Session.class)
                 .doReturningWork(
@@ -132,7 +134,7 @@ public class PreferenceFeedbackRepository {
     /** {@code row} with its texts opened by its tenant's data key, detached from the session. */
     private PreferenceFeedback opened(PreferenceFeedback row) {
         em.detach(row);
-        row.open(keys.dataKeyOf(row.tenantId()));
+        row.open(keys.dataKeysOf(row.tenantId()));
         return row;
     }
 
@@ -166,7 +168,7 @@ public class PreferenceFeedbackRepository {
         parameters.forEach(query::setParameter);
         List<PreferenceFeedback> rows = query.setMaxResults(page.limit() + 1).getResultList();
         if (!rows.isEmpty()) {
-            DataKey key = keys.dataKeyOf(rows.get(0).tenantId());
+            List<DataKey> key = keys.dataKeysOf(rows.get(0).tenantId());
             rows.forEach(
                     row -> {
                         em.detach(row);
@@ -189,14 +191,14 @@ public class PreferenceFeedbackRepository {
         parameters.forEach(query::setParameter);
         try (Stream<PreferenceFeedback> rows =
                 query.setHint("org.hibernate.fetchSize", 1000).getResultStream()) {
-            DataKey[] key = new DataKey[1];
+            List<List<DataKey>> key = new ArrayList<>(List.of(List.of()));
             rows.forEach(
                     row -> {
                         em.detach(row);
-                        if (key[0] == null) {
-                            key[0] = keys.dataKeyOf(row.tenantId());
+                        if (key.get(0).isEmpty()) {
+                            key.set(0, keys.dataKeysOf(row.tenantId()));
                         }
-                        row.open(key[0]);
+                        row.open(key.get(0));
                         sink.accept(row);
                     });
         }

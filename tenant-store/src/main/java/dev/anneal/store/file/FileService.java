@@ -137,7 +137,7 @@ public class FileService {
         StoredFile file = get(id);
         String tenantId = currentTenant.require();
         try {
-            return blobs.open(new BlobKey(tenantId, file.id()), keyRing.dataKeyOf(tenantId));
+            return blobs.open(new BlobKey(tenantId, file.id()), keyRing.dataKeysOf(tenantId));
         } catch (IOException e) {
             throw new UncheckedIOException("Could not open the content of " + id, e);
         }

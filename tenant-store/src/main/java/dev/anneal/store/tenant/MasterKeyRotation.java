@@ -40,6 +40,7 @@ public class MasterKeyRotation {
             String current,
             List<String> previous,
             Map<String, Long> tenantsByKey,
+            Map<String, Long> retiredKeysByKey,
             String auditKeyWrappedBy) {}
 
     /**
@@ -59,18 +60,9 @@ public class MasterKeyRotation {
         return QuarkusTransaction.requiringNew()
                 .call(
                         () -> {
-                            Map<String, Long> byKey = new LinkedHashMap<>();
-                            for (Object[] row :
-                                    (List<Object[]>)
-                                            em.createNativeQuery(
-                                                            "select coalesce(master_key_id,"
-                                                                    + " 'unknown'), count(*) from"
-                                                                    + " tenant where"
-                                                                    + " wrapped_data_key is not"
-                                                                    + " null group by 1 order by 1")
-                                                    .getResultList()) {
-                                byKey.put((String) row[0], ((Number) row[1]).longValue());
-                            }
+                            Map<String, Long> byKey =
+                                    countByKey("tenant where wrapped_data_key is not null");
+                            Map<String, Long> retired = countByKey("tenant_retired_data_key");
                             List<String> audit =
                                     em.createNativeQuery(
                                                     "select coalesce(master_key_id, 'unknown')"
@@ -80,8 +72,24 @@ public class MasterKeyRotation {
                                     keys.current().id(),
                                     keys.previousIds(),
                                     byKey,
+                                    retired,
                                     audit.isEmpty() ? null : audit.get(0));
                         });
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Long> countByKey(String from) {
+        Map<String, Long> byKey = new LinkedHashMap<>();
+        for (Object[] row :
+                (List<Object[]>)
+                        em.createNativeQuery(
+                                        "select coalesce(master_key_id, 'unknown'), count(*) from "
+                                                + from
+                                                + " group by 1 order by 1")
+                                .getResultList()) {
+            byKey.put((String) row[0], ((Number) row[1]).longValue());
+        }
+        return byKey;
     }
 
     public Result rotate() {
@@ -98,6 +106,7 @@ public class MasterKeyRotation {
             }
             after = batch.last;
         }
+        rewrapped += QuarkusTransaction.requiringNew().call(() -> rewrapRetired(unreadable));
         LOG.infof(
                 "Master key rotation: %d data keys re-wrapped under %s, %d unreadable",
                 rewrapped, keys.current().id(), unreadable.size());
@@ -142,6 +151,43 @@ public class MasterKeyRotation {
                 rewrapped,
                 unreadable,
                 rows.size() < BATCH ? null : (String) rows.get(rows.size() - 1)[0]);
+    }
+
+    /** Retired data keys: few per tenant, so one transaction. */
+    @SuppressWarnings("unchecked")
+    private int rewrapRetired(List<String> unreadable) {
+        List<Object[]> rows =
+                em.createNativeQuery(
+                                "select tenant_id, retired_at, wrapped_key, master_key_id from"
+                                        + " tenant_retired_data_key where master_key_id is"
+                                        + " distinct from :current for update skip locked")
+                        .setParameter("current", keys.current().id())
+                        .getResultList();
+        int rewrapped = 0;
+        for (Object[] row : rows) {
+            String tenantId = (String) row[0];
+            try {
+                DataKey dataKey = keys.unwrap((byte[]) row[2], tenantId, (String) row[3]);
+                em.createNativeQuery(
+                                "update tenant_retired_data_key set wrapped_key = :wrapped,"
+                                        + " master_key_id = :current where tenant_id = :id and"
+                                        + " retired_at = :at")
+                        .setParameter("wrapped", keys.current().wrap(dataKey, tenantId))
+                        .setParameter("current", keys.current().id())
+                        .setParameter("id", tenantId)
+                        .setParameter("at", row[1])
+                        .executeUpdate();
+                rewrapped++;
+            } catch (KeyUnwrapException e) {
+                LOG.errorf(
+                        "Master key rotation: a retired key of tenant %s: %s",
+                        tenantId, e.getMessage());
+                if (!unreadable.contains(tenantId)) {
+                    unreadable.add(tenantId);
+                }
+            }
+        }
+        return rewrapped;
     }
 
     @SuppressWarnings("unchecked")

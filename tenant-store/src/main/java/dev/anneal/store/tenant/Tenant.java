@@ -45,6 +45,11 @@ public class Tenant {
         this.createdAt = createdAt;
     }
 
+    void replaceDataKey(byte[] wrapped, String masterKeyId) {
+        this.wrappedDataKey = wrapped.clone();
+        this.masterKeyId = masterKeyId;
+    }
+
     /** The id of the master key that wrapped its data key; null if stored before ids existed. */
     public String masterKeyId() {
         return masterKeyId;

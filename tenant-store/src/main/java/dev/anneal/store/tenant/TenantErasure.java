@@ -103,6 +103,9 @@ public class TenantErasure {
                                 + " now()) where id = :id")
                 .setParameter("id", tenantId)
                 .executeUpdate();
+        em.createNativeQuery("delete from tenant_retired_data_key where tenant_id = :id")
+                .setParameter("id", tenantId)
+                .executeUpdate();
         return em.createNativeQuery("select id from fine_tuning_job where tenant_id = :id")
                 .setParameter("id", tenantId)
                 .getResultList();

@@ -39,7 +39,7 @@ class PreferenceAggregationTest {
                         null,
                         annotator,
                         "{}");
-        judgement.seal(KEY);
+        judgement.seal(KEY, KEY);
         return judgement;
     }
 

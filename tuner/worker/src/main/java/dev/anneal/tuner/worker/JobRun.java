@@ -182,7 +182,7 @@ final class JobRun {
         FineTunedModel model = context.fineTuned().getFineTuned(modelId, "model");
         Path unpacked = work.resolve("start").resolve(model.blobName());
         try (InputStream in =
-                context.blobs().open(new BlobKey(lease.tenantId(), model.blobName()), dataKey())) {
+                context.blobs().open(new BlobKey(lease.tenantId(), model.blobName()), readKeys())) {
             ZipArchive.extract(in, unpacked);
         }
         if (model.kind() != TrainingType.LORA) {
@@ -204,7 +204,7 @@ final class JobRun {
         }
         Path folder = work.resolve("resume").resolve("checkpoint-" + last.get().step());
         try (InputStream in =
-                context.blobs().open(new BlobKey(lease.tenantId(), last.get().id()), dataKey())) {
+                context.blobs().open(new BlobKey(lease.tenantId(), last.get().id()), readKeys())) {
             ZipArchive.extract(in, folder);
         }
         return RunOptions.resumeFrom(folder);
@@ -265,8 +265,14 @@ final class JobRun {
         return target;
     }
 
+    /** The key new blobs are written with. */
     private DataKey dataKey() {
         return context.keyRing().dataKeyOf(lease.tenantId());
+    }
+
+    /** The keys blobs are read with: the current one and those a rotation retired. */
+    private List<DataKey> readKeys() {
+        return context.keyRing().dataKeysOf(lease.tenantId());
     }
 
     /**
