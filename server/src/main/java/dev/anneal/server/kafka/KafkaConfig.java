@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * How the platform reaches Kafka and shapes its topics ({@code anneal.kafka.*}, env {@code
@@ -25,6 +26,28 @@ public interface KafkaConfig {
      */
     @WithName("client")
     Map<String, String> client();
+
+    /** {@code security.protocol}: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL. */
+    Optional<String> securityProtocol();
+
+    /** {@code sasl.mechanism}: SCRAM-SHA-512, SCRAM-SHA-256, PLAIN… */
+    Optional<String> saslMechanism();
+
+    /** {@code sasl.jaas.config} as is; or give {@link #saslUsername()} and the password. */
+    Optional<String> saslJaasConfig();
+
+    /** The SASL user; with {@link #saslPassword()}, makes the JAAS line for the mechanism. */
+    Optional<String> saslUsername();
+
+    Optional<String> saslPassword();
+
+    /** {@code ssl.truststore.location}: the CA certificates that sign the brokers'. */
+    Optional<String> sslTruststoreLocation();
+
+    Optional<String> sslTruststorePassword();
+
+    /** {@code ssl.truststore.type}: PKCS12, JKS or PEM. */
+    Optional<String> sslTruststoreType();
 
     /** Partitions of topics the platform creates. */
     @WithDefault("3")

@@ -1,5 +1,6 @@
 package dev.anneal.server.launch;
 
+import dev.anneal.events.KafkaSettings;
 import dev.anneal.server.standalone.EmbeddedKafkaBroker;
 import dev.anneal.server.standalone.EmbeddedPostgresServer;
 import java.io.IOException;
@@ -52,7 +53,7 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
                                 settings.kafkaHost(),
                                 settings.kafkaPort(),
                                 settings.kafkaControllerPort());
-                config.put("anneal.kafka.bootstrap-servers", kafka.bootstrapServers());
+                config.putAll(kafka.clientConfiguration());
                 LOG.infof("Embedded Kafka broker at %s", kafka.bootstrapServers());
             }
         } catch (IOException | RuntimeException e) {
@@ -66,6 +67,14 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
     /** Configuration properties that point the application at these servers. */
     public Map<String, String> configuration() {
         return configuration;
+    }
+
+    /** The platform principal's client settings for the embedded broker (tests, benchmarks). */
+    public KafkaSettings kafkaSettings() {
+        if (kafka == null) {
+            throw new IllegalStateException("No embedded Kafka broker: an external one is set");
+        }
+        return kafka.clientSettings();
     }
 
     /** Stops the broker, then the database; safe to call more than once. */

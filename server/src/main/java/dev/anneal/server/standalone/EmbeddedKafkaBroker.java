@@ -1,12 +1,23 @@
 package dev.anneal.server.standalone;
 
+import dev.anneal.events.KafkaSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.utils.Time;
 import org.jboss.logging.Logger;
 
@@ -40,12 +51,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final KafkaRaftServer server;
     private final Path logDir;
     private final String bootstrapServers;
+    private final KafkaCredentials credentials;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, String bootstrapServers) {
+    private EmbeddedKafkaBroker(
+            KafkaRaftServer server,
+            Path logDir,
+            String bootstrapServers,
+            KafkaCredentials credentials) {
         this.server = server;
         this.logDir = logDir;
         this.bootstrapServers = bootstrapServers;
+        this.credentials = credentials;
     }
 
     /**
@@ -64,17 +81,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         int quorumPort = FreePorts.resolve(CONTROLLER_HOST, controllerPort);
         BrokerLogLevels.quietUnlessConfigured();
         Files.createDirectories(dir);
-        Properties properties = brokerProperties(dir, host, clientPort, quorumPort);
-        boolean formatted = KraftStorage.formatIfNeeded(dir, properties);
-        KafkaRaftServer server =
-                new KafkaRaftServer(KafkaConfig.fromProps(properties, false), Time.SYSTEM);
-        try {
-            server.startup();
-        } catch (RuntimeException e) {
-            shutDown(server);
-            throw e;
+        KafkaCredentials credentials = KafkaCredentials.loadOrCreate(dir.getParent());
+        Properties properties = brokerProperties(dir, host, clientPort, quorumPort, credentials);
+        boolean formatted =
+                KraftStorage.formatIfNeeded(
+                        dir,
+                        properties,
+                        "SCRAM-SHA-512=[name="
+                                + KafkaCredentials.PLATFORM_USER
+                                + ",password="
+                                + credentials.platformPassword()
+                                + "]");
+        if (!formatted && !credentials.provisioned()) {
+            provisionPlatformUser(dir, host, clientPort, quorumPort, credentials);
         }
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dir, host + ":" + clientPort);
+        KafkaRaftServer server = startServer(properties);
+        EmbeddedKafkaBroker broker =
+                new EmbeddedKafkaBroker(server, dir, host + ":" + clientPort, credentials);
         LOG.infof(
                 "Kafka broker started on %s (controller %s:%d) with log in %s in %d ms%s",
                 broker.bootstrapServers,
@@ -84,6 +107,90 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 (System.nanoTime() - startedAt) / 1_000_000,
                 formatted ? " (formatted)" : "");
         return broker;
+    }
+
+    private static KafkaRaftServer startServer(Properties properties) {
+        KafkaRaftServer server =
+                new KafkaRaftServer(KafkaConfig.fromProps(properties, false), Time.SYSTEM);
+        try {
+            server.startup();
+        } catch (RuntimeException e) {
+            shutDown(server);
+            throw e;
+        }
+        return server;
+    }
+
+    /**
+     * Gives a log directory formatted by a version without authentication the platform's SCRAM
+     * user: one start as before (plaintext, on the loopback interface only, no authorizer), the
+     * user added through the admin API, then a stop.
+     */
+    private static void provisionPlatformUser(
+            Path dir, String host, int clientPort, int quorumPort, KafkaCredentials credentials)
+            throws IOException {
+        LOG.infof("Adding the platform's SCRAM user to the Kafka log in %s", dir);
+        Properties plain = brokerProperties(dir, "127.0.0.1", clientPort, quorumPort, null);
+        KafkaRaftServer server = startServer(plain);
+        try (Admin admin =
+                Admin.create(
+                        Map.of(
+                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                "127.0.0.1:" + clientPort))) {
+            admin.alterUserScramCredentials(
+                            List.of(
+                                    new UserScramCredentialUpsertion(
+                                            KafkaCredentials.PLATFORM_USER,
+                                            new ScramCredentialInfo(
+                                                    ScramMechanism.SCRAM_SHA_512, 8192),
+                                            credentials.platformPassword())))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("Could not add the platform's Kafka user: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while adding the platform's Kafka user", e);
+        } finally {
+            shutDown(server);
+        }
+    }
+
+    /** The settings of the platform's clients: SASL/SCRAM as {@code User:anneal}. */
+    public KafkaSettings clientSettings() {
+        return credentials.platformClient(bootstrapServers);
+    }
+
+    /** The platform principal's password. */
+    public String platformPassword() {
+        return credentials.platformPassword();
+    }
+
+    /**
+     * How the platform reaches this broker, as configuration ({@code anneal.kafka.*}): its address
+     * and the platform principal's SASL/SCRAM credentials.
+     */
+    public Map<String, String> clientConfiguration() {
+        return Map.of(
+                "anneal.kafka.bootstrap-servers",
+                bootstrapServers,
+                "anneal.kafka.security-protocol",
+                "SASL_PLAINTEXT",
+                "anneal.kafka.sasl-mechanism",
+                KafkaCredentials.MECHANISM,
+                "anneal.kafka.sasl-username",
+                KafkaCredentials.PLATFORM_USER,
+                "anneal.kafka.sasl-password",
+                credentials.platformPassword());
+    }
+
+    /** {@code kcat}'s options to connect as the platform principal. */
+    public List<String> kcatOptions() {
+        List<String> options = new java.util.ArrayList<>(List.of("-b", bootstrapServers));
+        options.addAll(
+                KafkaCredentials.kcatOptions(
+                        KafkaCredentials.PLATFORM_USER, credentials.platformPassword()));
+        return options;
     }
 
     /** The {@code bootstrap.servers} value for clients: {@code host:port}. */
@@ -109,12 +216,76 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 bootstrapServers, (System.nanoTime() - stoppingAt) / 1_000_000);
     }
 
+    private static void secure(
+            Properties properties,
+            String host,
+            int port,
+            int controllerPort,
+            KafkaCredentials credentials) {
+        properties.setProperty(
+                "listeners",
+                "SASL_PLAINTEXT://"
+                        + host
+                        + ":"
+                        + port
+                        + ",CONTROLLER://"
+                        + CONTROLLER_HOST
+                        + ":"
+                        + controllerPort);
+        properties.setProperty("advertised.listeners", "SASL_PLAINTEXT://" + host + ":" + port);
+        properties.setProperty(
+                "listener.security.protocol.map",
+                "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT");
+        properties.setProperty("inter.broker.listener.name", "SASL_PLAINTEXT");
+        properties.setProperty("sasl.mechanism.inter.broker.protocol", KafkaCredentials.MECHANISM);
+        properties.setProperty("sasl.mechanism.controller.protocol", "PLAIN");
+        properties.setProperty(
+                "listener.name.sasl_plaintext.sasl.enabled.mechanisms", KafkaCredentials.MECHANISM);
+        properties.setProperty(
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
+                KafkaCredentials.jaas(
+                        "org.apache.kafka.common.security.scram.ScramLoginModule",
+                        KafkaCredentials.PLATFORM_USER,
+                        credentials.platformPassword()));
+        properties.setProperty("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+        properties.setProperty(
+                "listener.name.controller.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                        + KafkaCredentials.CONTROLLER_USER
+                        + "\" password=\""
+                        + credentials.controllerPassword()
+                        + "\" user_"
+                        + KafkaCredentials.CONTROLLER_USER
+                        + "=\""
+                        + credentials.controllerPassword()
+                        + "\";");
+        properties.setProperty(
+                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        properties.setProperty(
+                "super.users",
+                "User:"
+                        + KafkaCredentials.PLATFORM_USER
+                        + ";User:"
+                        + KafkaCredentials.CONTROLLER_USER);
+        properties.setProperty("allow.everyone.if.no.acl.found", "false");
+        // topics are made by the platform (KafkaTopics, KafkaUsers), never by a client's first use
+        properties.setProperty("auto.create.topics.enable", "false");
+    }
+
     private static void shutDown(KafkaRaftServer server) {
         server.shutdown();
         server.awaitShutdown();
     }
 
-    static Properties brokerProperties(Path logDir, String host, int port, int controllerPort) {
+    /**
+     * The node's configuration; with {@code credentials}, clients authenticate with SASL/SCRAM on
+     * the client listener (the broker too, to itself, as the platform user), the controller
+     * listener takes SASL/PLAIN, and Kafka's {@code StandardAuthorizer} refuses whatever no ACL
+     * allows, the platform and controller principals being super users. Without, the plaintext
+     * listener of versions before authentication (for {@link #provisionPlatformUser} only).
+     */
+    static Properties brokerProperties(
+            Path logDir, String host, int port, int controllerPort, KafkaCredentials credentials) {
         Properties properties = new Properties();
         properties.setProperty("process.roles", "broker,controller");
         properties.setProperty("node.id", Integer.toString(NODE_ID));
@@ -136,6 +307,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         properties.setProperty("controller.listener.names", "CONTROLLER");
         properties.setProperty("inter.broker.listener.name", "PLAINTEXT");
         properties.setProperty("log.dirs", logDir.toString());
+        if (credentials != null) {
+            secure(properties, host, port, controllerPort, credentials);
+        }
 
         properties.setProperty("auto.create.topics.enable", "true");
         properties.setProperty("num.partitions", "1");

@@ -7,6 +7,8 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import kafka.tools.StorageTool;
 import org.apache.kafka.common.Uuid;
@@ -37,9 +39,12 @@ final class KraftStorage {
      *
      * @param brokerProperties the configuration the broker will start with; its {@code log.dirs}
      *     must be {@code logDir}
+     * @param scramUsers SCRAM credentials to put into the bootstrap metadata, as {@code
+     *     kafka-storage.sh format -S} takes them
      * @return whether the directory was formatted now
      */
-    static boolean formatIfNeeded(Path logDir, Properties brokerProperties) throws IOException {
+    static boolean formatIfNeeded(Path logDir, Properties brokerProperties, String... scramUsers)
+            throws IOException {
         if (isFormatted(logDir)) {
             return false;
         }
@@ -51,7 +56,14 @@ final class KraftStorage {
             try (Writer writer = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
                 brokerProperties.store(writer, null);
             }
-            String[] arguments = {"format", "-t", clusterId, "-c", configFile.toString()};
+            List<String> command =
+                    new ArrayList<>(
+                            List.of("format", "-t", clusterId, "-c", configFile.toString()));
+            for (String user : scramUsers) {
+                command.add("-S");
+                command.add(user);
+            }
+            String[] arguments = command.toArray(String[]::new);
             int exitCode;
             try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
                 exitCode = StorageTool.execute(arguments, out);

@@ -6,6 +6,7 @@ import static dev.anneal.server.feedback.FeedbackTestSupport.onTopic;
 import static dev.anneal.server.feedback.FeedbackTestSupport.stored;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.anneal.events.KafkaSettings;
 import dev.anneal.events.Topics;
 import dev.anneal.server.AnnealTestResources;
 import dev.anneal.server.TestApi;
@@ -32,7 +33,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,8 +47,7 @@ class FeedbackDeadLetterIT {
     @Inject CurrentTenant currentTenant;
     @Inject PreferenceFeedbackRepository feedback;
 
-    @ConfigProperty(name = "anneal.kafka.bootstrap-servers")
-    String bootstrapServers;
+    @Inject KafkaSettings kafka;
 
     @Test
     void shouldStoreTheValidRecordAndDeadLetterTheOthersWhenWrittenStraightToTheTopic()
@@ -113,19 +112,21 @@ class FeedbackDeadLetterIT {
     }
 
     private KafkaProducer<byte[], byte[]> producer() {
-        return new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrapServers,
-                        ProducerConfig.ACKS_CONFIG,
-                        "all"),
-                new ByteArraySerializer(),
-                new ByteArraySerializer());
+        Map<String, Object> config = kafka.producer("dead-letter-test");
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     private static RecordMetadata send(
             KafkaProducer<byte[], byte[]> producer, String tenant, byte[] value) throws Exception {
         return producer.send(new ProducerRecord<>(Topics.PREFERENCES, utf8(tenant), value)).get();
+    }
+
+    private Map<String, Object> readCommitted() {
+        Map<String, Object> config = kafka.consumer("dead-letter-reader");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return config;
     }
 
     /** Reads the dead-letter topic from its start until a letter with each payload was seen. */
@@ -134,13 +135,7 @@ class FeedbackDeadLetterIT {
         Map<String, ConsumerRecord<byte[], byte[]>> found = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                bootstrapServers,
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                                false,
-                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                                "read_committed"),
+                        readCommitted(),
                         new ByteArrayDeserializer(),
                         new ByteArrayDeserializer())) {
             List<TopicPartition> partitions =

@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.anneal.events.JobEventRecord;
+import dev.anneal.events.KafkaSettings;
 import dev.anneal.events.Topics;
 import dev.anneal.server.AnnealTestResources;
 import dev.anneal.server.TestApi;
@@ -21,6 +22,7 @@ import dev.anneal.tuner.export.PeftAdapter;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import jakarta.enterprise.inject.spi.CDI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +35,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -337,14 +338,9 @@ class FineTuningEndToEndIT {
     /** The {@code seq} of the job's records on the job-events topic, in partition order. */
     private static List<Integer> publishedSeqs(String jobId) {
         Map<String, Object> config =
-                Map.of(
-                        "bootstrap.servers",
-                        ConfigProvider.getConfig()
-                                .getValue("anneal.kafka.bootstrap-servers", String.class),
-                        "auto.offset.reset",
-                        "earliest",
-                        "group.id",
-                        "e2e-" + jobId);
+                CDI.current().select(KafkaSettings.class).get().consumer("e2e-" + jobId);
+        config.put("auto.offset.reset", "earliest");
+        config.put("group.id", "e2e-" + jobId);
         List<Integer> seqs = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(

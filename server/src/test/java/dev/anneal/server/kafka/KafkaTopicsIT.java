@@ -7,6 +7,7 @@ import dev.anneal.events.Topics;
 import dev.anneal.server.AnnealTestResources;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -27,15 +28,14 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(AnnealTestResources.class)
 class KafkaTopicsIT {
 
-    @ConfigProperty(name = "anneal.kafka.bootstrap-servers")
-    String bootstrapServers;
+    @Inject KafkaSettings kafka;
 
     @ConfigProperty(name = "anneal.kafka.partitions", defaultValue = "3")
     int partitions;
 
     @Test
     void shouldCreateEveryTopicWithThePlatformsSettingsWhenTheApplicationStarts() throws Exception {
-        try (Admin admin = Admin.create(KafkaSettings.plaintext(bootstrapServers).admin())) {
+        try (Admin admin = Admin.create(kafka.admin())) {
             Map<String, TopicDescription> topics =
                     admin.describeTopics(Topics.ALL).allTopicNames().get(30, TimeUnit.SECONDS);
             for (String topic : Topics.ALL) {

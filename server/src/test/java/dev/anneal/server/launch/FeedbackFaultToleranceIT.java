@@ -177,11 +177,7 @@ class FeedbackFaultToleranceIT {
         Set<String> invalid = new HashSet<>();
         try (KafkaProducer<String, String> producer =
                 new KafkaProducer<>(
-                        Map.of(
-                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                kafka.bootstrapServers(),
-                                ProducerConfig.LINGER_MS_CONFIG,
-                                5),
+                        withLinger(kafka.clientSettings().producer("fault-test")),
                         new StringSerializer(),
                         new StringSerializer())) {
             for (int i = 0; i < records; i++) {
@@ -220,7 +216,7 @@ class FeedbackFaultToleranceIT {
         env.put("ANNEAL_DB_URL", postgres.jdbcUrl());
         env.put("ANNEAL_DB_USER", postgres.username());
         env.put("ANNEAL_DB_PASSWORD", postgres.password());
-        env.put("ANNEAL_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.putAll(ServerProcess.environmentOf(kafka.clientConfiguration()));
         env.put("ANNEAL_ADMIN_KEY", ADMIN_KEY);
         env.put("ANNEAL_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[32]));
         env.put("ANNEAL_FEEDBACK_MAX_BACKOFF", "2s");
@@ -296,22 +292,19 @@ class FeedbackFaultToleranceIT {
     private void kcat(String lines) throws Exception {
         Path file = Files.createTempFile(dataDir, "kcat-", ".txt");
         Files.writeString(file, lines);
-        Process process =
-                new ProcessBuilder(
-                                "kcat",
-                                "-P",
-                                "-b",
-                                kafka.bootstrapServers(),
-                                "-t",
-                                Topics.PREFERENCES,
-                                "-K",
-                                "\t",
-                                "-X",
-                                "enable.idempotence=true",
-                                "-l",
-                                file.toString())
-                        .redirectErrorStream(true)
-                        .start();
+        List<String> command = new ArrayList<>(List.of(kcat, "-P"));
+        command.addAll(kafka.kcatOptions());
+        command.addAll(
+                List.of(
+                        "-t",
+                        Topics.PREFERENCES,
+                        "-K",
+                        "\t",
+                        "-X",
+                        "enable.idempotence=true",
+                        "-l",
+                        file.toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
         assertThat(process.exitValue())
                 .as(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
@@ -369,18 +362,23 @@ class FeedbackFaultToleranceIT {
         }
     }
 
+    private static Map<String, Object> withLinger(Map<String, Object> config) {
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return config;
+    }
+
+    private static Map<String, Object> readCommitted(Map<String, Object> config) {
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return config;
+    }
+
     /** The event ids of the committed dead letters, read until {@code expected} came or 30 s. */
     private List<String> deadLetteredEventIds(int expected) {
         List<String> ids = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> reader =
                 new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                kafka.bootstrapServers(),
-                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                                "read_committed",
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                                false),
+                        readCommitted(kafka.clientSettings().consumer("fault-test-reader")),
                         new ByteArrayDeserializer(),
                         new ByteArrayDeserializer())) {
             List<TopicPartition> partitions =

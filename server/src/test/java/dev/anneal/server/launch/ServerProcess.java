@@ -154,19 +154,21 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static Map<String, String> environmentFor(
             EmbeddedInfrastructure infrastructure, String adminKey) {
-        Map<String, String> env = new HashMap<>();
-        infrastructure
-                .configuration()
-                .forEach(
-                        (key, value) ->
-                                env.put(
-                                        key.toUpperCase(Locale.ROOT)
-                                                .replace('.', '_')
-                                                .replace('-', '_'),
-                                        value));
+        Map<String, String> env = environmentOf(infrastructure.configuration());
         env.put("ANNEAL_ADMIN_KEY", adminKey);
         env.put("ANNEAL_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[32]));
         env.put("ANNEAL_TUNER_THREADS", "1");
+        return env;
+    }
+
+    /** Configuration ({@code anneal.kafka.bootstrap-servers}) as environment variables. */
+    public static Map<String, String> environmentOf(Map<String, String> configuration) {
+        Map<String, String> env = new HashMap<>();
+        configuration.forEach(
+                (key, value) ->
+                        env.put(
+                                key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'),
+                                value));
         return env;
     }
 

@@ -1,21 +1,21 @@
 package dev.anneal.server.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -79,15 +79,34 @@ class EmbeddedKafkaBrokerTest {
     }
 
     @Test
-    void shouldCreateTopicWhenFirstProducedTo() throws Exception {
+    void shouldRefuseAClientWithoutCredentials() throws Exception {
         try (EmbeddedKafkaBroker broker =
-                        EmbeddedKafkaBroker.start(root.resolve("kafka"), "localhost", 0, 0);
-                KafkaProducer<String, String> producer = producer(broker)) {
-            producer.send(new ProducerRecord<>("feedback.preferences", "t1", "{}")).get();
-
-            try (Admin admin = Admin.create(clientConfig(broker))) {
-                assertThat(admin.listTopics().names().get()).contains("feedback.preferences");
+                EmbeddedKafkaBroker.start(root.resolve("kafka"), "localhost", 0, 0)) {
+            Properties plain = new Properties();
+            plain.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            plain.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 3000);
+            plain.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+            plain.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+            try (KafkaProducer<String, String> anonymous = new KafkaProducer<>(plain)) {
+                assertThatThrownBy(
+                                () -> anonymous.send(new ProducerRecord<>(TOPIC, "k", "v")).get())
+                        .hasCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
             }
+        }
+        assertThat(Files.getPosixFilePermissions(root.resolve(KafkaCredentials.PLATFORM_FILE)))
+                .containsExactlyInAnyOrder(
+                        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    }
+
+    @Test
+    void shouldGiveALogDirectoryWithoutThePlatformUserOne() throws Exception {
+        Path logDir = root.resolve("kafka");
+        EmbeddedKafkaBroker.start(logDir, "localhost", 0, 0).close();
+        // as a data folder of a version without authentication: no credentials beside the log
+        Files.delete(root.resolve(KafkaCredentials.PLATFORM_FILE));
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(logDir, "localhost", 0, 0);
+                Admin admin = Admin.create(clientConfig(broker))) {
+            assertThat(admin.listTopics().names().get()).isNotNull();
         }
     }
 
@@ -117,8 +136,7 @@ class EmbeddedKafkaBrokerTest {
 
     private static Properties clientConfig(EmbeddedKafkaBroker broker) {
         Properties config = new Properties();
-        config.putAll(
-                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+        config.putAll(broker.clientSettings().admin());
         return config;
     }
 

@@ -1,5 +1,6 @@
 package dev.anneal.bench.server;
 
+import dev.anneal.events.KafkaSettings;
 import dev.anneal.events.Topics;
 import dev.anneal.feedback.PreferenceFeedbackConsumer;
 import java.time.Duration;
@@ -8,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -37,11 +37,8 @@ final class CommitWatch implements AutoCloseable {
         thread.setDaemon(true);
     }
 
-    static CommitWatch start(String bootstrap) {
-        CommitWatch watch =
-                new CommitWatch(
-                        Admin.create(
-                                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap)));
+    static CommitWatch start(KafkaSettings kafka) {
+        CommitWatch watch = new CommitWatch(Admin.create(kafka.admin()));
         watch.thread.start();
         return watch;
     }

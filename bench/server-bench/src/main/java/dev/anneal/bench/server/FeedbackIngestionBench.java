@@ -1,5 +1,6 @@
 package dev.anneal.bench.server;
 
+import dev.anneal.events.KafkaSettings;
 import dev.anneal.events.PreferenceRecord;
 import dev.anneal.events.PreferenceRecord.Message;
 import dev.anneal.events.Topics;
@@ -84,7 +85,7 @@ public final class FeedbackIngestionBench {
                                 0,
                                 0))) {
             Map<String, String> config = infrastructure.configuration();
-            String bootstrap = config.get("anneal.kafka.bootstrap-servers");
+            KafkaSettings bootstrap = infrastructure.kafkaSettings();
             Map<String, String> env = ServerProcess.environmentFor(infrastructure, ADMIN_KEY);
             env.put("ANNEAL_ROLES", "api,feedback");
             env.put("QUARKUS_LOG_LEVEL", "WARN");
@@ -202,11 +203,10 @@ public final class FeedbackIngestionBench {
     /**
      * Sends {@code records} judgements, each stamped with its send time, and waits for all acks.
      */
-    private static void produce(String bootstrap, String tenant, int records, int rate, Sends sends)
+    private static void produce(
+            KafkaSettings bootstrap, String tenant, int records, int rate, Sends sends)
             throws Exception {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-producer");
+        Map<String, Object> config = bootstrap.producer("bench-producer");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -327,9 +327,8 @@ public final class FeedbackIngestionBench {
     }
 
     /** Reads the topic from the beginning in a new group until {@code records} came; the count. */
-    private static long readAll(String bootstrap, int records) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    private static long readAll(KafkaSettings bootstrap, int records) {
+        Map<String, Object> config = bootstrap.consumer("bench-bare");
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-bare-" + UUID.randomUUID());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
