@@ -13,7 +13,9 @@ public class InvalidPreferenceException extends IllegalArgumentException {
         /** The text is not one JSON value. */
         INVALID_JSON("invalid_json"),
         /** The JSON does not follow the record's schema. */
-        INVALID_RECORD("invalid_record");
+        INVALID_RECORD("invalid_record"),
+        /** A record on a tenant's own topic names another tenant. */
+        TENANT_MISMATCH("tenant_mismatch");
 
         private final String code;
 

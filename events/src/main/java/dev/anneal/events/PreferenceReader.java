@@ -62,7 +62,11 @@ final class PreferenceReader {
 
     private PreferenceReader() {}
 
-    static PreferenceRecord fromTopic(byte[] value) {
+    /**
+     * @param topicTenant the tenant whose own topic the record came from, or null for the shared
+     *     topic (where {@code tenant_id} is required)
+     */
+    static PreferenceRecord fromTopic(byte[] value, String topicTenant) {
         String text = text(value);
         JsonNode node;
         try {
@@ -73,7 +77,18 @@ final class PreferenceReader {
                     null,
                     "The record is not valid JSON: " + e.getOriginalMessage() + ".");
         }
-        return read(node, null, null);
+        if (topicTenant != null) {
+            JsonNode named = node.get("tenant_id");
+            if (named != null && !topicTenant.equals(named.textValue())) {
+                throw new InvalidPreferenceException(
+                        Problem.TENANT_MISMATCH,
+                        "tenant_id",
+                        "'tenant_id' must be left out or name the tenant whose topic this is ("
+                                + topicTenant
+                                + ").");
+            }
+        }
+        return read(node, topicTenant, null);
     }
 
     /** The bytes as text; strict UTF-8 (most records are ASCII, which needs no decoding). */

@@ -101,7 +101,17 @@ public record PreferenceRecord(
      * @throws InvalidPreferenceException naming the problem and the field at fault
      */
     public static PreferenceRecord fromJson(byte[] value) {
-        return PreferenceReader.fromTopic(value);
+        return PreferenceReader.fromTopic(value, null);
+    }
+
+    /**
+     * Reads a record from {@code topic}: on a tenant's own topic ({@link Topics#tenantOf}) the
+     * tenant is the topic's, and {@code tenant_id} may be left out or must name it.
+     *
+     * @throws InvalidPreferenceException naming the problem and the field at fault
+     */
+    public static PreferenceRecord fromTopic(String topic, byte[] value) {
+        return PreferenceReader.fromTopic(value, Topics.tenantOf(topic));
     }
 
     /**

@@ -130,7 +130,9 @@ public class PreferenceFeedbackConsumer {
         thread = new Thread(this::run, "anneal-feedback-consumer");
         thread.setDaemon(true);
         thread.start();
-        LOG.infof("Feedback role: consuming %s as group %s", Topics.PREFERENCES, GROUP);
+        LOG.infof(
+                "Feedback role: consuming %s as group %s",
+                Topics.PREFERENCE_TOPICS.pattern(), GROUP);
     }
 
     /** Whether this process runs the consumer. */
@@ -154,11 +156,13 @@ public class PreferenceFeedbackConsumer {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSize());
+        // a tenant's new topic is subscribed to within this (the pattern is matched on metadata)
+        config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 10_000);
         try (KafkaConsumer<byte[], byte[]> kafka =
                 new KafkaConsumer<>(
                         config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = kafka;
-            kafka.subscribe(List.of(Topics.PREFERENCES), new Rebalances());
+            kafka.subscribe(Topics.PREFERENCE_TOPICS, new Rebalances());
             Batch inHand = null; // stored or being stored, not yet committed
             while (!stopping) {
                 ConsumerRecords<byte[], byte[]> records =
@@ -378,7 +382,8 @@ public class PreferenceFeedbackConsumer {
             Instant receivedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 try {
-                    PreferenceRecord parsed = PreferenceRecord.fromJson(value(record));
+                    PreferenceRecord parsed =
+                            PreferenceRecord.fromTopic(record.topic(), value(record));
                     valid.add(
                             new FeedbackWriter.Valid(
                                     record, FeedbackWriter.row(parsed, receivedAt)));

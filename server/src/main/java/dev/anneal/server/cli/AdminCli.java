@@ -22,6 +22,8 @@ import java.util.Map;
  *   <li>{@code admin master-key}: which master keys wrap the stored data keys.
  *   <li>{@code admin rotate-master-key}: re-wraps every data key under the current master key
  *       (resumable); exit 1 when some key could not be unwrapped by any configured master key.
+ *   <li>{@code admin kafka-user --tenant ID}: a Kafka principal for the tenant's in-house feedback
+ *       producers, printed once as client properties.
  * </ul>
  *
  * <p>Where: {@code ANNEAL_URL} (default {@code http://localhost:8080}). Who: {@code
@@ -49,6 +51,12 @@ public final class AdminCli {
     public int run(String... args) {
         String command = String.join(" ", args);
         try {
+            if (args.length == 4
+                    && args[0].equals("admin")
+                    && args[1].equals("kafka-user")
+                    && args[2].equals("--tenant")) {
+                return kafkaUser(args[3]);
+            }
             return switch (command) {
                 case "audit verify" -> auditVerify();
                 case "admin master-key" -> print(call("GET", "/v1/admin/master_key"));
@@ -66,7 +74,8 @@ public final class AdminCli {
                 (command.isBlank() ? "" : "anneal: unknown command '" + command + "'\n")
                         + "usage: ./anneal audit verify\n"
                         + "       ./anneal admin master-key\n"
-                        + "       ./anneal admin rotate-master-key");
+                        + "       ./anneal admin rotate-master-key\n"
+                        + "       ./anneal admin kafka-user --tenant TENANT_ID");
         return 2;
     }
 
@@ -111,6 +120,31 @@ public final class AdminCli {
         return 0;
     }
 
+    private int kafkaUser(String tenantId) {
+        JsonNode user = call("POST", "/v1/admin/tenants/" + tenantId + "/kafka_users");
+        String mechanism = user.path("sasl_mechanism").asText();
+        out.println(
+                "# Kafka client properties of "
+                        + user.path("username").asText()
+                        + ", which may write topic "
+                        + user.path("topic").asText()
+                        + " only.\n"
+                        + "# The password is shown this once: keep it in your secret store.\n"
+                        + "bootstrap.servers="
+                        + user.path("bootstrap_servers").asText()
+                        + "\nsecurity.protocol="
+                        + user.path("security_protocol").asText()
+                        + "\nsasl.mechanism="
+                        + mechanism
+                        + "\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule"
+                        + " required username=\""
+                        + user.path("username").asText()
+                        + "\" password=\""
+                        + user.path("password").asText()
+                        + "\";");
+        return 0;
+    }
+
     private int print(JsonNode json) {
         try {
             out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
@@ -139,7 +173,7 @@ public final class AdminCli {
                             .build()
                             .send(request, HttpResponse.BodyHandlers.ofString());
             JsonNode body = JSON.readTree(response.body());
-            if (response.statusCode() != 200) {
+            if (response.statusCode() / 100 != 2) {
                 throw new CommandException(
                         base
                                 + path

@@ -24,6 +24,8 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
 
 /**
@@ -79,34 +81,77 @@ public class KafkaTopics {
     }
 
     /** {@code retention.ms} and a segment size in time that lets it take effect. */
-    private Map<ConfigResource, Collection<AlterConfigOp>> retentionOfEveryTopic() {
+    private Map<String, String> retentionConfigs() {
         long retention = config.retention().toMillis();
-        long segment = Math.max(1000, retention / 7);
+        return Map.of(
+                TopicConfig.RETENTION_MS_CONFIG,
+                String.valueOf(retention),
+                TopicConfig.SEGMENT_MS_CONFIG,
+                String.valueOf(Math.max(1000, retention / 7)));
+    }
+
+    private Map<ConfigResource, Collection<AlterConfigOp>> retentionOfEveryTopic() {
         Map<ConfigResource, Collection<AlterConfigOp>> changes = new HashMap<>();
+        List<AlterConfigOp> set =
+                retentionConfigs().entrySet().stream()
+                        .map(
+                                e ->
+                                        new AlterConfigOp(
+                                                new ConfigEntry(e.getKey(), e.getValue()),
+                                                AlterConfigOp.OpType.SET))
+                        .toList();
         for (String topic : Topics.ALL) {
-            changes.put(
-                    new ConfigResource(ConfigResource.Type.TOPIC, topic),
-                    List.of(
-                            set(TopicConfig.RETENTION_MS_CONFIG, retention),
-                            set(TopicConfig.SEGMENT_MS_CONFIG, segment)));
+            changes.put(new ConfigResource(ConfigResource.Type.TOPIC, topic), set);
         }
         return changes;
     }
 
-    private static AlterConfigOp set(String name, long value) {
-        return new AlterConfigOp(
-                new ConfigEntry(name, String.valueOf(value)), AlterConfigOp.OpType.SET);
-    }
-
     private NewTopic newTopic(String name) {
         NewTopic topic = new NewTopic(name, config.partitions(), config.replicationFactor());
+        topic.configs(new HashMap<>(retentionConfigs()));
         if (name.equals(Topics.PREFERENCES_DLQ)) {
-            topic.configs(
-                    Map.of(
+            topic.configs()
+                    .put(
                             TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
-                            String.valueOf(Topics.DLQ_MAX_MESSAGE_BYTES)));
+                            String.valueOf(Topics.DLQ_MAX_MESSAGE_BYTES));
         }
         return topic;
+    }
+
+    /** Creates {@code name} as the platform's own topics are made, unless it exists. */
+    void ensureTopic(String name)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        if (admin.listTopics()
+                .names()
+                .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .contains(name)) {
+            return;
+        }
+        NewTopic topic = newTopic(name);
+        try {
+            admin.createTopics(List.of(topic)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
+    }
+
+    /** Deletes {@code name}, if it exists. */
+    void deleteTopic(String name)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        try {
+            admin.deleteTopics(List.of(name)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                throw e;
+            }
+        }
+    }
+
+    /** The platform's admin client (the platform principal, a super user of the cluster). */
+    Admin admin() {
+        return admin;
     }
 
     /** Whether the cluster answers within {@code timeout}; its node count if it does. */

@@ -9,6 +9,8 @@ import static dev.anneal.server.jobs.JobTestSupport.trainTinyLora;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.anneal.events.KafkaSettings;
+import dev.anneal.events.Topics;
 import dev.anneal.server.AnnealTestResources;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
@@ -29,13 +31,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 
 /**
  * Erasing a tenant: refused until it is suspended and its name is repeated; then its key, blobs,
  * rows and keys are gone, every one of its ids answers 404, no plaintext of its files or feedback
  * is left in PostgreSQL or anywhere in the data folder (Kafka's logs included, once the topics'
- * retention has passed: 3 s here), and another tenant is untouched.
+ * retention has passed: 3 s here), its Kafka producers and topic are gone, and another tenant is
+ * untouched.
  */
 @QuarkusTest
 @WithTestResource(AnnealTestResources.class)
@@ -50,6 +54,7 @@ class TenantErasureIT {
     }
 
     @Inject EntityManager em;
+    @Inject KafkaSettings kafka;
 
     @Test
     void shouldEraseEveryTraceOfATenantAndNothingOfAnother() throws Exception {
@@ -61,6 +66,7 @@ class TenantErasureIT {
         String fileId = uploadSecret(key, secret);
         String eventId = submitFeedback(key, secret);
         String model = trainTinyLora(key, "anneal-nano");
+        asAdmin().post("/v1/admin/tenants/" + tenant + "/kafka_users").then().statusCode(201);
         String bystander = newTenant();
         String otherKey = newKey(bystander);
         String otherFile = uploadSecret(otherKey, kept);
@@ -101,6 +107,12 @@ class TenantErasureIT {
         as(otherKey).get("/v1/models/" + model).then().statusCode(404);
         as(otherKey).get("/v1/feedback/" + eventId).then().statusCode(404);
         assertThat(rowsOf(tenant)).as("rows left of the tenant").isEmpty();
+        try (Admin admin = Admin.create(kafka.admin())) {
+            assertThat(admin.listTopics().names().get())
+                    .doesNotContain(Topics.tenantPreferences(tenant));
+            assertThat(admin.describeUserScramCredentials().all().get().keySet())
+                    .noneMatch(user -> user.contains(tenant));
+        }
         assertThat(Files.exists(AnnealTestResources.dataDir().resolve("blobs").resolve(tenant)))
                 .isFalse();
 
