@@ -41,7 +41,13 @@ class DeadLetterTest {
     @Test
     void shouldOfferEveryReasonForMetrics() {
         assertThat(DeadLetter.REASONS)
-                .isEqualTo(List.of("not_utf8", "invalid_json", "invalid_record", "unknown_tenant"));
+                .isEqualTo(
+                        List.of(
+                                "not_utf8",
+                                "invalid_json",
+                                "invalid_record",
+                                "tenant_mismatch",
+                                "unknown_tenant"));
     }
 
     private static InvalidPreferenceException assertRefused(byte[] value) {

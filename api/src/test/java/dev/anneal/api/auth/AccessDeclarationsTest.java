@@ -23,27 +23,22 @@ import org.junit.jupiter.api.Test;
  */
 class AccessDeclarationsTest {
 
+    /** A resource method: its verb and path, and the access it declares (null: none). */
+    private record Route(String verb, String path, Method method, BearerAuthFilter.Access access) {
+
+        @Override
+        public String toString() {
+            return verb + " " + path;
+        }
+    }
+
     @Test
     void shouldDeclareAccessOnEveryRoute() throws Exception {
-        List<String> routes = new ArrayList<>();
-        List<String> undeclared = new ArrayList<>();
-        for (Class<?> resource : resourceClasses()) {
-            for (Method method : resource.getDeclaredMethods()) {
-                String verb = httpMethod(method);
-                if (verb == null) {
-                    continue;
-                }
-                String route =
-                        verb + " " + resource.getAnnotation(Path.class).value() + path(method);
-                routes.add(route);
-                if (BearerAuthFilter.Access.of(method.getAnnotations()) == null
-                        && BearerAuthFilter.Access.of(resource.getAnnotations()) == null) {
-                    undeclared.add(route);
-                }
-            }
-        }
+        List<Route> routes = routes();
         assertThat(routes).hasSizeGreaterThan(30);
-        assertThat(undeclared).as("routes that declare no access").isEmpty();
+        assertThat(routes.stream().filter(r -> r.access() == null).map(Route::toString))
+                .as("routes that declare no access")
+                .isEmpty();
     }
 
     /**
@@ -55,30 +50,41 @@ class AccessDeclarationsTest {
     void shouldAuditEveryChangeEveryAdministratorActionAndEveryDownload() throws Exception {
         List<String> exempt =
                 List.of("POST /v1/feedback", "POST /v1/chat/completions", "POST /v1/completions");
-        List<String> unaudited = new ArrayList<>();
+        assertThat(
+                        routes().stream()
+                                .filter(
+                                        r ->
+                                                !r.verb().equals("GET")
+                                                        || r.access().admin()
+                                                        || r.path().endsWith("/content"))
+                                .filter(r -> r.method().getAnnotation(Audited.class) == null)
+                                .map(Route::toString)
+                                .filter(route -> !exempt.contains(route)))
+                .as("routes that should be audited")
+                .isEmpty();
+    }
+
+    private static List<Route> routes() throws IOException, URISyntaxException {
+        List<Route> routes = new ArrayList<>();
         for (Class<?> resource : resourceClasses()) {
             for (Method method : resource.getDeclaredMethods()) {
                 String verb = httpMethod(method);
                 if (verb == null) {
                     continue;
                 }
-                String route =
-                        verb + " " + resource.getAnnotation(Path.class).value() + path(method);
                 BearerAuthFilter.Access access =
                         BearerAuthFilter.Access.of(method.getAnnotations());
-                if (access == null) {
-                    access = BearerAuthFilter.Access.of(resource.getAnnotations());
-                }
-                boolean mustAudit =
-                        !verb.equals("GET") || access.admin() || route.endsWith("/content");
-                if (mustAudit
-                        && !exempt.contains(route)
-                        && method.getAnnotation(Audited.class) == null) {
-                    unaudited.add(route);
-                }
+                routes.add(
+                        new Route(
+                                verb,
+                                resource.getAnnotation(Path.class).value() + path(method),
+                                method,
+                                access != null
+                                        ? access
+                                        : BearerAuthFilter.Access.of(resource.getAnnotations())));
             }
         }
-        assertThat(unaudited).as("routes that should be audited").isEmpty();
+        return routes;
     }
 
     private static String httpMethod(Method method) {

@@ -216,15 +216,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 bootstrapServers, (System.nanoTime() - stoppingAt) / 1_000_000);
     }
 
-    private static void secure(
-            Properties properties,
-            String host,
-            int port,
-            int controllerPort,
-            KafkaCredentials credentials) {
+    /** The client listener ({@code protocol}, also between brokers) and the controller's. */
+    private static void listeners(
+            Properties properties, String protocol, String host, int port, int controllerPort) {
         properties.setProperty(
                 "listeners",
-                "SASL_PLAINTEXT://"
+                protocol
+                        + "://"
                         + host
                         + ":"
                         + port
@@ -232,11 +230,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                         + CONTROLLER_HOST
                         + ":"
                         + controllerPort);
-        properties.setProperty("advertised.listeners", "SASL_PLAINTEXT://" + host + ":" + port);
+        properties.setProperty("advertised.listeners", protocol + "://" + host + ":" + port);
         properties.setProperty(
                 "listener.security.protocol.map",
-                "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT");
-        properties.setProperty("inter.broker.listener.name", "SASL_PLAINTEXT");
+                protocol + ":" + protocol + ",CONTROLLER:" + protocol);
+        properties.setProperty("inter.broker.listener.name", protocol);
+    }
+
+    private static void secure(
+            Properties properties,
+            String host,
+            int port,
+            int controllerPort,
+            KafkaCredentials credentials) {
+        listeners(properties, "SASL_PLAINTEXT", host, port, controllerPort);
         properties.setProperty("sasl.mechanism.inter.broker.protocol", KafkaCredentials.MECHANISM);
         properties.setProperty("sasl.mechanism.controller.protocol", "PLAIN");
         properties.setProperty(
@@ -291,21 +298,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         properties.setProperty("node.id", Integer.toString(NODE_ID));
         properties.setProperty(
                 "controller.quorum.voters", NODE_ID + "@" + CONTROLLER_HOST + ":" + controllerPort);
-        properties.setProperty(
-                "listeners",
-                "PLAINTEXT://"
-                        + host
-                        + ":"
-                        + port
-                        + ",CONTROLLER://"
-                        + CONTROLLER_HOST
-                        + ":"
-                        + controllerPort);
-        properties.setProperty("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
-        properties.setProperty(
-                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        listeners(properties, "PLAINTEXT", host, port, controllerPort);
         properties.setProperty("controller.listener.names", "CONTROLLER");
-        properties.setProperty("inter.broker.listener.name", "PLAINTEXT");
         properties.setProperty("log.dirs", logDir.toString());
         if (credentials != null) {
             secure(properties, host, port, controllerPort, credentials);

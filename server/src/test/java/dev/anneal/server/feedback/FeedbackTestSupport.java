@@ -1,5 +1,6 @@
 package dev.anneal.server.feedback;
 
+import dev.anneal.server.TestApi;
 import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.feedback.PreferenceFeedback;
 import dev.anneal.store.feedback.PreferenceFeedbackRepository;
@@ -70,6 +71,19 @@ public final class FeedbackTestSupport {
                     currentTenant.set(tenantId);
                     return feedback.count();
                 });
+    }
+
+    /**
+     * Waits until {@code key} reads the judgement {@code eventId} through the API (45 s at most).
+     */
+    public static void awaitReadable(String key, String eventId) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+        while (TestApi.as(key).get("/v1/feedback/" + eventId).statusCode() != 200) {
+            if (System.nanoTime() > deadline) {
+                Assertions.fail("Judgement " + eventId + " was never stored");
+            }
+            Thread.sleep(100);
+        }
     }
 
     static <T> T await(String what, Supplier<Optional<T>> probe) throws InterruptedException {

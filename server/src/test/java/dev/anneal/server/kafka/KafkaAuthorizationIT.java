@@ -5,6 +5,7 @@ import static dev.anneal.server.TestApi.as;
 import static dev.anneal.server.TestApi.asAdmin;
 import static dev.anneal.server.TestApi.newKey;
 import static dev.anneal.server.TestApi.newTenant;
+import static dev.anneal.server.feedback.FeedbackTestSupport.awaitReadable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -101,7 +102,7 @@ class KafkaAuthorizationIT {
         // and a valid record is stored as A's
         String valid = UUID.randomUUID().toString();
         assertThat(produce(asA, Topics.tenantPreferences(tenantA), record(valid, null))).isNull();
-        awaitStored(keyA, valid);
+        awaitReadable(keyA, valid);
         as(keyB).get("/v1/feedback/" + mismatched).then().statusCode(404);
         as(keyA).get("/v1/feedback/" + mismatched).then().statusCode(404);
         as(keyB).get("/v1/feedback/" + forged).then().statusCode(404);
@@ -215,14 +216,6 @@ class KafkaAuthorizationIT {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         System.out.println("kcat: exit " + process.exitValue() + ": " + output.strip());
         return process.exitValue();
-    }
-
-    private static void awaitStored(String key, String eventId) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-        while (as(key).get("/v1/feedback/" + eventId).statusCode() != 200) {
-            assertThat(System.nanoTime()).as("feedback never stored").isLessThan(deadline);
-            Thread.sleep(250);
-        }
     }
 
     /** {@code kcat}, or its older name {@code kafkacat}; required in CI, skipped elsewhere. */

@@ -5,6 +5,7 @@ import static dev.anneal.server.TestApi.asAdmin;
 import static dev.anneal.server.TestApi.newKey;
 import static dev.anneal.server.TestApi.newTenant;
 import static dev.anneal.server.TestApi.uploadChat;
+import static dev.anneal.server.feedback.FeedbackTestSupport.awaitReadable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.equalTo;
@@ -18,7 +19,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.io.InputStream;
-import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -49,8 +49,8 @@ class DataKeyRotationIT {
                 .body("data_keys", equalTo(2));
         String after = uploadChat(key);
         String judgedAfter = judge(key, "ann-2");
-        awaitStored(key, judgedBefore);
-        awaitStored(key, judgedAfter);
+        awaitReadable(key, judgedBefore);
+        awaitReadable(key, judgedAfter);
 
         as(key).get("/v1/files/" + before + "/content").then().statusCode(200);
         as(key).get("/v1/files/" + after + "/content").then().statusCode(200);
@@ -107,13 +107,5 @@ class DataKeyRotationIT {
                 .then()
                 .statusCode(202);
         return eventId;
-    }
-
-    private static void awaitStored(String key, String eventId) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (as(key).get("/v1/feedback/" + eventId).statusCode() != 200) {
-            assertThat(System.nanoTime()).as("feedback never stored").isLessThan(deadline);
-            Thread.sleep(100);
-        }
     }
 }

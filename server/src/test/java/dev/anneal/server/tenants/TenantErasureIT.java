@@ -5,6 +5,7 @@ import static dev.anneal.server.TestApi.asAdmin;
 import static dev.anneal.server.TestApi.newKey;
 import static dev.anneal.server.TestApi.newTenant;
 import static dev.anneal.server.TestApi.upload;
+import static dev.anneal.server.feedback.FeedbackTestSupport.awaitReadable;
 import static dev.anneal.server.jobs.JobTestSupport.trainTinyLora;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -71,8 +72,8 @@ class TenantErasureIT {
         String otherKey = newKey(bystander);
         String otherFile = uploadSecret(otherKey, kept);
         String otherEvent = submitFeedback(otherKey, kept);
-        awaitStored(key, eventId);
-        awaitStored(otherKey, otherEvent);
+        awaitReadable(key, eventId);
+        awaitReadable(otherKey, otherEvent);
         assertThat(tablesContaining(secret)).as("feedback and files are sealed at rest").isEmpty();
         assertThat(dataFilesContaining(secret))
                 .as("Kafka's log holds the feedback until its retention")
@@ -178,14 +179,6 @@ class TenantErasureIT {
         return eventId;
     }
 
-    private static void awaitStored(String key, String eventId) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (as(key).get("/v1/feedback/" + eventId).statusCode() != 200) {
-            assertThat(System.nanoTime()).as("feedback never stored").isLessThan(deadline);
-            Thread.sleep(100);
-        }
-    }
-
     /** Tables with a row whose text form contains {@code needle}. */
     @SuppressWarnings("unchecked")
     private List<String> tablesContaining(String needle) {
@@ -213,30 +206,7 @@ class TenantErasureIT {
 
     /** Tables with a row of {@code tenantId} (the audit log aside, which keeps the record). */
     private List<String> rowsOf(String tenantId) {
-        return QuarkusTransaction.requiringNew()
-                .call(
-                        () -> {
-                            List<String> found = new ArrayList<>();
-                            for (String table : tables()) {
-                                if (table.equals("audit_event")) {
-                                    continue;
-                                }
-                                Number n =
-                                        (Number)
-                                                em.createNativeQuery(
-                                                                "select count(*) from "
-                                                                        + table
-                                                                        + " t where t::text like"
-                                                                        + " :needle")
-                                                        .setParameter(
-                                                                "needle", "%" + tenantId + "%")
-                                                        .getSingleResult();
-                                if (n.longValue() > 0) {
-                                    found.add(table);
-                                }
-                            }
-                            return found;
-                        });
+        return tablesContaining(tenantId).stream().filter(t -> !t.equals("audit_event")).toList();
     }
 
     @SuppressWarnings("unchecked")
