@@ -56,8 +56,8 @@ public class AuditRecorder {
             ContainerResponseContext response,
             SimpleResourceInfo resource,
             HttpServerRequest connection) {
-        if (resource == null) {
-            return;
+        if (resource == null || resource.getResourceClass() == null) {
+            return; // no route matched: nothing was done
         }
         Audited audited = declared.computeIfAbsent(resource, AuditRecorder::audited).orElse(null);
         AuditEntry.Actor actor = currentKey.actor();

@@ -2,6 +2,8 @@ package dev.anneal.server.standalone;
 
 import dev.anneal.events.KafkaSettings;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -237,6 +239,27 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         properties.setProperty("inter.broker.listener.name", protocol);
     }
 
+    /** A PLAIN login module that knows one user, and logs in as it (to other nodes). */
+    private static String plainServer(String user, String password) {
+        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                + user
+                + "\" password=\""
+                + password
+                + "\" user_"
+                + user
+                + "=\""
+                + password
+                + "\";";
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
     private static void secure(
             Properties properties,
             String host,
@@ -247,25 +270,30 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         properties.setProperty("sasl.mechanism.inter.broker.protocol", KafkaCredentials.MECHANISM);
         properties.setProperty("sasl.mechanism.controller.protocol", "PLAIN");
         properties.setProperty(
-                "listener.name.sasl_plaintext.sasl.enabled.mechanisms", KafkaCredentials.MECHANISM);
-        properties.setProperty(
                 "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
                 KafkaCredentials.jaas(
                         "org.apache.kafka.common.security.scram.ScramLoginModule",
                         KafkaCredentials.PLATFORM_USER,
                         credentials.platformPassword()));
+        if (isLoopback(host)) {
+            // SASL/PLAIN for the platform principal alone, for local tools whose SCRAM does not
+            // work with Kafka 4 (librdkafka before 2.6.1, e.g. Debian's kcat); only on loopback,
+            // where no one without root sees the password that PLAIN sends
+            properties.setProperty(
+                    "listener.name.sasl_plaintext.sasl.enabled.mechanisms",
+                    KafkaCredentials.MECHANISM + ",PLAIN");
+            properties.setProperty(
+                    "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                    plainServer(KafkaCredentials.PLATFORM_USER, credentials.platformPassword()));
+        } else {
+            properties.setProperty(
+                    "listener.name.sasl_plaintext.sasl.enabled.mechanisms",
+                    KafkaCredentials.MECHANISM);
+        }
         properties.setProperty("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
         properties.setProperty(
                 "listener.name.controller.plain.sasl.jaas.config",
-                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
-                        + KafkaCredentials.CONTROLLER_USER
-                        + "\" password=\""
-                        + credentials.controllerPassword()
-                        + "\" user_"
-                        + KafkaCredentials.CONTROLLER_USER
-                        + "=\""
-                        + credentials.controllerPassword()
-                        + "\";");
+                plainServer(KafkaCredentials.CONTROLLER_USER, credentials.controllerPassword()));
         properties.setProperty(
                 "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         properties.setProperty(

@@ -46,7 +46,9 @@ import org.junit.jupiter.api.Test;
  * naming another tenant are dead-lettered and valid ones are stored for its tenant; and it may not
  * read. Only the platform's principal reads the topics. The authenticated clients are Kafka's Java
  * client: Debian's kcat (librdkafka 2.0.2) cannot do SCRAM with a Kafka 4 broker at all
- * (edenhill/kcat#462, fixed in librdkafka 2.6.1), so it would be refused for the wrong reason.
+ * (edenhill/kcat#462, fixed in librdkafka 2.6.1), so it would be refused for the wrong reason; it
+ * reaches the embedded broker only with SASL/PLAIN, which only the platform principal has (and
+ * which {@code FeedbackFaultToleranceIT} uses to produce through kcat).
  */
 @QuarkusTest
 @WithTestResource(AnnealTestResources.class)
@@ -82,10 +84,19 @@ class KafkaAuthorizationIT {
         assertThat(
                         kcatProduce(
                                 kcat,
-                                KafkaCredentials.kcatOptions(username, "wrong"),
+                                KafkaCredentials.kcatOptions(
+                                        KafkaCredentials.PLATFORM_USER, "wrong"),
                                 Topics.PREFERENCES,
                                 record(forged, tenantB)))
                 .as("kcat with a wrong password")
+                .isNotEqualTo(0);
+        assertThat(
+                        kcatProduce(
+                                kcat,
+                                KafkaCredentials.kcatOptions(username, password),
+                                Topics.tenantPreferences(tenantA),
+                                record(forged, null)))
+                .as("kcat as A's principal over PLAIN, which only the platform may use")
                 .isNotEqualTo(0);
         // tenant A's principal on B's topic, or on the platform's topic naming B: refused
         asAdmin().post("/v1/admin/tenants/" + tenantB + "/kafka_users").then().statusCode(201);
