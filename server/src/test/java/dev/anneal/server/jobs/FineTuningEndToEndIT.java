@@ -368,13 +368,10 @@ class FineTuningEndToEndIT {
         String key = TestApi.newTenantKey();
         String file = uploadStoryChats(key, 8);
         String jobId =
-                createJob(
+                JobTestSupport.createNanoJob(
                         key,
+                        file,
                         Map.of(
-                                "model",
-                                "anneal-nano",
-                                "training_file",
-                                file,
                                 "training_type",
                                 "full",
                                 "learning_rate",

@@ -133,6 +133,17 @@ public final class JobTestSupport {
                 .path("id");
     }
 
+    /**
+     * A job on the built-in {@code anneal-nano} model with {@code file} as training file and the
+     * other fields of {@code more}; returns its id.
+     */
+    public static String createNanoJob(String key, String file, Map<String, Object> more) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>(more);
+        body.put("model", "anneal-nano");
+        body.put("training_file", file);
+        return createJob(key, body);
+    }
+
     static JsonPath job(String key, String id) {
         return as(key).get("/v1/fine_tuning/jobs/" + id)
                 .then()

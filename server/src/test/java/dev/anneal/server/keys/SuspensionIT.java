@@ -6,7 +6,7 @@ import static dev.anneal.server.TestApi.newKey;
 import static dev.anneal.server.TestApi.newTenant;
 import static dev.anneal.server.TestApi.newTenantKey;
 import static dev.anneal.server.jobs.JobTestSupport.awaitStatus;
-import static dev.anneal.server.jobs.JobTestSupport.createJob;
+import static dev.anneal.server.jobs.JobTestSupport.createNanoJob;
 import static dev.anneal.server.jobs.JobTestSupport.uploadStoryChats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -61,13 +61,10 @@ class SuspensionIT {
         String tenant = newTenant();
         String key = newKey(tenant);
         String job =
-                createJob(
+                createNanoJob(
                         key,
+                        uploadStoryChats(key, 20),
                         Map.of(
-                                "model",
-                                "anneal-nano",
-                                "training_file",
-                                uploadStoryChats(key, 20),
                                 "checkpoint_interval",
                                 5,
                                 "hyperparameters",

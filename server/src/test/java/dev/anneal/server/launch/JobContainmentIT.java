@@ -4,7 +4,7 @@ import static dev.anneal.server.TestApi.chatLine;
 import static dev.anneal.server.TestApi.newTenantKey;
 import static dev.anneal.server.TestApi.upload;
 import static dev.anneal.server.jobs.JobTestSupport.awaitStatus;
-import static dev.anneal.server.jobs.JobTestSupport.createJob;
+import static dev.anneal.server.jobs.JobTestSupport.createNanoJob;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -106,15 +106,7 @@ class JobContainmentIT {
     }
 
     private static String nanoJob(String key, String file, Map<String, Object> hyperparameters) {
-        return createJob(
-                key,
-                Map.of(
-                        "model",
-                        "anneal-nano",
-                        "training_file",
-                        file,
-                        "hyperparameters",
-                        hyperparameters));
+        return createNanoJob(key, file, Map.of("hyperparameters", hyperparameters));
     }
 
     /**

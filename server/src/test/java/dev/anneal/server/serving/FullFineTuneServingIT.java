@@ -90,13 +90,10 @@ class FullFineTuneServingIT {
                 JobTestSupport.uploadRepeatedChat(
                         key, "Tell me about Lily.", "Lily was a little girl.", 8);
         String job =
-                JobTestSupport.createJob(
+                JobTestSupport.createNanoJob(
                         key,
+                        file,
                         Map.of(
-                                "model",
-                                "anneal-nano",
-                                "training_file",
-                                file,
                                 "training_type",
                                 "full",
                                 "learning_rate",

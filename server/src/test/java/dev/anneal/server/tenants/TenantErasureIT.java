@@ -23,15 +23,17 @@ import jakarta.persistence.EntityManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 
@@ -217,14 +219,34 @@ class TenantErasureIT {
                 .getResultList();
     }
 
-    /** Files under the data folder (blobs, PostgreSQL's files, Kafka's logs) holding the text. */
+    /**
+     * Files under the data folder (blobs, PostgreSQL's files, Kafka's logs) holding the text; files
+     * and folders deleted while it looks (Kafka deleting a topic) are passed over.
+     */
     private static List<Path> dataFilesContaining(String needle) {
         byte[] pattern = needle.getBytes(StandardCharsets.UTF_8);
-        try (Stream<Path> files = Files.walk(AnnealTestResources.dataDir())) {
-            return files.filter(Files::isRegularFile).filter(f -> contains(f, pattern)).toList();
+        List<Path> found = new ArrayList<>();
+        try {
+            Files.walkFileTree(
+                    AnnealTestResources.dataDir(),
+                    new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                            if (attrs.isRegularFile() && contains(file, pattern)) {
+                                found.add(file);
+                            }
+                            return FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFileFailed(Path file, IOException gone) {
+                            return FileVisitResult.CONTINUE;
+                        }
+                    });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return found;
     }
 
     private static boolean contains(Path file, byte[] pattern) {
