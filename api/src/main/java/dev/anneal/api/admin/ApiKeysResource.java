@@ -1,6 +1,7 @@
 package dev.anneal.api.admin;
 
 import dev.anneal.api.DeletedObject;
+import dev.anneal.api.audit.AuditSubject;
 import dev.anneal.api.audit.Audited;
 import dev.anneal.api.auth.AdminOnly;
 import dev.anneal.store.apikey.ApiKeyRepository;
@@ -21,18 +22,20 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class ApiKeysResource {
 
     private final ApiKeyRepository apiKeys;
+    private final AuditSubject audit;
 
     @Inject
-    ApiKeysResource(ApiKeyRepository apiKeys) {
+    ApiKeysResource(ApiKeyRepository apiKeys, AuditSubject audit) {
         this.apiKeys = apiKeys;
+        this.audit = audit;
     }
 
     @DELETE
     @Path("/{api_key_id}")
     @Operation(summary = "Revoke an API key at once")
-    @Audited(value = "api_key.revoke", target = "api_key_id", tenant = Audited.NONE)
+    @Audited(value = "api_key.revoke", target = "api_key_id", tenant = Audited.RESOLVED)
     public DeletedObject revoke(@PathParam("api_key_id") String id) {
-        apiKeys.revoke(id);
+        audit.tenant(apiKeys.revoke(id));
         return DeletedObject.of(id, "api_key");
     }
 }

@@ -40,12 +40,18 @@ public class AuditRecorder {
     private final AuditLog log;
     private final CurrentKey currentKey;
     private final CurrentTenant currentTenant;
+    private final AuditSubject subject;
     private final Map<SimpleResourceInfo, Optional<Audited>> declared = new ConcurrentHashMap<>();
     private final Map<Class<?>, Optional<Method>> idAccessors = new ConcurrentHashMap<>();
 
     @Inject
-    AuditRecorder(AuditLog log, CurrentKey currentKey, CurrentTenant currentTenant) {
+    AuditRecorder(
+            AuditLog log,
+            CurrentKey currentKey,
+            CurrentTenant currentTenant,
+            AuditSubject subject) {
         this.log = log;
+        this.subject = subject;
         this.currentKey = currentKey;
         this.currentTenant = currentTenant;
     }
@@ -114,6 +120,7 @@ public class AuditRecorder {
             case Audited.KEY -> currentTenant.id().orElse(null);
             case Audited.TARGET -> target;
             case Audited.NONE -> null;
+            case Audited.RESOLVED -> subject.tenant();
             default -> request.getUriInfo().getPathParameters().getFirst(audited.tenant());
         };
     }

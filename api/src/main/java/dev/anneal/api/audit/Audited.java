@@ -25,12 +25,14 @@ public @interface Audited {
 
     /**
      * Whose tenant the entry belongs to: {@link #KEY} (the calling key's tenant), {@link #TARGET}
-     * (the object acted on is the tenant), {@link #NONE}, or the name of a path parameter that
-     * holds a tenant id (administrator routes).
+     * (the object acted on is the tenant), {@link #RESOLVED} (the resource names it through {@link
+     * AuditSubject}), {@link #NONE}, or the name of a path parameter that holds a tenant id
+     * (administrator routes).
      */
     String tenant() default KEY;
 
     String KEY = "<key>";
     String TARGET = "<target>";
     String NONE = "<none>";
+    String RESOLVED = "<resolved>";
 }

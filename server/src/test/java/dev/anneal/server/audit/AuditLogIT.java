@@ -127,6 +127,20 @@ class AuditLogIT {
                 .containsExactly("tenant.create", "tenant.suspend", "tenant.resume");
         assertThat(audit.getList("data.target", String.class)).containsOnly(tenant);
         assertThat(audit.getList("data.actor.type", String.class)).containsOnly("bootstrap");
+
+        // revoking a key by its id alone is still the tenant's to see
+        String key = newKey(tenant);
+        String keyId = as(key).get("/v1/api_keys").then().extract().path("data[0].id");
+        asAdmin().delete("/v1/admin/api_keys/" + keyId).then().statusCode(200);
+        assertThat(
+                        asAdmin()
+                                .get("/v1/admin/audit?tenant=" + tenant + "&action=api_key.revoke")
+                                .then()
+                                .statusCode(200)
+                                .extract()
+                                .jsonPath()
+                                .getString("data[0].target"))
+                .isEqualTo(keyId);
     }
 
     @Test

@@ -138,18 +138,24 @@ public class ApiKeyRepository {
                 .findFirst();
     }
 
-    /** Revokes a key of any tenant at once: the next request with it is refused. */
+    /**
+     * Revokes a key of any tenant at once: the next request with it is refused.
+     *
+     * @return the key's tenant
+     */
     @Transactional
-    public void revoke(String keyId) {
-        revoke(keyId, null);
+    public String revoke(String keyId) {
+        return revoke(keyId, null);
     }
 
     /**
      * Revokes a key at once, if it is {@code tenantId}'s (any tenant's when null): the next request
      * with it is refused. Another tenant's key answers as an unknown one.
+     *
+     * @return the key's tenant
      */
     @Transactional
-    public void revoke(String keyId, String tenantId) {
+    public String revoke(String keyId, String tenantId) {
         ApiKey key = em.find(ApiKey.class, keyId);
         if (key == null
                 || key.isRevoked()
@@ -157,5 +163,6 @@ public class ApiKeyRepository {
             throw new NotFoundException("API key", keyId, "api_key_id");
         }
         key.revoke(Instant.now().truncatedTo(ChronoUnit.MICROS));
+        return key.tenantId();
     }
 }
