@@ -1,17 +1,19 @@
 package dev.anneal.api.auth;
 
 import dev.anneal.store.audit.AuditEntry;
+import dev.anneal.store.session.PortalSession;
 import jakarta.enterprise.context.RequestScoped;
 
 /**
- * The key a request was authenticated with: who acts ({@link #actor()}, for the audit log) and, for
- * a tenant's key, its id.
+ * The credential a request was authenticated with: who acts ({@link #actor()}, for the audit log),
+ * for a tenant's key its id, and for a portal request its session.
  */
 @RequestScoped
 public class CurrentKey {
 
     private String id;
     private AuditEntry.Actor actor;
+    private PortalSession session;
 
     void set(String id) {
         this.id = id;
@@ -21,13 +23,25 @@ public class CurrentKey {
         this.actor = actor;
     }
 
-    /** The tenant key's id, or null when the request carries an administrator key. */
+    void session(PortalSession session) {
+        this.session = session;
+    }
+
+    /**
+     * The tenant key's id, or null when the request carries an administrator key or a user's
+     * session.
+     */
     public String id() {
         return id;
     }
 
-    /** Who the key says is acting, once the key is known; null before that or for a wrong key. */
+    /** Who the credential says is acting, once it is known; null before that or for a wrong one. */
     public AuditEntry.Actor actor() {
         return actor;
+    }
+
+    /** The portal session the request came with, or null for a bearer key. */
+    public PortalSession session() {
+        return session;
     }
 }

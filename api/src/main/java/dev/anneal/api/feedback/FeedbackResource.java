@@ -2,7 +2,9 @@ package dev.anneal.api.feedback;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.auth.CurrentKey;
 import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.events.InvalidPreferenceException;
 import dev.anneal.events.PreferenceRecord;
@@ -14,6 +16,7 @@ import dev.anneal.store.apikey.Scope;
 import dev.anneal.store.feedback.PreferenceFeedback;
 import dev.anneal.store.feedback.PreferenceFeedbackRepository;
 import dev.anneal.store.quota.Quotas;
+import dev.anneal.store.session.PortalSession;
 import dev.anneal.store.tenant.CurrentTenant;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -53,14 +56,17 @@ public class FeedbackResource {
     private final Quotas quotas;
     private final ObjectMapper json;
     private final PreferenceFeedbackRepository feedback;
+    private final CurrentKey currentKey;
 
     @Inject
     FeedbackResource(
+            CurrentKey currentKey,
             FeedbackProducer producer,
             CurrentTenant currentTenant,
             Quotas quotas,
             ObjectMapper json,
             PreferenceFeedbackRepository feedback) {
+        this.currentKey = currentKey;
         this.producer = producer;
         this.currentTenant = currentTenant;
         this.quotas = quotas;
@@ -118,6 +124,9 @@ public class FeedbackResource {
                     "A JSON body is required: one feedback record or an array of them.", null);
         }
         String tenantId = currentTenant.require();
+        // a person judging in the portal is its annotator, whatever the page sent
+        PortalSession session = currentKey.session();
+        String annotator = session == null ? null : session.subject();
         Instant now = Instant.now();
         boolean batch = body.isArray();
         List<PreferenceRecord> records = new ArrayList<>();
@@ -133,10 +142,10 @@ public class FeedbackResource {
                         "invalid_batch_size");
             }
             for (int i = 0; i < body.size(); i++) {
-                records.add(read(body.get(i), tenantId, now, "[" + i + "]"));
+                records.add(read(body.get(i), annotator, tenantId, now, "[" + i + "]"));
             }
         } else {
-            records.add(read(body, tenantId, now, null));
+            records.add(read(body, annotator, tenantId, now, null));
         }
         quotas.takeFeedback(tenantId, records.size());
         try {
@@ -153,7 +162,10 @@ public class FeedbackResource {
 
     /** Checks one record; a batch's records are named by their index, e.g. {@code [3].chosen}. */
     private static PreferenceRecord read(
-            JsonNode node, String tenantId, Instant now, String index) {
+            JsonNode node, String annotator, String tenantId, Instant now, String index) {
+        if (annotator != null && node instanceof ObjectNode record) {
+            record.put("annotator_id", annotator);
+        }
         try {
             return PreferenceRecord.fromSubmission(node, tenantId, now);
         } catch (InvalidPreferenceException e) {

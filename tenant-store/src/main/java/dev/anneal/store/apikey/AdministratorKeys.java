@@ -116,6 +116,16 @@ public class AdministratorKeys {
                                         null));
     }
 
+    /** Whether the key with this id exists and is not revoked. */
+    @Transactional
+    public boolean isActive(String id) {
+        return !em.createNativeQuery(
+                        "select 1 from admin_key where id = :id and revoked_at is null")
+                .setParameter("id", id)
+                .getResultList()
+                .isEmpty();
+    }
+
     /** Revokes a key at once: the next request with it is refused. */
     @Transactional
     public void revoke(String id) {

@@ -138,6 +138,16 @@ public class ApiKeyRepository {
                 .findFirst();
     }
 
+    /** The live key with this id, if any: what a portal session signed in with it still holds. */
+    @Transactional
+    public Optional<ApiKey> findActiveById(String keyId) {
+        return em.createQuery(
+                        "from ApiKey k where k.id = :id and k.revokedAt is null", ApiKey.class)
+                .setParameter("id", keyId)
+                .getResultStream()
+                .findFirst();
+    }
+
     /**
      * Revokes a key of any tenant at once: the next request with it is refused.
      *

@@ -1,8 +1,10 @@
-package dev.anneal.api.auth;
+package dev.anneal.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.anneal.api.audit.Audited;
+import dev.anneal.api.auth.AuthenticationFilter;
+import dev.anneal.portal.signin.SignInPage;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.Path;
 import java.io.IOException;
@@ -17,14 +19,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Walks every route of the API (each resource method of each {@code @Path} class) and requires it
- * to declare who may call it: the filter refuses a route that declares nothing, so an undeclared
- * route would be unusable, and a route is never open by accident.
+ * Walks every route of the API and the portal (each resource method of each {@code @Path} class)
+ * and requires it to declare who may call it: the filter refuses a route that declares nothing, so
+ * an undeclared route would be unusable, and a route is never open by accident.
  */
 class AccessDeclarationsTest {
 
     /** A resource method: its verb and path, and the access it declares (null: none). */
-    private record Route(String verb, String path, Method method, BearerAuthFilter.Access access) {
+    private record Route(
+            String verb, String path, Method method, AuthenticationFilter.Access access) {
 
         @Override
         public String toString() {
@@ -39,6 +42,14 @@ class AccessDeclarationsTest {
         assertThat(routes.stream().filter(r -> r.access() == null).map(Route::toString))
                 .as("routes that declare no access")
                 .isEmpty();
+    }
+
+    /** Only signing in and out take no credential (they check what they are given themselves). */
+    @Test
+    void shouldOpenOnlySigningInToEveryone() throws Exception {
+        assertThat(routes().stream().filter(r -> r.access().open()).map(Route::toString))
+                .containsExactlyInAnyOrder(
+                        "GET /", "GET /sign-in", "POST /sign-in", "POST /sign-out");
     }
 
     /**
@@ -72,19 +83,27 @@ class AccessDeclarationsTest {
                 if (verb == null) {
                     continue;
                 }
-                BearerAuthFilter.Access access =
-                        BearerAuthFilter.Access.of(method.getAnnotations());
+                AuthenticationFilter.Access access =
+                        AuthenticationFilter.Access.of(method.getAnnotations());
                 routes.add(
                         new Route(
                                 verb,
-                                resource.getAnnotation(Path.class).value() + path(method),
+                                join(resource.getAnnotation(Path.class).value(), path(method)),
                                 method,
                                 access != null
                                         ? access
-                                        : BearerAuthFilter.Access.of(resource.getAnnotations())));
+                                        : AuthenticationFilter.Access.of(
+                                                resource.getAnnotations())));
             }
         }
         return routes;
+    }
+
+    private static String join(String base, String path) {
+        if (path.isEmpty()) {
+            return base;
+        }
+        return base.endsWith("/") || path.startsWith("/") ? base + path : base + "/" + path;
     }
 
     private static String httpMethod(Method method) {
@@ -102,21 +121,41 @@ class AccessDeclarationsTest {
         return path == null ? "" : path.value();
     }
 
-    /** The compiled classes of this module carrying {@code @Path}. */
+    /** The classes carrying {@code @Path} of the API's and the portal's modules. */
     private static List<Class<?>> resourceClasses() throws IOException, URISyntaxException {
-        java.nio.file.Path root =
-                Paths.get(
-                        BearerAuthFilter.class
-                                .getProtectionDomain()
-                                .getCodeSource()
-                                .getLocation()
-                                .toURI());
+        List<Class<?>> resources = new ArrayList<>();
+        for (Class<?> module : List.of(AuthenticationFilter.class, SignInPage.class)) {
+            resources.addAll(
+                    resourceClasses(
+                            Paths.get(
+                                    module.getProtectionDomain()
+                                            .getCodeSource()
+                                            .getLocation()
+                                            .toURI())));
+        }
+        return resources;
+    }
+
+    /** A folder of classes, or a jar of them. */
+    private static List<Class<?>> resourceClasses(java.nio.file.Path location) throws IOException {
+        if (Files.isRegularFile(location)) {
+            try (java.nio.file.FileSystem jar = java.nio.file.FileSystems.newFileSystem(location)) {
+                return classesUnder(jar.getPath("/"));
+            }
+        }
+        return classesUnder(location);
+    }
+
+    private static List<Class<?>> classesUnder(java.nio.file.Path root) throws IOException {
         List<Class<?>> resources = new ArrayList<>();
         try (Stream<java.nio.file.Path> files = Files.walk(root)) {
             for (java.nio.file.Path file :
                     files.filter(f -> f.toString().endsWith(".class")).toList()) {
                 String name =
-                        root.relativize(file).toString().replace('/', '.').replace(".class", "");
+                        root.relativize(file)
+                                .toString()
+                                .replace('/', '.')
+                                .replaceFirst("\\.class$", "");
                 try {
                     Class<?> type =
                             Class.forName(

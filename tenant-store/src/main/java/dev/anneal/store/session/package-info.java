@@ -1,0 +1,2 @@
+/** Portal sign-in sessions, kept server-side ({@link dev.anneal.store.session.PortalSessions}). */
+package dev.anneal.store.session;
