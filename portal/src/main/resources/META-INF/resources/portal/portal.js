@@ -99,12 +99,18 @@
     button.disabled = false;
     if (result.ok) {
       const then = form.dataset.then;
-      location.assign(then ? then.replace("{id}", encodeURIComponent(result.body.id)) : location.href);
+      location.assign(then ? then.replace(":id", encodeURIComponent(result.body.id)) : location.href);
       return;
     }
     const error = (result.body && result.body.error) || {};
-    const param = error.param ? String(error.param).split(/[.[]/)[0] : null;
-    const slot = param && form.querySelector('[data-error-for="' + CSS.escape(param) + '"]');
+    // "hyperparameters.n_epochs" or "lora.r" is shown beside the field named by its last part
+    const full = error.param ? String(error.param) : "";
+    const names = full ? [full, full.split(".").pop().replace(/\[\d+\]$/, ""), full.split(/[.[]/)[0]] : [];
+    let slot = null, param = null;
+    for (const name of names) {
+      slot = form.querySelector('[data-error-for="' + CSS.escape(name) + '"]');
+      if (slot) { param = name; break; }
+    }
     if (slot) {
       slot.textContent = message(result);
       const input = form.querySelector('[name="' + CSS.escape(param) + '"]');
@@ -148,5 +154,18 @@
   }
   document.addEventListener("DOMContentLoaded", markCurrent);
 
-  window.anneal = { api, message, el, forms: {} };
+  const value = (form, name) => (form.elements[name] && form.elements[name].value.trim()) || undefined;
+
+  window.anneal = {
+    api, message, el,
+    forms: {
+      /** The body of POST /v1/preference_datasets: the page's filters and the aggregation. */
+      dataset: form => ({
+        filters: { model: value(form, "model"), annotator_id: value(form, "annotator_id"), created_after: value(form, "created_after"), created_before: value(form, "created_before") },
+        aggregation: value(form, "aggregation"),
+        min_annotators: value(form, "min_annotators") === undefined ? undefined : Number(value(form, "min_annotators")),
+        filename: value(form, "filename"),
+      }),
+    },
+  };
 })();

@@ -144,6 +144,26 @@ public class PreferenceFeedbackRepository {
                 .getSingleResult();
     }
 
+    /** How often one model's answer was chosen over another's, for a pair of models. */
+    public record Tally(String chosenModel, String rejectedModel, long count) {}
+
+    /**
+     * The calling tenant's pairwise judgements that name both models, counted per (chosen,
+     * rejected).
+     */
+    @Transactional
+    public List<Tally> pairwiseTallies() {
+        return em.createQuery(
+                        "select f.chosenModel, f.rejectedModel, count(f) from PreferenceFeedback f"
+                                + " where f.type = 'pairwise' and f.chosenModel is not null and"
+                                + " f.rejectedModel is not null group by f.chosenModel,"
+                                + " f.rejectedModel",
+                        Object[].class)
+                .getResultStream()
+                .map(r -> new Tally((String) r[0], (String) r[1], ((Number) r[2]).longValue()))
+                .toList();
+    }
+
     /**
      * A page of the tenant's judgements matching {@code filter}, newest first unless asked
      * otherwise; {@code after} is an event id.

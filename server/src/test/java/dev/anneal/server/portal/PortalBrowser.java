@@ -1,0 +1,129 @@
+package dev.anneal.server.portal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.options.AriaRole;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Debian's Chromium, headless, driven by Playwright: never a downloaded browser. Where Chromium is
+ * missing the browser tests are skipped, except under CI ({@code CI=true}, which {@code .ci/run}
+ * sets and whose first step installs it), where they fail. Screenshots go to {@code
+ * target/portal-screenshots}.
+ */
+final class PortalBrowser implements AutoCloseable {
+
+    static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
+
+    static final Path SCREENSHOTS = Paths.get("target", "portal-screenshots");
+
+    private final Playwright playwright;
+    private final Browser browser;
+    private final String base;
+
+    private PortalBrowser(String base) {
+        this.base = base.replaceFirst("/$", "");
+        playwright =
+                Playwright.create(
+                        new Playwright.CreateOptions()
+                                .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser =
+                playwright
+                        .chromium()
+                        .launch(
+                                new BrowserType.LaunchOptions()
+                                        .setExecutablePath(CHROMIUM)
+                                        .setHeadless(true)
+                                        .setArgs(
+                                                List.of(
+                                                        "--no-sandbox",
+                                                        "--disable-gpu",
+                                                        "--disable-background-networking",
+                                                        "--disable-component-update",
+                                                        "--disable-sync",
+                                                        "--no-first-run")));
+    }
+
+    /** Chromium against the portal at {@code base}; skips (or fails under CI) without it. */
+    static PortalBrowser open(String base) {
+        if (!Files.isExecutable(CHROMIUM)) {
+            boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
+            assertThat(ci)
+                    .as("CI must provide " + CHROMIUM + " (apt-get install chromium)")
+                    .isFalse();
+            Assumptions.abort(CHROMIUM + " is not installed: the portal's browser tests skip");
+        }
+        return new PortalBrowser(base);
+    }
+
+    /** A fresh browser profile (its own cookies) at 1280 by 800 px. */
+    Page page() {
+        return page(1280, 800);
+    }
+
+    Page page(int width, int height) {
+        BrowserContext context =
+                browser.newContext(
+                        new Browser.NewContextOptions()
+                                .setBaseURL(base)
+                                .setViewportSize(width, height));
+        context.setDefaultTimeout(30_000);
+        Page page = context.newPage();
+        // a script error fails no assertion by itself: the log says why a step then timed out
+        page.onPageError(error -> System.err.println("[browser] page error: " + error));
+        page.onConsoleMessage(
+                message -> {
+                    if ("error".equals(message.type())) {
+                        System.err.println("[browser] console: " + message.text());
+                    }
+                });
+        return page;
+    }
+
+    /** Signs in with {@code key} through the form, as a person does. */
+    static void signIn(Page page, String key) {
+        page.navigate("/sign-in");
+        page.getByLabel("API key").fill(key);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
+        page.waitForURL(url -> !url.contains("/sign-in"));
+    }
+
+    /** Saves the whole page as {@code name}.png for review. */
+    static void screenshot(Page page, String name) {
+        page.screenshot(
+                new Page.ScreenshotOptions()
+                        .setPath(SCREENSHOTS.resolve(name + ".png"))
+                        .setFullPage(true));
+    }
+
+    /** Something a browser test does, which may throw. */
+    interface Steps {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code steps}; if they fail, saves the page as {@code name}.png first. */
+    static void onFailure(Page page, String name, Steps steps) throws Exception {
+        try {
+            steps.run();
+        } catch (Exception | AssertionError e) {
+            screenshot(page, name);
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        browser.close();
+        playwright.close();
+    }
+}

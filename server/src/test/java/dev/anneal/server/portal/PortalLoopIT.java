@@ -1,0 +1,170 @@
+package dev.anneal.server.portal;
+
+import static dev.anneal.server.TestApi.as;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.assertions.LocatorAssertions;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import com.microsoft.playwright.options.AriaRole;
+import com.microsoft.playwright.options.SelectOption;
+import dev.anneal.server.AnnealTestResources;
+import dev.anneal.server.TestApi;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The portal's whole loop, in Chromium, as a person goes through it: sign in, upload a bad file and
+ * read its line error, upload a good one, fine-tune {@code anneal-nano} with LoRA and watch the
+ * chart, compare the base and the fine-tuned model in the playground and judge them, see the
+ * judgement on the feedback page, export it as a preference dataset and start DPO on it.
+ */
+@QuarkusTest
+@WithTestResource(AnnealTestResources.class)
+class PortalLoopIT {
+
+    private static final LocatorAssertions.ContainsTextOptions LONG =
+            new LocatorAssertions.ContainsTextOptions().setTimeout(120_000);
+
+    @TestHTTPResource("/")
+    URL root;
+
+    @TempDir Path files;
+
+    @Test
+    void shouldTakeAPersonFromUploadToJudgementToADpoJob() throws Exception {
+        String key = TestApi.newTenantKey();
+        Path bad = files.resolve("broken.jsonl");
+        Files.writeString(
+                bad,
+                TestApi.chatLine("fine")
+                        + "\n{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                        + "{\"role\":\"assistant\"}]}\n");
+        Path good = files.resolve("support.jsonl");
+        Files.writeString(
+                good,
+                IntStream.range(0, 24)
+                        .mapToObj(i -> TestApi.chatLine("answer " + i))
+                        .collect(Collectors.joining("\n", "", "\n")));
+
+        try (PortalBrowser browser = PortalBrowser.open(root.toString())) {
+            Page page = browser.page();
+            PortalBrowser.onFailure(page, "loop-failure", () -> walk(page, key, bad, good));
+        }
+    }
+
+    private void walk(Page page, String key, Path bad, Path good) throws Exception {
+        {
+            page.onDialog(dialog -> dialog.accept());
+            page.navigate("/sign-in");
+            PortalBrowser.screenshot(page, "sign-in");
+            PortalBrowser.signIn(page, key);
+            assertThat(page.url()).endsWith("/datasets");
+
+            // a bad file: its line and field, as the API reports them; nothing is kept
+            page.getByLabel("JSONL file").setInputFiles(bad);
+            button(page, "Upload").click();
+            Locator errors = page.getByRole(AriaRole.TABLE, named("Errors by line"));
+            PlaywrightAssertions.assertThat(errors).containsText("messages[1].content");
+            PlaywrightAssertions.assertThat(errors.locator("tbody tr td").first()).hasText("2");
+            PortalBrowser.screenshot(page, "datasets-rejected");
+
+            page.getByLabel("JSONL file").setInputFiles(good);
+            button(page, "Upload").click();
+            PlaywrightAssertions.assertThat(page.locator(".upload-status"))
+                    .containsText("Uploaded support.jsonl: 24 lines");
+            PlaywrightAssertions.assertThat(page.locator("#files")).containsText("support.jsonl");
+            PlaywrightAssertions.assertThat(page.locator("#files")).not().containsText("broken");
+            PortalBrowser.screenshot(page, "datasets");
+            String fileId =
+                    as(key).get("/v1/files").then().extract().jsonPath().getString("data[0].id");
+
+            // a LoRA job on anneal-nano through the form
+            page.getByRole(AriaRole.LINK, named("Fine-tuning")).click();
+            page.getByRole(AriaRole.LINK, named("New job")).click();
+            page.getByLabel("Model").selectOption("anneal-nano");
+            page.getByLabel("Training file").selectOption(new SelectOption().setValue(fileId));
+            page.getByLabel("Epochs").fill("4");
+            PortalBrowser.screenshot(page, "job-form");
+            button(page, "Create job").click();
+            page.waitForURL(Pattern.compile(".*/jobs/ftjob-.*"));
+            String jobId = page.url().replaceFirst(".*/jobs/", "");
+
+            // the chart gains points from the job's event stream, then the job succeeds
+            page.waitForFunction(
+                    "() => Number(document.getElementById('chart').dataset.points || 0) >= 1");
+            PlaywrightAssertions.assertThat(page.locator("#job-status"))
+                    .containsText("succeeded", LONG);
+            page.waitForFunction(
+                    "() => Number(document.getElementById('chart').dataset.points || 0) >= 2");
+            assertThat(page.locator("#chart canvas").count()).isEqualTo(1);
+            PlaywrightAssertions.assertThat(page.locator("#events")).containsText("Step 1/");
+            PortalBrowser.screenshot(page, "job");
+            String tuned =
+                    as(key).get("/v1/fine_tuning/jobs/" + jobId)
+                            .then()
+                            .extract()
+                            .path("fine_tuned_model");
+
+            // compare the base and the fine-tuned model, blind, and judge them
+            page.getByRole(AriaRole.LINK, named("Open in playground")).click();
+            page.getByLabel("Compare with").selectOption("anneal-nano");
+            page.getByLabel("Message").fill("Once upon a time");
+            button(page, "Send").click();
+            button(page, "A is better").click();
+            PlaywrightAssertions.assertThat(page.locator("#judged"))
+                    .containsText("Judgement recorded");
+            PlaywrightAssertions.assertThat(page.locator("#side-a-title"))
+                    .containsText("Model A: ");
+            PortalBrowser.screenshot(page, "playground-compare");
+
+            // the judgement reaches the feedback page through Kafka
+            page.getByRole(AriaRole.LINK, named("Feedback")).click();
+            for (int i = 0;
+                    i < 60 && !page.locator("#judgements").innerText().contains("over");
+                    i++) {
+                Thread.sleep(500);
+                page.reload();
+            }
+            PlaywrightAssertions.assertThat(page.locator("#judgements")).containsText("over");
+            PlaywrightAssertions.assertThat(page.locator("#pairs")).containsText(tuned);
+            List<String> annotators =
+                    as(key).get("/v1/feedback")
+                            .then()
+                            .extract()
+                            .jsonPath()
+                            .getList("data.annotator_id");
+            assertThat(annotators).hasSize(1).doesNotContainNull();
+            PortalBrowser.screenshot(page, "feedback");
+
+            // a preference dataset, and DPO on it from the filled-in job form
+            button(page, "Create preference dataset").click();
+            page.getByRole(AriaRole.LINK, named("Train with DPO")).click();
+            assertThat(page.getByLabel("DPO (preference pairs)").isChecked()).isTrue();
+            page.getByLabel("Model").selectOption(tuned);
+            button(page, "Create job").click();
+            page.waitForURL(Pattern.compile(".*/jobs/ftjob-.*"));
+            PlaywrightAssertions.assertThat(page.locator("h1")).containsText("Job");
+            assertThat(page.url()).doesNotEndWith(jobId);
+        }
+    }
+
+    private static Locator button(Page page, String name) {
+        return page.getByRole(AriaRole.BUTTON, named(name));
+    }
+
+    private static Page.GetByRoleOptions named(String name) {
+        return new Page.GetByRoleOptions().setName(name).setExact(true);
+    }
+}
