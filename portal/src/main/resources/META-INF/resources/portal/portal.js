@@ -97,6 +97,14 @@
     button.disabled = true;
     const result = await api(form.dataset.method || "POST", form.dataset.action, body);
     button.disabled = false;
+    if (result.ok && form.dataset.show) {
+      // a secret shown once (a new key): on the page, never stored
+      const target = document.querySelector(form.dataset.show);
+      target.textContent = result.body.key;
+      target.parentElement.hidden = false;
+      form.reset();
+      return;
+    }
     if (result.ok) {
       const then = form.dataset.then;
       location.assign(then ? then.replace(":id", encodeURIComponent(result.body.id)) : location.href);
@@ -159,6 +167,10 @@
   window.anneal = {
     api, message, el,
     forms: {
+      /** The body of POST /v1/admin/tenants. */
+      tenant: form => ({ name: value(form, "name") }),
+      /** The body of POST /v1/admin/tenants/{id}/api_keys. */
+      key: form => ({ name: value(form, "name") }),
       /** The body of POST /v1/preference_datasets: the page's filters and the aggregation. */
       dataset: form => ({
         filters: { model: value(form, "model"), annotator_id: value(form, "annotator_id"), created_after: value(form, "created_after"), created_before: value(form, "created_before") },

@@ -73,6 +73,9 @@ public class PortalSignIn {
 
     /** A key's name, or for a key without one its first characters. */
     private static String displayName(Identity who) {
+        if (who == Identity.BOOTSTRAP) {
+            return "Administrator";
+        }
         if (who.actor().name() != null) {
             return who.actor().name();
         }
