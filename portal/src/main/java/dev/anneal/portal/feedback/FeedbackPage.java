@@ -4,6 +4,7 @@ import dev.anneal.api.ListResponse;
 import dev.anneal.api.auth.TenantAccess;
 import dev.anneal.api.feedback.FeedbackObject;
 import dev.anneal.api.feedback.FeedbackResource;
+import dev.anneal.api.feedback.PreferenceDatasetsResource.Filters;
 import dev.anneal.api.file.FileObject;
 import dev.anneal.api.file.FilesResource;
 import dev.anneal.portal.Pages;
@@ -37,14 +38,6 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 @Produces(MediaType.TEXT_HTML)
 @TenantAccess(Scope.FEEDBACK_READ)
 public class FeedbackPage {
-
-    /** The filters of the list, as the API names them. */
-    public record Filters(
-            String model,
-            String type,
-            String annotatorId,
-            String createdAfter,
-            String createdBefore) {}
 
     /**
      * Two models' record against each other.

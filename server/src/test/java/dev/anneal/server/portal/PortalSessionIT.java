@@ -34,15 +34,7 @@ class PortalSessionIT {
     @Test
     void shouldExchangeTheKeyForAnHttpOnlyStrictCookieAndNeverShowTheKey() {
         String key = TestApi.newTenantKey();
-        String setCookie =
-                given().redirects()
-                        .follow(false)
-                        .formParam("key", key)
-                        .post("/sign-in")
-                        .then()
-                        .statusCode(303)
-                        .extract()
-                        .header("Set-Cookie");
+        String setCookie = SignedIn.signIn(key).header("Set-Cookie");
         assertThat(setCookie)
                 .startsWith("anneal_session=")
                 .contains("HttpOnly", "SameSite=Strict", "Path=/")

@@ -18,15 +18,7 @@ record SignedIn(String cookie, String csrf) {
 
     /** Signs in with {@code key}; the session's token is read from a page, as a script reads it. */
     static SignedIn with(String key) {
-        Response signIn =
-                given().redirects()
-                        .follow(false)
-                        .formParam("key", key)
-                        .post("/sign-in")
-                        .then()
-                        .statusCode(303)
-                        .extract()
-                        .response();
+        Response signIn = signIn(key);
         String cookie = signIn.getCookie("anneal_session");
         assertThat(cookie).isNotBlank();
         String page =
@@ -49,6 +41,18 @@ record SignedIn(String cookie, String csrf) {
             csrf = a.group(1);
         }
         return new SignedIn(cookie, csrf);
+    }
+
+    /** Posts the sign-in form with {@code key}; the answer is a redirect with the cookie. */
+    static Response signIn(String key) {
+        return given().redirects()
+                .follow(false)
+                .formParam("key", key)
+                .post("/sign-in")
+                .then()
+                .statusCode(303)
+                .extract()
+                .response();
     }
 
     /** A request carrying only the session cookie, as a page's script without the token would. */

@@ -1,5 +1,7 @@
 package dev.anneal.store.apikey;
 
+import static dev.anneal.store.SqlTimes.instant;
+
 import dev.anneal.store.Ids;
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.NotFoundException;
@@ -138,18 +140,5 @@ public class AdministratorKeys {
         if (updated == 0) {
             throw new NotFoundException("administrator key", id, "admin_key_id");
         }
-    }
-
-    private static Instant instant(Object value) {
-        if (value instanceof Instant instant) {
-            return instant;
-        }
-        if (value instanceof java.sql.Timestamp timestamp) {
-            return timestamp.toInstant();
-        }
-        if (value instanceof java.time.OffsetDateTime time) {
-            return time.toInstant();
-        }
-        throw new IllegalStateException("Not a time: " + value);
     }
 }

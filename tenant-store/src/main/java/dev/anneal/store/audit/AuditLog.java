@@ -1,5 +1,7 @@
 package dev.anneal.store.audit;
 
+import static dev.anneal.store.SqlTimes.instant;
+
 import dev.anneal.store.InvalidRequestException;
 import dev.anneal.store.Page;
 import dev.anneal.store.PageRequest;
@@ -11,9 +13,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.Query;
 import jakarta.transaction.Transactional;
 import jakarta.transaction.Transactional.TxType;
-import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -308,19 +308,6 @@ public class AuditLog {
                             (String) r[14]));
         }
         return entries;
-    }
-
-    private static Instant instant(Object value) {
-        if (value instanceof Instant i) {
-            return i;
-        }
-        if (value instanceof OffsetDateTime o) {
-            return o.toInstant();
-        }
-        if (value instanceof Timestamp t) {
-            return t.toInstant();
-        }
-        throw new IllegalStateException("Unexpected time type " + value.getClass());
     }
 
     private static AuditEntry withSeq(AuditEntry e, long seq, String hash) {

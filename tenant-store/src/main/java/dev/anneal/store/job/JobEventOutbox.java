@@ -1,12 +1,11 @@
 package dev.anneal.store.job;
 
+import static dev.anneal.store.SqlTimes.instant;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
-import java.sql.Timestamp;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -78,15 +77,5 @@ public class JobEventOutbox {
                 .setParameter("ids", events.stream().map(JobEvent::id).toList())
                 .executeUpdate();
         return events.size();
-    }
-
-    private static Instant instant(Object value) {
-        if (value instanceof Instant instant) {
-            return instant;
-        }
-        if (value instanceof OffsetDateTime offset) {
-            return offset.toInstant();
-        }
-        return ((Timestamp) value).toInstant();
     }
 }

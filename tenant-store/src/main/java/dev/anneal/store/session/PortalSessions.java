@@ -1,5 +1,7 @@
 package dev.anneal.store.session;
 
+import static dev.anneal.store.SqlTimes.instant;
+
 import dev.anneal.store.Ids;
 import dev.anneal.store.apikey.KeyDigest;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -135,18 +137,5 @@ public class PortalSessions {
         return em.createNativeQuery("delete from portal_session where id_hash = :h")
                 .setParameter("h", hash)
                 .executeUpdate();
-    }
-
-    private static Instant instant(Object value) {
-        if (value instanceof Instant instant) {
-            return instant;
-        }
-        if (value instanceof java.sql.Timestamp timestamp) {
-            return timestamp.toInstant();
-        }
-        if (value instanceof java.time.OffsetDateTime time) {
-            return time.toInstant();
-        }
-        throw new IllegalStateException("Not a time: " + value);
     }
 }
