@@ -154,10 +154,13 @@
     }
   });
 
+  /** Marks the navigation link of this page: the longest one the path starts with. */
   function markCurrent() {
-    for (const a of document.querySelectorAll(".top nav a")) {
-      const here = location.pathname === a.getAttribute("href") || location.pathname.startsWith(a.getAttribute("href") + "/");
-      if (here) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    const links = Array.from(document.querySelectorAll(".top nav a"));
+    const matches = a => location.pathname === a.getAttribute("href") || location.pathname.startsWith(a.getAttribute("href") + "/");
+    const best = links.filter(matches).sort((a, b) => b.getAttribute("href").length - a.getAttribute("href").length)[0];
+    for (const a of links) {
+      if (a === best) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
     }
   }
   document.addEventListener("DOMContentLoaded", markCurrent);
@@ -167,6 +170,17 @@
   window.anneal = {
     api, message, el,
     forms: {
+      /** The body of PATCH /v1/admin/tenants/{id}: the quotas changed; an emptied one goes back to its default. */
+      quotas: form => {
+        const quotas = {};
+        for (const input of form.querySelectorAll("input[data-quota]")) {
+          if (input.value.trim() === input.defaultValue.trim()) continue;
+          quotas[input.name] = input.value.trim() === "" ? null : Number(input.value.trim());
+        }
+        return { quotas };
+      },
+      /** The body of POST /v1/admin/models. */
+      baseModel: form => ({ id: value(form, "id"), path: value(form, "path") }),
       /** The body of POST /v1/admin/tenants. */
       tenant: form => ({ name: value(form, "name") }),
       /** The body of POST /v1/admin/tenants/{id}/api_keys. */

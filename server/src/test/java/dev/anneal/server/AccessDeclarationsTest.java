@@ -44,12 +44,19 @@ class AccessDeclarationsTest {
                 .isEmpty();
     }
 
-    /** Only signing in and out take no credential (they check what they are given themselves). */
+    /**
+     * Only signing in and out take no credential: they check what they are given themselves (a key,
+     * a session's token, the single-sign-on provider's token).
+     */
     @Test
     void shouldOpenOnlySigningInToEveryone() throws Exception {
         assertThat(routes().stream().filter(r -> r.access().open()).map(Route::toString))
                 .containsExactlyInAnyOrder(
-                        "GET /", "GET /sign-in", "POST /sign-in", "POST /sign-out");
+                        "GET /",
+                        "GET /sign-in",
+                        "POST /sign-in",
+                        "POST /sign-out",
+                        "GET /sign-in/sso");
     }
 
     /**

@@ -1,11 +1,14 @@
 package dev.anneal.portal.admin;
 
 import dev.anneal.api.ListResponse;
+import dev.anneal.api.admin.SystemResource;
 import dev.anneal.api.admin.TenantObject;
 import dev.anneal.api.admin.TenantsResource;
 import dev.anneal.api.apikey.ApiKeyObject;
 import dev.anneal.api.audit.Audited;
 import dev.anneal.api.auth.AdminOnly;
+import dev.anneal.api.model.BaseModelsAdminResource;
+import dev.anneal.api.model.ModelObject;
 import dev.anneal.api.usage.UsageObject;
 import dev.anneal.portal.Pages;
 import dev.anneal.portal.PortalPage;
@@ -21,8 +24,10 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
- * The administrator console: tenants (created, suspended and resumed through the administrator
- * API's routes), and for each its keys and its use of its quotas. For administrators only.
+ * The administrator console: tenants (created, suspended and resumed, their quotas set, through the
+ * administrator API's routes), each tenant's keys and use of its quotas, the base models
+ * (registered from a folder), and the system (the job queue, the models in memory). For
+ * administrators only.
  */
 @PortalPage
 @Path("/admin")
@@ -36,13 +41,38 @@ public class AdminConsole {
 
         static native TemplateInstance tenant(
                 TenantObject tenant, ListResponse<ApiKeyObject> keys, UsageObject usage);
+
+        static native TemplateInstance models(ListResponse<ModelObject> models);
+
+        static native TemplateInstance system(SystemResource.SystemObject system);
     }
 
     private final TenantsResource tenants;
+    private final BaseModelsAdminResource baseModels;
+    private final SystemResource system;
 
     @Inject
-    AdminConsole(TenantsResource tenants) {
+    AdminConsole(
+            TenantsResource tenants, BaseModelsAdminResource baseModels, SystemResource system) {
         this.tenants = tenants;
+        this.baseModels = baseModels;
+        this.system = system;
+    }
+
+    @GET
+    @Path("/models")
+    @Operation(hidden = true)
+    @Audited(value = "base_model.list", tenant = Audited.NONE)
+    public TemplateInstance models() {
+        return Templates.models(baseModels.list());
+    }
+
+    @GET
+    @Path("/system")
+    @Operation(hidden = true)
+    @Audited(value = "system.read", tenant = Audited.NONE)
+    public TemplateInstance system() {
+        return Templates.system(system.get());
     }
 
     @GET

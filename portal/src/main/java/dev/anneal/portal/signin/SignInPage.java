@@ -47,11 +47,13 @@ public class SignInPage {
 
     private final PortalSignIn signIn;
     private final PortalSessionCookie cookies;
+    private final SingleSignOn sso;
 
     @Inject
-    SignInPage(PortalSignIn signIn, PortalSessionCookie cookies) {
+    SignInPage(PortalSignIn signIn, PortalSessionCookie cookies, SingleSignOn sso) {
         this.signIn = signIn;
         this.cookies = cookies;
+        this.sso = sso;
     }
 
     @GET
@@ -71,7 +73,7 @@ public class SignInPage {
     @PublicRoute
     @Operation(hidden = true)
     public TemplateInstance form(@QueryParam("next") String next) {
-        return Templates.form(safeNext(next), null, false);
+        return Templates.form(safeNext(next), null, sso.enabled());
     }
 
     @POST
@@ -84,9 +86,10 @@ public class SignInPage {
             @FormParam("key") String key,
             @FormParam("next") String next,
             @HeaderParam("Sec-Fetch-Site") String fetchSite,
+            @HeaderParam("Origin") String origin,
             @Context UriInfo uri,
             @Context HttpServerRequest connection) {
-        if ("cross-site".equals(fetchSite)) {
+        if ("cross-site".equals(fetchSite) || !sameOrigin(origin, uri.getRequestUri())) {
             return page(403, next, "Signing in is only possible from this site's own form.");
         }
         try {
@@ -116,11 +119,24 @@ public class SignInPage {
                 .build();
     }
 
-    private static Response page(int status, String next, String error) {
+    private Response page(int status, String next, String error) {
         return Response.status(status)
                 .type(MediaType.TEXT_HTML_TYPE)
-                .entity(Templates.form(safeNext(next), error, false).render())
+                .entity(Templates.form(safeNext(next), error, sso.enabled()).render())
                 .build();
+    }
+
+    /**
+     * Whether a form's {@code Origin} (absent from older browsers and tools) names this host. The
+     * scheme and port are not compared: behind a proxy that ends TLS they differ from the
+     * request's.
+     */
+    static boolean sameOrigin(String origin, URI request) {
+        if (origin == null || origin.isBlank()) {
+            return true;
+        }
+        String host = URI.create(origin).getHost();
+        return host != null && host.equalsIgnoreCase(request.getHost());
     }
 
     /** Where to go after signing in: a path of this site only, never another site. */

@@ -182,9 +182,37 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A port free now, below the kernel's ephemeral range: a port the kernel handed out (port 0)
+     * and that was closed again can be handed to anyone else before the child binds it, such as the
+     * child's own embedded Kafka controller (which then takes the port meant for another listener).
+     */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        int below = ephemeralPortsStart();
+        java.util.concurrent.ThreadLocalRandom random =
+                java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = random.nextInt(Math.max(1025, below - 12000), below);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("No free port below " + below);
+    }
+
+    /** The first port of the kernel's ephemeral range (Linux: 32768 unless changed). */
+    static int ephemeralPortsStart() {
+        try {
+            // readAllLines: readString of a /proc file can come back short (its size reads as 0)
+            String range =
+                    Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                            .get(0)
+                            .strip();
+            return Integer.parseInt(range.split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32768;
         }
     }
 }

@@ -98,7 +98,27 @@ final class PortalBrowser implements AutoCloseable {
         page.waitForURL(url -> !url.contains("/sign-in"));
     }
 
-    /** Saves the whole page as {@code name}.png for review. */
+    /** The most script a page may load, all files together. */
+    static final long SCRIPT_BUDGET_BYTES = 150 * 1024;
+
+    /**
+     * Saves the whole page as {@code name}.png for review, and checks that it loaded at most {@link
+     * #SCRIPT_BUDGET_BYTES} of script.
+     */
+    static void review(Page page, String name) {
+        screenshot(page, name);
+        Number scripts =
+                (Number)
+                        page.evaluate(
+                                "() => performance.getEntriesByType('resource')"
+                                        + ".filter(e => e.initiatorType === 'script')"
+                                        + ".reduce((sum, e) => sum + e.decodedBodySize, 0)");
+        assertThat(scripts.longValue())
+                .as("bytes of script loaded by " + name)
+                .isLessThanOrEqualTo(SCRIPT_BUDGET_BYTES);
+    }
+
+    /** Saves the whole page as {@code name}.png. */
     static void screenshot(Page page, String name) {
         page.screenshot(
                 new Page.ScreenshotOptions()

@@ -61,8 +61,11 @@ class PortalIsolationIT {
         other.request().delete("/v1/models/" + model).then().statusCode(404);
         other.request().get("/v1/files/" + file + "/content").then().statusCode(404);
         owner.request().get("/v1/files/" + file + "/content").then().statusCode(200);
-        // and no administrator pages for a tenant
-        other.request().get("/admin").then().statusCode(403);
+        // and no administrator pages or routes for a tenant's session
+        for (String admin :
+                List.of("/admin", "/admin/models", "/admin/system", "/v1/admin/system")) {
+            other.request().get(admin).then().statusCode(403);
+        }
     }
 
     private static String title(String html) {

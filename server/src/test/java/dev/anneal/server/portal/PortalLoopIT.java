@@ -68,7 +68,7 @@ class PortalLoopIT {
         {
             page.onDialog(dialog -> dialog.accept());
             page.navigate("/sign-in");
-            PortalBrowser.screenshot(page, "sign-in");
+            PortalBrowser.review(page, "sign-in");
             PortalBrowser.signIn(page, key);
             assertThat(page.url()).endsWith("/datasets");
 
@@ -78,7 +78,7 @@ class PortalLoopIT {
             Locator errors = page.getByRole(AriaRole.TABLE, named("Errors by line"));
             PlaywrightAssertions.assertThat(errors).containsText("messages[1].content");
             PlaywrightAssertions.assertThat(errors.locator("tbody tr td").first()).hasText("2");
-            PortalBrowser.screenshot(page, "datasets-rejected");
+            PortalBrowser.review(page, "datasets-rejected");
 
             page.getByLabel("JSONL file").setInputFiles(good);
             button(page, "Upload").click();
@@ -86,7 +86,7 @@ class PortalLoopIT {
                     .containsText("Uploaded support.jsonl: 24 lines");
             PlaywrightAssertions.assertThat(page.locator("#files")).containsText("support.jsonl");
             PlaywrightAssertions.assertThat(page.locator("#files")).not().containsText("broken");
-            PortalBrowser.screenshot(page, "datasets");
+            PortalBrowser.review(page, "datasets");
             String fileId =
                     as(key).get("/v1/files").then().extract().jsonPath().getString("data[0].id");
 
@@ -97,7 +97,7 @@ class PortalLoopIT {
             page.getByLabel("Training file").selectOption(new SelectOption().setValue(fileId));
             page.getByLabel("Epochs").fill("4");
             page.getByLabel("Seed").fill("1");
-            PortalBrowser.screenshot(page, "job-form");
+            PortalBrowser.review(page, "job-form");
             button(page, "Create job").click();
             page.waitForURL(Pattern.compile(".*/jobs/ftjob-.*"));
             String jobId = page.url().replaceFirst(".*/jobs/", "");
@@ -111,7 +111,7 @@ class PortalLoopIT {
                     "() => Number(document.getElementById('chart').dataset.points || 0) >= 2");
             assertThat(page.locator("#chart canvas").count()).isEqualTo(1);
             PlaywrightAssertions.assertThat(page.locator("#events")).containsText("Step 1/");
-            PortalBrowser.screenshot(page, "job");
+            PortalBrowser.review(page, "job");
             String tuned =
                     as(key).get("/v1/fine_tuning/jobs/" + jobId)
                             .then()
@@ -133,7 +133,7 @@ class PortalLoopIT {
                     .containsText("Judgement recorded");
             PlaywrightAssertions.assertThat(page.locator("#side-a-title"))
                     .containsText("Model A: ");
-            PortalBrowser.screenshot(page, "playground-compare");
+            PortalBrowser.review(page, "playground-compare");
 
             // the judgement reaches the feedback page through Kafka
             page.getByRole(AriaRole.LINK, named("Feedback")).click();
@@ -152,7 +152,7 @@ class PortalLoopIT {
                             .jsonPath()
                             .getList("data.annotator_id");
             assertThat(annotators).hasSize(1).doesNotContainNull();
-            PortalBrowser.screenshot(page, "feedback");
+            PortalBrowser.review(page, "feedback");
 
             // a preference dataset, and DPO on it from the filled-in job form
             button(page, "Create preference dataset").click();
@@ -189,7 +189,7 @@ class PortalLoopIT {
                                 page.getByRole(AriaRole.ROW)
                                         .filter(new Locator.FilterOptions().setHasText(name));
                         PlaywrightAssertions.assertThat(row).hasCount(1);
-                        PortalBrowser.screenshot(page, "admin-tenants");
+                        PortalBrowser.review(page, "admin-tenants");
                         row.getByRole(AriaRole.LINK).click();
                         page.getByLabel("Key name").fill("labelling team");
                         button(page, "Create key").click();
@@ -200,10 +200,42 @@ class PortalLoopIT {
                         PlaywrightAssertions.assertThat(page.locator("#keys"))
                                 .containsText("labelling team");
                         assertThat(page.content()).as("shown once").doesNotContain(secret);
-                        PortalBrowser.screenshot(page, "admin-tenant");
+                        PortalBrowser.review(page, "admin-tenant");
+                        // a quota set here is the API's: a bad one is refused beside its field
+                        Locator files =
+                                page.getByLabel(
+                                        "files", new Page.GetByLabelOptions().setExact(true));
+                        files.fill("-3");
+                        button(page, "Save quotas").click();
+                        PlaywrightAssertions.assertThat(page.locator("[data-error-for=files]"))
+                                .not()
+                                .isEmpty();
+                        files.fill("7");
+                        var saved =
+                                page.waitForResponse(
+                                        r -> r.request().method().equals("PATCH"),
+                                        () -> button(page, "Save quotas").click());
+                        assertThat(saved.status()).isEqualTo(200);
+                        // a folder that is no model is refused with the API's reason
+                        page.getByRole(AriaRole.LINK, named("Base models")).click();
+                        page.getByLabel("Model id").fill("not-a-model");
+                        page.getByLabel("Folder").fill("/nonexistent/folder");
+                        button(page, "Register model").click();
+                        PlaywrightAssertions.assertThat(
+                                        page.locator(
+                                                        ".form-error:not(:empty),"
+                                                                + " .field-error:not(:empty)")
+                                                .first())
+                                .isVisible();
+                        PlaywrightAssertions.assertThat(page.locator("#base-models"))
+                                .containsText("anneal-nano");
+                        PortalBrowser.review(page, "admin-models");
+                        page.getByRole(AriaRole.LINK, named("System")).click();
+                        PlaywrightAssertions.assertThat(page.locator("#queued")).isVisible();
+                        PortalBrowser.review(page, "admin-system");
                         Page phone = browser.page(390, 844);
                         PortalBrowser.signIn(phone, AnnealTestResources.ADMIN_KEY);
-                        PortalBrowser.screenshot(phone, "admin-phone");
+                        PortalBrowser.review(phone, "admin-phone");
                         assertThat(
                                         (Boolean)
                                                 phone.evaluate(

@@ -129,6 +129,14 @@ class PortalSessionIT {
                 .then()
                 .statusCode(403)
                 .header("Set-Cookie", org.hamcrest.Matchers.nullValue());
+        given().redirects()
+                .follow(false)
+                .header("Origin", "https://attacker.example")
+                .formParam("key", key)
+                .post("/sign-in")
+                .then()
+                .statusCode(403)
+                .header("Set-Cookie", org.hamcrest.Matchers.nullValue());
         given().formParam("key", "sk-anneal-wrong")
                 .post("/sign-in")
                 .then()

@@ -347,6 +347,34 @@ public class JobQueue {
     }
 
     /**
+     * The queue at a glance, across tenants: jobs waiting for a worker, and the running jobs held
+     * by each worker (by its lease owner).
+     */
+    public record Overview(long queued, Map<String, Long> runningByWorker) {}
+
+    /** The queue at a glance, for the administrator's console. */
+    @Transactional
+    public Overview overview() {
+        long queued =
+                ((Number)
+                                em.createNativeQuery(
+                                                "select count(*) from fine_tuning_job where status"
+                                                        + " = 'queued'")
+                                        .getSingleResult())
+                        .longValue();
+        Map<String, Long> running = new java.util.TreeMap<>();
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows =
+                em.createNativeQuery(
+                                "select lease_owner, count(*) from fine_tuning_job where status ="
+                                        + " 'running' and lease_owner is not null group by"
+                                        + " lease_owner")
+                        .getResultList();
+        rows.forEach(r -> running.put((String) r[0], ((Number) r[1]).longValue()));
+        return new Overview(queued, running);
+    }
+
+    /**
      * Where a queued job stands: 1 for the next job to be claimed, in the queue's fair order; empty
      * when it is not waiting.
      */

@@ -44,6 +44,38 @@ final class BenchApi {
         return JSON.readTree(response.body());
     }
 
+    /** Uploads a chat dataset of {@code lines} short examples with {@code key}; its file id. */
+    static String uploadChat(String api, String key, int lines) throws Exception {
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < lines; i++) {
+            jsonl.append("{\"messages\":[{\"role\":\"user\",\"content\":\"Say ")
+                    .append(i)
+                    .append("\"},{\"role\":\"assistant\",\"content\":\"")
+                    .append(i)
+                    .append("\"}]}\n");
+        }
+        String boundary = "bench-boundary";
+        String body =
+                "--"
+                        + boundary
+                        + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n"
+                        + "--"
+                        + boundary
+                        + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench.jsonl\"\r\n"
+                        + "Content-Type: application/jsonl\r\n\r\n"
+                        + jsonl
+                        + "\r\n--"
+                        + boundary
+                        + "--\r\n";
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create(api + "/v1/files"))
+                        .header("Authorization", "Bearer " + key)
+                        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build();
+        return send(request).get("id").asText();
+    }
+
     /** The integer after {@code name} in {@code args}, or {@code fallback}. */
     static int intArg(String[] args, String name, int fallback) {
         for (int i = 0; i < args.length - 1; i++) {

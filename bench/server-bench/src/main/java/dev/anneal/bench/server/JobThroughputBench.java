@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.anneal.server.launch.EmbeddedInfrastructure;
 import dev.anneal.server.launch.LaunchSettings;
 import dev.anneal.server.launch.ServerProcess;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,7 +65,7 @@ public final class JobThroughputBench {
                     BenchApi.post(api, ADMIN_KEY, "/v1/admin/tenants/" + tenant + "/api_keys", "")
                             .get("key")
                             .asText();
-            String file = upload(api, key, 2 * steps);
+            String file = BenchApi.uploadChat(api, key, 2 * steps);
             String body =
                     "{\"model\":\"anneal-nano\",\"training_file\":\""
                             + file
@@ -165,36 +163,5 @@ public final class JobThroughputBench {
             }
             after = page.get("last_id").asText();
         }
-    }
-
-    private static String upload(String api, String key, int lines) throws Exception {
-        StringBuilder jsonl = new StringBuilder();
-        for (int i = 0; i < lines; i++) {
-            jsonl.append("{\"messages\":[{\"role\":\"user\",\"content\":\"Say ")
-                    .append(i)
-                    .append("\"},{\"role\":\"assistant\",\"content\":\"")
-                    .append(i)
-                    .append("\"}]}\n");
-        }
-        String boundary = "bench-boundary";
-        String body =
-                "--"
-                        + boundary
-                        + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n"
-                        + "--"
-                        + boundary
-                        + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench.jsonl\"\r\n"
-                        + "Content-Type: application/jsonl\r\n\r\n"
-                        + jsonl
-                        + "\r\n--"
-                        + boundary
-                        + "--\r\n";
-        HttpRequest request =
-                HttpRequest.newBuilder(URI.create(api + "/v1/files"))
-                        .header("Authorization", "Bearer " + key)
-                        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build();
-        return BenchApi.send(request).get("id").asText();
     }
 }
