@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -31,16 +30,7 @@ public class AnnealTestResources implements QuarkusTestResourceLifecycleManager 
     public Map<String, String> start() {
         try {
             dataDir = Files.createTempDirectory("anneal-test-");
-            infrastructure =
-                    EmbeddedInfrastructure.start(
-                            new LaunchSettings(
-                                    dataDir,
-                                    Optional.empty(),
-                                    0,
-                                    Optional.empty(),
-                                    "localhost",
-                                    0,
-                                    0));
+            infrastructure = EmbeddedInfrastructure.start(LaunchSettings.embeddedIn(dataDir));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -37,6 +37,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestMulti;
@@ -99,8 +100,18 @@ public class FineTuningJobsResource {
     public ListResponse<JobObject> list(
             @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("20") int limit) {
         Page<FineTuningJob> page = jobs.list(new PageRequest(after, limit, true));
+        Map<String, Long> positions =
+                queue.positions(
+                        page.data().stream()
+                                .filter(job -> job.status() == JobStatus.QUEUED)
+                                .map(FineTuningJob::id)
+                                .toList());
         return ListResponse.of(
-                page.data().stream().map(this::view).toList(), page.hasMore(), JobObject::id);
+                page.data().stream()
+                        .map(job -> JobObject.of(job, positions.get(job.id())))
+                        .toList(),
+                page.hasMore(),
+                JobObject::id);
     }
 
     @GET

@@ -67,7 +67,8 @@ public class FeedbackPage {
                 ListResponse<FeedbackObject> judgements,
                 Filters filters,
                 String after,
-                FileObject dataset);
+                FileObject dataset,
+                String preferred);
     }
 
     private final FeedbackResource feedback;
@@ -111,12 +112,14 @@ public class FeedbackPage {
                         blankToNull(after),
                         Pages.PAGE_SIZE,
                         null);
+        List<PreferenceFeedbackRepository.Tally> tallies = repository.pairwiseTallies();
         return Templates.page(
-                pairs(repository.pairwiseTallies()),
+                pairs(tallies),
                 judgements,
                 filters,
                 after,
-                dataset == null || dataset.isBlank() ? null : files.get(dataset));
+                dataset == null || dataset.isBlank() ? null : files.get(dataset),
+                preferred(tallies));
     }
 
     /** Folds (chosen, rejected) counts into one record per pair of models, most judged first. */
@@ -134,6 +137,19 @@ public class FeedbackPage {
         wins.forEach((k, w) -> pairs.add(new Pair(k.get(0), k.get(1), w[0], w[1])));
         pairs.sort(Comparator.comparingLong(Pair::total).reversed());
         return pairs;
+    }
+
+    /**
+     * The model chosen most often: the one "Train with DPO" starts from, so that DPO sharpens the
+     * model people already prefer. Null without judgements.
+     */
+    static String preferred(List<PreferenceFeedbackRepository.Tally> tallies) {
+        Map<String, Long> wins = new LinkedHashMap<>();
+        tallies.forEach(t -> wins.merge(t.chosenModel(), t.count(), Long::sum));
+        return wins.entrySet().stream()
+                .max(Map.Entry.comparingByValue())
+                .map(Map.Entry::getKey)
+                .orElse(null);
     }
 
     private static String blankToNull(String value) {

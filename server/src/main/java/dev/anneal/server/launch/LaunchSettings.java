@@ -18,6 +18,15 @@ public record LaunchSettings(
         int kafkaPort,
         int kafkaControllerPort) {
 
+    /**
+     * Embedded PostgreSQL and Kafka in {@code dataDir}, each on a free port of this machine: what
+     * tests and benchmarks start beside the servers they run.
+     */
+    public static LaunchSettings embeddedIn(Path dataDir) {
+        return new LaunchSettings(
+                dataDir, Optional.empty(), 0, Optional.empty(), "localhost", 0, 0);
+    }
+
     public static LaunchSettings fromEnvironment() {
         return from(System.getenv(), System.getProperties());
     }

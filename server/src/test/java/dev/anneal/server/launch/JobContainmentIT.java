@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,10 +39,7 @@ class JobContainmentIT {
     @BeforeEach
     void startWorker() throws Exception {
         dataDir = Files.createTempDirectory("anneal-containment-");
-        infrastructure =
-                EmbeddedInfrastructure.start(
-                        new LaunchSettings(
-                                dataDir, Optional.empty(), 0, Optional.empty(), "localhost", 0, 0));
+        infrastructure = EmbeddedInfrastructure.start(LaunchSettings.embeddedIn(dataDir));
         Map<String, String> env =
                 ServerProcess.environmentFor(infrastructure, AnnealTestResources.ADMIN_KEY);
         env.put("ANNEAL_TUNER_MEMORY", "64g");

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,10 +38,7 @@ class WorkerFailoverIT {
     @BeforeEach
     void startInfrastructure() throws Exception {
         dataDir = Files.createTempDirectory("anneal-failover-");
-        infrastructure =
-                EmbeddedInfrastructure.start(
-                        new LaunchSettings(
-                                dataDir, Optional.empty(), 0, Optional.empty(), "localhost", 0, 0));
+        infrastructure = EmbeddedInfrastructure.start(LaunchSettings.embeddedIn(dataDir));
     }
 
     @AfterEach

@@ -116,6 +116,22 @@ final class PortalBrowser implements AutoCloseable {
         assertThat(scripts.longValue())
                 .as("bytes of script loaded by " + name)
                 .isLessThanOrEqualTo(SCRIPT_BUDGET_BYTES);
+        @SuppressWarnings("unchecked")
+        List<String> unnamed =
+                (List<String>)
+                        page.evaluate(
+                                "() => Array.from(document.querySelectorAll('input, select,"
+                                        + " textarea, button, a'))"
+                                        + ".filter(e => e.type !== 'hidden' && e.offsetParent !== null)"
+                                        + ".filter(e => { const label = e.getAttribute('aria-label');"
+                                        + " const words = (e.matches('input, select, textarea')"
+                                        + " ? Array.from(e.labels || []).map(l => l.textContent).join(' ')"
+                                        + " : e.textContent).trim();"
+                                        + " return words === '' || (label !== null && label !== words); })"
+                                        + ".map(e => e.outerHTML.slice(0, 120))");
+        assertThat(unnamed)
+                .as("controls of " + name + " whose accessible name is not their visible words")
+                .isEmpty();
     }
 
     /** Saves the whole page as {@code name}.png. */

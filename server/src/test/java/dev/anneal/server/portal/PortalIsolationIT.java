@@ -38,7 +38,8 @@ class PortalIsolationIT {
                         "/datasets/" + file,
                         "/jobs/" + job,
                         "/playground?model=" + model,
-                        "/playground?model=anneal-nano&compare=" + model)) {
+                        "/playground?model=anneal-nano&compare=" + model,
+                        "/feedback?dataset=" + file)) {
             owner.request().get(page).then().statusCode(200);
             String theirs = other.request().get(page).then().statusCode(404).extract().asString();
             String missing =

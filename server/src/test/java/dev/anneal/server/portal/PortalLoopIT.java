@@ -131,6 +131,11 @@ class PortalLoopIT {
             button(page, "A is better").click();
             PlaywrightAssertions.assertThat(page.locator("#judged"))
                     .containsText("Judgement recorded");
+            String winner =
+                    page.locator("#judged")
+                            .innerText()
+                            .replaceFirst("^Judgement recorded: (.*) was better\\.$", "$1");
+            assertThat(winner).isIn(tuned, "anneal-nano");
             PlaywrightAssertions.assertThat(page.locator("#side-a-title"))
                     .containsText("Model A: ");
             PortalBrowser.review(page, "playground-compare");
@@ -158,7 +163,10 @@ class PortalLoopIT {
             button(page, "Create preference dataset").click();
             page.getByRole(AriaRole.LINK, named("Train with DPO")).click();
             assertThat(page.getByLabel("DPO (preference pairs)").isChecked()).isTrue();
-            page.getByLabel("Model").selectOption(tuned);
+            // the form starts from the model people preferred
+            PlaywrightAssertions.assertThat(
+                            page.getByLabel("Model", new Page.GetByLabelOptions().setExact(true)))
+                    .hasValue(winner);
             button(page, "Create job").click();
             page.waitForURL(Pattern.compile(".*/jobs/ftjob-.*"));
             PlaywrightAssertions.assertThat(page.locator("h1")).containsText("Job");

@@ -119,6 +119,16 @@ class PortalSessionIT {
     }
 
     @Test
+    void shouldEndASessionOlderThanItsLifetimeHoweverBusy() throws Exception {
+        SignedIn session = SignedIn.with(TestApi.newTenantKey());
+        session.request().get("/v1/files").then().statusCode(200);
+        Thread.sleep(5);
+        assertThat(sessions.find(session.cookie(), Duration.ofHours(1), Duration.ofMillis(1)))
+                .isEmpty();
+        session.request().get("/v1/files").then().statusCode(401);
+    }
+
+    @Test
     void shouldRefuseASignInFromAnotherSiteAndAWrongKey() {
         String key = TestApi.newTenantKey();
         given().redirects()

@@ -43,6 +43,19 @@ final class TlsSupport {
                         HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
 
+        // a portal session's cookie is Secure under TLS: the browser never sends it in plaintext
+        HttpResponse<String> signIn =
+                client.send(
+                        HttpRequest.newBuilder(URI.create(url("test.url.ssl") + "/sign-in"))
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .POST(HttpRequest.BodyPublishers.ofString("key=" + key))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(signIn.statusCode()).isEqualTo(303);
+        assertThat(signIn.headers().firstValue("Set-Cookie").orElse(""))
+                .startsWith("anneal_session=")
+                .contains("Secure", "HttpOnly", "SameSite=Strict");
+
         // no plaintext listener beside the TLS one
         assertThat(
                         ConfigProvider.getConfig()

@@ -22,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -75,15 +74,7 @@ public final class FeedbackIngestionBench {
         Path dataDir = Files.createTempDirectory("anneal-feedback-bench-");
         ServerProcess server = null;
         try (EmbeddedInfrastructure infrastructure =
-                EmbeddedInfrastructure.start(
-                        new LaunchSettings(
-                                dataDir,
-                                Optional.empty(),
-                                0,
-                                Optional.empty(),
-                                "localhost",
-                                0,
-                                0))) {
+                EmbeddedInfrastructure.start(LaunchSettings.embeddedIn(dataDir))) {
             Map<String, String> config = infrastructure.configuration();
             KafkaSettings bootstrap = infrastructure.kafkaSettings();
             Map<String, String> env = ServerProcess.environmentFor(infrastructure, ADMIN_KEY);

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The job machinery's own throughput (not a test; {@code bench/jobs-bench.sh} runs it): submits
@@ -37,15 +36,7 @@ public final class JobThroughputBench {
         Path dataDir = Files.createTempDirectory("anneal-jobs-bench-");
         List<ServerProcess> workers = new ArrayList<>();
         try (EmbeddedInfrastructure infrastructure =
-                EmbeddedInfrastructure.start(
-                        new LaunchSettings(
-                                dataDir,
-                                Optional.empty(),
-                                0,
-                                Optional.empty(),
-                                "localhost",
-                                0,
-                                0))) {
+                EmbeddedInfrastructure.start(LaunchSettings.embeddedIn(dataDir))) {
             Map<String, String> env = ServerProcess.environmentFor(infrastructure, ADMIN_KEY);
             env.put("ANNEAL_TUNER_POLL_INTERVAL", "100ms");
             env.put("ANNEAL_TUNER_MAX_RUNNING_PER_TENANT", String.valueOf(workerCount));

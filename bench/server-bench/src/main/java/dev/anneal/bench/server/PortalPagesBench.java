@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * How fast the portal's pages render for a tenant with many files and jobs: one packaged server
@@ -39,15 +38,7 @@ public final class PortalPagesBench {
         int rounds = BenchApi.intArg(args, "--rounds", 200);
         Path dataDir = Files.createTempDirectory("anneal-portal-bench-");
         try (EmbeddedInfrastructure infrastructure =
-                EmbeddedInfrastructure.start(
-                        new LaunchSettings(
-                                dataDir,
-                                Optional.empty(),
-                                0,
-                                Optional.empty(),
-                                "localhost",
-                                0,
-                                0))) {
+                EmbeddedInfrastructure.start(LaunchSettings.embeddedIn(dataDir))) {
             Map<String, String> env = ServerProcess.environmentFor(infrastructure, ADMIN_KEY);
             env.put("ANNEAL_ROLES", "api");
             env.put("QUARKUS_LOG_LEVEL", "WARN");
