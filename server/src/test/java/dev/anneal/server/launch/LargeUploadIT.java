@@ -3,6 +3,11 @@ package dev.anneal.server.launch;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.assertions.LocatorAssertions;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import com.microsoft.playwright.options.AriaRole;
+import dev.anneal.server.portal.PortalBrowser;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
@@ -14,79 +19,137 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Memory does not grow with the file: a 1 GiB upload succeeds, byte for byte, through a server
- * whose heap is limited to 256 MiB (embedded Kafka broker included).
+ * whose heap is limited to 256 MiB (embedded Kafka broker included); and a 500 MB file goes through
+ * the portal's upload, in Chromium, with its progress shown, on the same server.
  */
 class LargeUploadIT {
 
     private static final long TARGET_BYTES = 1L << 30;
+    private static final long PORTAL_BYTES = 500_000_000L;
     private static final String BOUNDARY = "anneal-large-upload-boundary";
 
-    @TempDir Path dataDir;
+    @TempDir static Path dataDir;
+
+    @TempDir Path files;
+
+    private static ServerProcess server;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = ServerProcess.start(dataDir, "256m", Map.of("ANNEAL_FILES_MAX_BYTES", "2G"));
+        server.awaitReady(Duration.ofSeconds(120));
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        if (server != null) {
+            assertThat(server.output()).doesNotContain("OutOfMemoryError");
+            server.stop("TERM");
+            server.close();
+        }
+    }
+
+    @Test
+    void shouldUploadFiveHundredMegabytesThroughThePortalShowingProgress() throws Exception {
+        String key = tenantKey(server, "portal");
+        Path file = files.resolve("large.jsonl");
+        byte[] line = chatLine();
+        long lines = PORTAL_BYTES / line.length + 1;
+        try (OutputStream out =
+                new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            for (long i = 0; i < lines; i++) {
+                out.write(line);
+            }
+        }
+        try (PortalBrowser browser = PortalBrowser.open(server.baseUri())) {
+            Page page = browser.page();
+            PortalBrowser.onFailure(
+                    page,
+                    "large-upload-failure",
+                    () -> {
+                        PortalBrowser.signIn(page, key);
+                        page.getByLabel("JSONL file").setInputFiles(file);
+                        page.getByRole(
+                                        AriaRole.BUTTON,
+                                        new Page.GetByRoleOptions()
+                                                .setName("Upload")
+                                                .setExact(true))
+                                .click();
+                        // the bar moves while the bytes stream, before the server has them all
+                        page.waitForFunction(
+                                "() => { const bar = document.querySelector('progress');"
+                                        + " return bar.value > 0 && bar.value < 100; }",
+                                null,
+                                new Page.WaitForFunctionOptions().setPollingInterval(20));
+                        PlaywrightAssertions.assertThat(page.locator(".upload-status"))
+                                .containsText(
+                                        "Uploaded large.jsonl: " + lines + " lines",
+                                        new LocatorAssertions.ContainsTextOptions()
+                                                .setTimeout(300_000));
+                    });
+        }
+    }
 
     @Test
     void shouldAcceptOneGibibyteUploadWhenHeapIsLimitedTo256MiB() throws Exception {
-        try (ServerProcess server =
-                ServerProcess.start(dataDir, "256m", Map.of("ANNEAL_FILES_MAX_BYTES", "2G"))) {
-            server.awaitReady(Duration.ofSeconds(120));
-            String key = tenantKey(server);
+        String key = tenantKey(server, "large");
 
-            byte[] line = chatLine();
-            long lines = TARGET_BYTES / line.length + 1;
-            MessageDigest sent = MessageDigest.getInstance("SHA-256");
-            byte[] head =
-                    ("--"
-                                    + BOUNDARY
-                                    + "\r\n"
-                                    + "Content-Disposition: form-data; name=\"purpose\"\r\n\r\n"
-                                    + "fine-tune\r\n"
-                                    + "--"
-                                    + BOUNDARY
-                                    + "\r\n"
-                                    + "Content-Disposition: form-data; name=\"file\"; filename=\"large.jsonl\"\r\n"
-                                    + "Content-Type: application/jsonl\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII);
-            byte[] tail = ("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] line = chatLine();
+        long lines = TARGET_BYTES / line.length + 1;
+        MessageDigest sent = MessageDigest.getInstance("SHA-256");
+        byte[] head =
+                ("--"
+                                + BOUNDARY
+                                + "\r\n"
+                                + "Content-Disposition: form-data; name=\"purpose\"\r\n\r\n"
+                                + "fine-tune\r\n"
+                                + "--"
+                                + BOUNDARY
+                                + "\r\n"
+                                + "Content-Disposition: form-data; name=\"file\"; filename=\"large.jsonl\"\r\n"
+                                + "Content-Type: application/jsonl\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII);
+        byte[] tail = ("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.US_ASCII);
 
-            HttpURLConnection upload = open(server, "/v1/files", key);
-            upload.setRequestMethod("POST");
-            upload.setDoOutput(true);
-            upload.setRequestProperty("Content-Type", "multipart/form-data; boundary=" + BOUNDARY);
-            upload.setFixedLengthStreamingMode(head.length + lines * line.length + tail.length);
-            try (OutputStream out = upload.getOutputStream()) {
-                out.write(head);
-                for (long i = 0; i < lines; i++) {
-                    out.write(line);
-                    sent.update(line);
-                }
-                out.write(tail);
+        HttpURLConnection upload = open(server, "/v1/files", key);
+        upload.setRequestMethod("POST");
+        upload.setDoOutput(true);
+        upload.setRequestProperty("Content-Type", "multipart/form-data; boundary=" + BOUNDARY);
+        upload.setFixedLengthStreamingMode(head.length + lines * line.length + tail.length);
+        try (OutputStream out = upload.getOutputStream()) {
+            out.write(head);
+            for (long i = 0; i < lines; i++) {
+                out.write(line);
+                sent.update(line);
             }
-            String response = new String(read(upload), StandardCharsets.UTF_8);
-            assertThat(upload.getResponseCode()).as(response).isEqualTo(200);
-            assertThat(response).contains("\"line_count\":" + lines);
-            String id = response.replaceAll(".*\"id\":\"(file-[A-Za-z0-9]+)\".*", "$1");
-
-            HttpURLConnection download = open(server, "/v1/files/" + id + "/content", key);
-            MessageDigest received = MessageDigest.getInstance("SHA-256");
-            long bytes = 0;
-            try (InputStream in = download.getInputStream()) {
-                byte[] buffer = new byte[1 << 16];
-                int n;
-                while ((n = in.read(buffer)) > 0) {
-                    received.update(buffer, 0, n);
-                    bytes += n;
-                }
-            }
-            assertThat(bytes).isEqualTo(lines * line.length);
-            assertThat(HexFormat.of().formatHex(received.digest()))
-                    .isEqualTo(HexFormat.of().formatHex(sent.digest()));
-            assertThat(server.output()).doesNotContain("OutOfMemoryError");
-            server.stop("TERM");
+            out.write(tail);
         }
+        String response = new String(read(upload), StandardCharsets.UTF_8);
+        assertThat(upload.getResponseCode()).as(response).isEqualTo(200);
+        assertThat(response).contains("\"line_count\":" + lines);
+        String id = response.replaceAll(".*\"id\":\"(file-[A-Za-z0-9]+)\".*", "$1");
+
+        HttpURLConnection download = open(server, "/v1/files/" + id + "/content", key);
+        MessageDigest received = MessageDigest.getInstance("SHA-256");
+        long bytes = 0;
+        try (InputStream in = download.getInputStream()) {
+            byte[] buffer = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                received.update(buffer, 0, n);
+                bytes += n;
+            }
+        }
+        assertThat(bytes).isEqualTo(lines * line.length);
+        assertThat(HexFormat.of().formatHex(received.digest()))
+                .isEqualTo(HexFormat.of().formatHex(sent.digest()));
     }
 
     private static byte[] chatLine() {
@@ -101,13 +164,13 @@ class LargeUploadIT {
                 .getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String tenantKey(ServerProcess server) throws Exception {
+    private static String tenantKey(ServerProcess server, String name) throws Exception {
         String admin = Files.readString(server.dataDirFile("admin.key")).strip();
         String tenant =
                 given().baseUri(server.baseUri())
                         .header("Authorization", "Bearer " + admin)
                         .contentType("application/json")
-                        .body("{\"name\":\"large\"}")
+                        .body("{\"name\":\"" + name + "\"}")
                         .post("/v1/admin/tenants")
                         .then()
                         .statusCode(201)

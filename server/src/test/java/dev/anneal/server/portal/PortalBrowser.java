@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Assumptions;
  * sets and whose first step installs it), where they fail. Screenshots go to {@code
  * target/portal-screenshots}.
  */
-final class PortalBrowser implements AutoCloseable {
+public final class PortalBrowser implements AutoCloseable {
 
     static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
 
@@ -55,7 +55,7 @@ final class PortalBrowser implements AutoCloseable {
     }
 
     /** Chromium against the portal at {@code base}; skips (or fails under CI) without it. */
-    static PortalBrowser open(String base) {
+    public static PortalBrowser open(String base) {
         if (!Files.isExecutable(CHROMIUM)) {
             boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
             assertThat(ci)
@@ -67,7 +67,7 @@ final class PortalBrowser implements AutoCloseable {
     }
 
     /** A fresh browser profile (its own cookies) at 1280 by 800 px. */
-    Page page() {
+    public Page page() {
         return page(1280, 800);
     }
 
@@ -91,11 +91,30 @@ final class PortalBrowser implements AutoCloseable {
     }
 
     /** Signs in with {@code key} through the form, as a person does. */
-    static void signIn(Page page, String key) {
+    public static void signIn(Page page, String key) {
         page.navigate("/sign-in");
         page.getByLabel("API key").fill(key);
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
         page.waitForURL(url -> !url.contains("/sign-in"));
+    }
+
+    /**
+     * Moves the focus with the Tab key, as a keyboard user does, until it is on the control named
+     * {@code name}; fails if Tab never gets there.
+     */
+    public static void tabTo(Page page, String name) {
+        for (int presses = 0; presses < 60; presses++) {
+            page.keyboard().press("Tab");
+            Object focused =
+                    page.evaluate(
+                            "() => { const e = document.activeElement;"
+                                    + " return e ? (e.getAttribute('aria-label')"
+                                    + " || e.textContent || '').trim() : ''; }");
+            if (name.equals(focused)) {
+                return;
+            }
+        }
+        throw new AssertionError("Tab never reached the control named '" + name + "'");
     }
 
     /** The most script a page may load, all files together. */
@@ -135,7 +154,7 @@ final class PortalBrowser implements AutoCloseable {
     }
 
     /** Saves the whole page as {@code name}.png. */
-    static void screenshot(Page page, String name) {
+    public static void screenshot(Page page, String name) {
         page.screenshot(
                 new Page.ScreenshotOptions()
                         .setPath(SCREENSHOTS.resolve(name + ".png"))
@@ -143,12 +162,12 @@ final class PortalBrowser implements AutoCloseable {
     }
 
     /** Something a browser test does, which may throw. */
-    interface Steps {
+    public interface Steps {
         void run() throws Exception;
     }
 
     /** Runs {@code steps}; if they fail, saves the page as {@code name}.png first. */
-    static void onFailure(Page page, String name, Steps steps) throws Exception {
+    public static void onFailure(Page page, String name, Steps steps) throws Exception {
         try {
             steps.run();
         } catch (Exception | AssertionError e) {

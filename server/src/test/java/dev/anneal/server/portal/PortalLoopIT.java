@@ -34,6 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 @WithTestResource(AnnealTestResources.class)
 class PortalLoopIT {
 
+    private static final LocatorAssertions.IsVisibleOptions LONG_VISIBLE =
+            new LocatorAssertions.IsVisibleOptions().setTimeout(120_000);
+
     private static final LocatorAssertions.ContainsTextOptions LONG =
             new LocatorAssertions.ContainsTextOptions().setTimeout(120_000);
 
@@ -80,8 +83,11 @@ class PortalLoopIT {
             PlaywrightAssertions.assertThat(errors.locator("tbody tr td").first()).hasText("2");
             PortalBrowser.review(page, "datasets-rejected");
 
+            // the good one by keyboard: Tab to "Upload", Enter
             page.getByLabel("JSONL file").setInputFiles(good);
-            button(page, "Upload").click();
+            page.getByLabel("JSONL file").focus();
+            PortalBrowser.tabTo(page, "Upload");
+            page.keyboard().press("Enter");
             PlaywrightAssertions.assertThat(page.locator(".upload-status"))
                     .containsText("Uploaded support.jsonl: 24 lines");
             PlaywrightAssertions.assertThat(page.locator("#files")).containsText("support.jsonl");
@@ -127,8 +133,12 @@ class PortalLoopIT {
             page.getByLabel("Temperature").fill("0");
             page.getByLabel("Maximum tokens").fill("16");
             page.getByLabel("Message").fill("Once upon a time");
-            button(page, "Send").click();
-            button(page, "A is better").click();
+            PortalBrowser.tabTo(page, "Send");
+            page.keyboard().press("Enter");
+            PlaywrightAssertions.assertThat(button(page, "A is better")).isVisible(LONG_VISIBLE);
+            page.getByLabel("Compare with").focus();
+            PortalBrowser.tabTo(page, "A is better");
+            page.keyboard().press("Enter");
             PlaywrightAssertions.assertThat(page.locator("#judged"))
                     .containsText("Judgement recorded");
             String winner =
