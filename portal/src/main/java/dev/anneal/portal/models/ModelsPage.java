@@ -64,7 +64,7 @@ public class ModelsPage {
     /** What the template shows of a model. */
     @TemplateExtension
     static class ModelViews {
-        static String created(ModelObject model) {
+        static String createdAt(ModelObject model) {
             return Pages.time(model.created());
         }
 

@@ -97,6 +97,9 @@ class PortalLoopIT {
                     as(key).get("/v1/files").then().extract().jsonPath().getString("data[0].id");
 
             // a LoRA job on anneal-nano through the form
+            page.getByRole(AriaRole.LINK, named("support.jsonl")).click();
+            PlaywrightAssertions.assertThat(page.locator("pre.preview")).containsText("answer 0");
+            PortalBrowser.review(page, "dataset");
             page.getByRole(AriaRole.LINK, named("Fine-tuning")).click();
             page.getByRole(AriaRole.LINK, named("New job")).click();
             page.getByLabel("Model").selectOption("anneal-nano");
@@ -181,6 +184,21 @@ class PortalLoopIT {
             page.waitForURL(Pattern.compile(".*/jobs/ftjob-.*"));
             PlaywrightAssertions.assertThat(page.locator("h1")).containsText("Job");
             assertThat(page.url()).doesNotEndWith(jobId);
+
+            // the jobs and the models, with the fine-tuned model's lineage
+            page.getByRole(AriaRole.LINK, named("Fine-tuning")).click();
+            PlaywrightAssertions.assertThat(page.locator("#job-rows")).containsText(jobId);
+            PortalBrowser.review(page, "jobs");
+            page.getByRole(AriaRole.LINK, named("Models")).click();
+            PlaywrightAssertions.assertThat(page.locator("#tuned-models")).containsText(jobId);
+            PlaywrightAssertions.assertThat(page.locator("#tuned-models")).containsText(fileId);
+            PortalBrowser.review(page, "models");
+
+            // and a dataset deleted from its page, after the confirmation
+            page.navigate("/datasets/" + fileId);
+            button(page, "Delete").click();
+            page.waitForURL(url -> url.endsWith("/datasets"));
+            PlaywrightAssertions.assertThat(page.locator("#file-list")).not().containsText(fileId);
         }
     }
 
