@@ -2,19 +2,25 @@ package dev.anneal.store;
 
 import dev.anneal.store.blob.BlobStore;
 import dev.anneal.store.blob.LocalBlobStore;
+import dev.anneal.store.blob.S3BlobStore;
+import dev.anneal.store.blob.S3Settings;
 import dev.anneal.store.crypto.MasterKey;
 import dev.anneal.store.crypto.MasterKeyRing;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.configuration.MemorySize;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -134,16 +140,59 @@ public class StoreBeans {
         }
     }
 
-    /** The blob store under the data folder, cleared of uploads a crash left unfinished. */
+    /**
+     * The blob store ({@code anneal.blob-store}, env {@code ANNEAL_BLOB_STORE}): {@code local}, a
+     * folder under the data folder (standalone mode, or a volume every node mounts), or {@code s3},
+     * an S3-compatible object store ({@code ANNEAL_S3_*}), whose bucket is checked at start. Either
+     * way it starts cleared of uploads a crash left unfinished.
+     */
     @Produces
     @Singleton
     @Startup
-    BlobStore blobStore() throws IOException {
-        LocalBlobStore store = new LocalBlobStore(dataDir.resolve("blobs"));
+    BlobStore blobStore(
+            @ConfigProperty(name = "anneal.blob-store", defaultValue = "local") String kind,
+            @ConfigProperty(name = "anneal.s3.endpoint") Optional<URI> endpoint,
+            @ConfigProperty(name = "anneal.s3.bucket") Optional<String> bucket,
+            @ConfigProperty(name = "anneal.s3.region", defaultValue = "us-east-1") String region,
+            @ConfigProperty(name = "anneal.s3.access-key-id") Optional<String> accessKeyId,
+            @ConfigProperty(name = "anneal.s3.secret-access-key") Optional<String> secretAccessKey,
+            @ConfigProperty(name = "anneal.s3.path-style") Optional<Boolean> pathStyle,
+            @ConfigProperty(name = "anneal.s3.prefix", defaultValue = "") String prefix,
+            @ConfigProperty(name = "anneal.s3.part-size", defaultValue = "8M") MemorySize partSize)
+            throws IOException {
+        BlobStore store =
+                switch (kind.strip().toLowerCase(Locale.ROOT)) {
+                    case "local" -> new LocalBlobStore(dataDir.resolve("blobs"));
+                    case "s3" -> {
+                        S3Settings settings =
+                                new S3Settings(
+                                        endpoint,
+                                        bucket.orElse(""),
+                                        region,
+                                        accessKeyId,
+                                        secretAccessKey,
+                                        pathStyle.orElse(endpoint.isPresent()),
+                                        prefix,
+                                        (int) Math.min(Integer.MAX_VALUE, partSize.asLongValue()));
+                        S3BlobStore s3 = new S3BlobStore(settings.client(), settings);
+                        s3.checkBucket();
+                        LOG.infof("Blobs are kept in %s", settings);
+                        yield s3;
+                    }
+                    default ->
+                            throw new IllegalArgumentException(
+                                    "ANNEAL_BLOB_STORE: unknown store '"
+                                            + kind
+                                            + "'; use local or s3");
+                };
         int swept = store.sweepPending(ABANDONED_AFTER);
         if (swept > 0) {
             LOG.infof("Removed %d unfinished uploads left by an earlier run", swept);
         }
         return store;
+    }
+
+    void closeBlobStore(@Disposes BlobStore store) {
+        store.close();
     }
 }

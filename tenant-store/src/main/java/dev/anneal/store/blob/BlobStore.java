@@ -5,6 +5,7 @@ import dev.anneal.store.crypto.DataKey;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -16,7 +17,7 @@ import java.util.List;
  * <p>Implementations are thread-safe. Each blob's ciphertext is bound to its {@link BlobKey}, so
  * bytes copied to another key do not decrypt.
  */
-public interface BlobStore {
+public interface BlobStore extends AutoCloseable {
 
     /**
      * Starts writing the blob {@code key}, encrypted with {@code dataKey}. Nothing is visible under
@@ -85,4 +86,17 @@ public interface BlobStore {
      * that name them.
      */
     List<BlobKey> committedBefore(Instant before) throws IOException;
+
+    /**
+     * Removes what writers that crashed left unfinished, begun more than {@code olderThan} ago.
+     * Choose an age well beyond the slowest upload: a live writer whose blob is swept fails at
+     * commit.
+     *
+     * @return how many unfinished blobs were removed
+     */
+    int sweepPending(Duration olderThan) throws IOException;
+
+    /** Releases connections; the store is not used afterwards. */
+    @Override
+    default void close() {}
 }

@@ -111,13 +111,6 @@ public final class LocalBlobStore implements BlobStore {
                 });
     }
 
-    /**
-     * Deletes pending files, left by writers that crashed, last modified more than {@code
-     * olderThan} ago. Choose an age well beyond the slowest upload: a live writer whose file is
-     * swept fails at commit.
-     *
-     * @return how many files were deleted
-     */
     @Override
     public List<BlobKey> committedBefore(Instant before) throws IOException {
         List<BlobKey> found = new ArrayList<>();
@@ -144,6 +137,14 @@ public final class LocalBlobStore implements BlobStore {
         return found;
     }
 
+    /**
+     * Deletes pending files, left by writers that crashed, last modified more than {@code
+     * olderThan} ago. Choose an age well beyond the slowest upload: a live writer whose file is
+     * swept fails at commit.
+     *
+     * @return how many files were deleted
+     */
+    @Override
     public int sweepPending(Duration olderThan) throws IOException {
         Instant cutoff = Instant.now().minus(olderThan);
         int deleted = 0;

@@ -41,7 +41,7 @@ public interface PendingBlob extends AutoCloseable {
      * checked exception so that it can run in any cleanup path.
      *
      * @throws java.io.UncheckedIOException if the written bytes could not be deleted; they are
-     *     ciphertext, and {@link LocalBlobStore#sweepPending} removes them later
+     *     ciphertext, and {@link BlobStore#sweepPending} removes them later
      */
     @Override
     void close();
