@@ -157,7 +157,7 @@ public class StoreBeans {
             @ConfigProperty(name = "anneal.s3.access-key-id") Optional<String> accessKeyId,
             @ConfigProperty(name = "anneal.s3.secret-access-key") Optional<String> secretAccessKey,
             @ConfigProperty(name = "anneal.s3.path-style") Optional<Boolean> pathStyle,
-            @ConfigProperty(name = "anneal.s3.prefix", defaultValue = "") String prefix,
+            @ConfigProperty(name = "anneal.s3.prefix") Optional<String> prefix,
             @ConfigProperty(name = "anneal.s3.part-size", defaultValue = "8M") MemorySize partSize)
             throws IOException {
         BlobStore store =
@@ -172,7 +172,7 @@ public class StoreBeans {
                                         accessKeyId,
                                         secretAccessKey,
                                         pathStyle.orElse(endpoint.isPresent()),
-                                        prefix,
+                                        prefix.orElse(""),
                                         (int) Math.min(Integer.MAX_VALUE, partSize.asLongValue()));
                         S3BlobStore s3 = new S3BlobStore(settings.client(), settings);
                         s3.checkBucket();

@@ -65,4 +65,13 @@ public interface KafkaConfig {
     /** Replication factor of topics the platform creates; 1 on a single broker. */
     @WithDefault("1")
     short replicationFactor();
+
+    /**
+     * Whether the platform creates its topics at start and sets their retention ({@code
+     * ANNEAL_KAFKA_CREATE_TOPICS}, true); false where an operator owns them (Strimzi's {@code
+     * KafkaTopic}s), and the platform then only reports those missing. Tenants' own topics are made
+     * on demand either way.
+     */
+    @WithDefault("true")
+    boolean createTopics();
 }

@@ -65,6 +65,15 @@ public class KafkaTopics {
                             .filter(t -> !existing.contains(t))
                             .map(this::newTopic)
                             .toList();
+            if (!config.createTopics()) {
+                if (!missing.isEmpty()) {
+                    LOG.warnf(
+                            "Kafka topics %s are missing and ANNEAL_KAFKA_CREATE_TOPICS=false:"
+                                    + " create them as the deployment guide says",
+                            missing.stream().map(NewTopic::name).toList());
+                }
+                return;
+            }
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 LOG.infof("Created Kafka topics %s", missing.stream().map(NewTopic::name).toList());
