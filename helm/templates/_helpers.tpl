@@ -211,6 +211,34 @@ base64 form that a Secret's data holds. dict ctx, secret (name), key, generated 
 {{- if and .ctx.Values.models.volume (has .role .ctx.Values.models.roles) }}true{{ end }}
 {{- end }}
 
+{{/* A Kubernetes quantity (16Gi, 500M, 2.5Gi, 1073741824) in bytes. */}}
+{{- define "anneal.bytes" -}}
+{{- $quantity := toString . }}
+{{- $units := dict "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "k" 1000.0 "M" 1000000.0 "G" 1000000000.0 "T" 1000000000000.0 }}
+{{- $unit := regexFind "[A-Za-z]+$" $quantity }}
+{{- $number := float64 (trimSuffix $unit $quantity) }}
+{{- if $unit }}
+{{- int64 (mulf $number (index $units $unit)) }}
+{{- else }}
+{{- int64 $number }}
+{{- end }}
+{{- end }}
+
+{{/*
+ANNEAL_TUNER_MEMORY, the memory one job may take on a tuner pod: tuner.memory, else four fifths of
+the tuner's memory limit (what the platform assumes of a machine), in bytes. Every role gets it:
+the api role refuses a job whose estimated peak is beyond it when the job is created, and would
+otherwise measure its own, much smaller, pod.
+*/}}
+{{- define "anneal.tunerMemory" -}}
+{{- $tuner := .Values.tuner }}
+{{- if $tuner.memory }}
+{{- $tuner.memory }}
+{{- else if and $tuner.resources $tuner.resources.limits $tuner.resources.limits.memory }}
+{{- div (mul (int64 (include "anneal.bytes" $tuner.resources.limits.memory)) 4) 5 }}
+{{- end }}
+{{- end }}
+
 {{/* ---- Environment ---- */}}
 
 {{/*
@@ -371,6 +399,10 @@ string. The settings are those of the README's configuration table.
       name: {{ . }}
       key: {{ $s3.secretAccessKeyKey }}
 {{- end }}
+{{- with include "anneal.tunerMemory" $ctx }}
+- name: ANNEAL_TUNER_MEMORY
+  value: {{ . | quote }}
+{{- end }}
 {{- /* Base models */}}
 - name: ANNEAL_MODELS_BUILTIN
   value: {{ $v.models.builtin | toString | quote }}
@@ -425,10 +457,6 @@ string. The settings are those of the README's configuration table.
 {{- if gt (int $rv.threads) 0 }}
 - name: ANNEAL_TUNER_THREADS
   value: {{ $rv.threads | toString | quote }}
-{{- end }}
-{{- with $rv.memory }}
-- name: ANNEAL_TUNER_MEMORY
-  value: {{ . | quote }}
 {{- end }}
 - name: ANNEAL_TUNER_WORK_DIR
   value: {{ printf "%s/work" $v.dataDir.mountPath | quote }}
@@ -501,7 +529,7 @@ between roles comes from the role's values and from anneal.chartEnv.
 {{- $v := $ctx.Values }}
 {{- $role := .role }}
 {{- $rv := index $v $role }}
-{{- $truststore := include "anneal.kafka.truststoreSecret" $ctx }}
+{{- $truststore := include "anneal.kafka.truststoreSecret" $ctx -}}
 metadata:
   labels:
     {{- include "anneal.roleLabels" . | nindent 4 }}
@@ -601,7 +629,8 @@ spec:
     - name: master-key
       secret:
         secretName: {{ include "anneal.masterKey.secretName" $ctx }}
-        defaultMode: 0440
+        # 0440: readable by the pod's group (fsGroup), written by no one
+        defaultMode: 288
         items:
           - key: {{ $v.masterKey.key }}
             path: {{ $v.masterKey.key }}
@@ -609,7 +638,7 @@ spec:
     - name: kafka-truststore
       secret:
         secretName: {{ $truststore }}
-        defaultMode: 0440
+        defaultMode: 288
         items:
           - key: {{ include "anneal.kafka.truststoreKey" $ctx }}
             path: {{ include "anneal.kafka.truststoreKey" $ctx }}

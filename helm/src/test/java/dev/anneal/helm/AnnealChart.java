@@ -53,7 +53,8 @@ final class AnnealChart {
 
     static Path renderedDir() {
         return Path.of(
-                System.getProperty("helm.rendered.dir", dir().resolve("target/rendered").toString()));
+                System.getProperty(
+                        "helm.rendered.dir", dir().resolve("target/rendered").toString()));
     }
 
     static Path profile(String name) {
@@ -137,6 +138,7 @@ final class AnnealChart {
                 Stream.of("Chart.yaml", "values.schema.json", ".helmignore", "README.md")
                         .map(dir::resolve)
                         .filter(Files::exists);
-        return Stream.concat(top, Files.walk(dir.resolve("templates")).filter(Files::isRegularFile));
+        return Stream.concat(
+                top, Files.walk(dir.resolve("templates")).filter(Files::isRegularFile));
     }
 }

@@ -26,11 +26,11 @@ import java.util.regex.Pattern;
  *
  * <p>Why it exists: helm-java renders {@code template} through a dry-run install that resolves
  * {@code lookup} against the cluster of {@code KUBECONFIG}, where {@code helm template} would
- * return nothing. Surefire points {@code KUBECONFIG} at the file this class writes, so no test
- * ever reaches a real cluster, and a test can also play an upgrade (Secrets already there).
+ * return nothing. Surefire points {@code KUBECONFIG} at the file this class writes, so no test ever
+ * reaches a real cluster, and a test can also play an upgrade (Secrets already there).
  *
- * <p>One per JVM, started on first use; {@link #putSecret} and {@link #clear} are for one test at
- * a time (JUnit runs this module's tests on one thread).
+ * <p>One per JVM, started on first use; {@link #putSecret} and {@link #clear} are for one test at a
+ * time (JUnit runs this module's tests on one thread).
  */
 final class FakeKubernetesApi {
 
@@ -163,14 +163,22 @@ final class FakeKubernetesApi {
 
     private static Map<String, Object> notFound(String kind, String name) {
         return Map.of(
-                "kind", "Status",
-                "apiVersion", "v1",
-                "metadata", Map.of(),
-                "status", "Failure",
-                "message", kind + " \"" + name + "\" not found",
-                "reason", "NotFound",
-                "details", Map.of("name", name, "kind", kind),
-                "code", 404);
+                "kind",
+                "Status",
+                "apiVersion",
+                "v1",
+                "metadata",
+                Map.of(),
+                "status",
+                "Failure",
+                "message",
+                kind + " \"" + name + "\" not found",
+                "reason",
+                "NotFound",
+                "details",
+                Map.of("name", name, "kind", kind),
+                "code",
+                404);
     }
 
     private static void send(HttpExchange exchange, int status, Object body) throws IOException {

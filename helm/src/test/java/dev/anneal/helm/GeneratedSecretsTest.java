@@ -27,7 +27,11 @@ class GeneratedSecretsTest {
         String file = decode(secret.path("data").path("master-key").asText());
 
         assertThat(Base64.getDecoder().decode(file)).hasSize(32);
-        assertThat(secret.path("metadata").path("annotations").path("helm.sh/resource-policy").asText())
+        assertThat(
+                        secret.path("metadata")
+                                .path("annotations")
+                                .path("helm.sh/resource-policy")
+                                .asText())
                 .isEqualTo("keep");
     }
 
@@ -56,8 +60,10 @@ class GeneratedSecretsTest {
     void shouldKeepTheClusterValuesWhenTheReleaseIsUpgraded() {
         FakeKubernetesApi cluster = FakeKubernetesApi.get();
         String masterKey = Base64.getEncoder().encodeToString(new byte[32]);
-        cluster.putSecret(AnnealChart.NAMESPACE, "anneal-master-key", Map.of("master-key", masterKey));
-        cluster.putSecret(AnnealChart.NAMESPACE, "anneal-admin-key", Map.of("admin-key", "sk-admin-kept"));
+        cluster.putSecret(
+                AnnealChart.NAMESPACE, "anneal-master-key", Map.of("master-key", masterKey));
+        cluster.putSecret(
+                AnnealChart.NAMESPACE, "anneal-admin-key", Map.of("admin-key", "sk-admin-kept"));
         cluster.putSecret(
                 AnnealChart.NAMESPACE,
                 "anneal-db",
@@ -65,11 +71,26 @@ class GeneratedSecretsTest {
 
         Rendered upgrade = Rendered.parse(AnnealChart.template(AnnealChart.profile("defaults")));
 
-        assertThat(decode(upgrade.get("Secret", "anneal-master-key").path("data").path("master-key").asText()))
+        assertThat(
+                        decode(
+                                upgrade.get("Secret", "anneal-master-key")
+                                        .path("data")
+                                        .path("master-key")
+                                        .asText()))
                 .isEqualTo(masterKey);
-        assertThat(decode(upgrade.get("Secret", "anneal-admin-key").path("data").path("admin-key").asText()))
+        assertThat(
+                        decode(
+                                upgrade.get("Secret", "anneal-admin-key")
+                                        .path("data")
+                                        .path("admin-key")
+                                        .asText()))
                 .isEqualTo("sk-admin-kept");
-        assertThat(decode(upgrade.get("Secret", "anneal-db").path("data").path("password").asText()))
+        assertThat(
+                        decode(
+                                upgrade.get("Secret", "anneal-db")
+                                        .path("data")
+                                        .path("password")
+                                        .asText()))
                 .isEqualTo("kept-password");
     }
 

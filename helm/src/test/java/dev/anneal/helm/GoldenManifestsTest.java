@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.FieldSource;
  * change to the manifests. Values the chart generates (annotation {@code
  * anneal.dev/generated-keys}) differ at every rendering and are masked.
  *
- * <p>After an intended change: {@code ./mvnw -o verify -pl helm -Dhelm.golden.update=true}
- * rewrites the golden files; review their diff and commit them with the change.
+ * <p>After an intended change: {@code ./mvnw -o verify -pl helm -Dhelm.golden.update=true} rewrites
+ * the golden files; review their diff and commit them with the change.
  */
 class GoldenManifestsTest {
 

@@ -19,8 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Kubernetes' typed model (fabric8) used as a strict schema: a rendered object that has a field
- * its class does not know, or a value of the wrong type, fails to parse.
+ * Kubernetes' typed model (fabric8) used as a strict schema: a rendered object that has a field its
+ * class does not know, or a value of the wrong type, fails to parse.
  *
  * <p>fabric8's classes keep unknown fields in an {@code additionalProperties} map through
  * {@code @JsonAnySetter}, which would accept anything; this mapper's introspector ignores that

@@ -61,8 +61,7 @@ final class PodTemplates {
     /** The role a Deployment runs: its {@code ANNEAL_ROLES}. */
     static String role(JsonNode deployment) {
         return env(container(deployment), "ANNEAL_ROLES")
-                .orElseThrow(
-                        () -> new AssertionError(Rendered.idOf(deployment) + " sets no role"));
+                .orElseThrow(() -> new AssertionError(Rendered.idOf(deployment) + " sets no role"));
     }
 
     /** Whether every {@code matchLabels} entry of {@code selector} is among {@code labels}. */

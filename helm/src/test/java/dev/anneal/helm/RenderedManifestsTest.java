@@ -24,9 +24,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
 /**
- * What every profile's objects must say to one another: Services and policies select the pods
- * they mean, references resolve, every container is bounded, probed and confined, and the image
- * is the product's version.
+ * What every profile's objects must say to one another: Services and policies select the pods they
+ * mean, references resolve, every container is bounded, probed and confined, and the image is the
+ * product's version.
  */
 class RenderedManifestsTest {
 
@@ -34,7 +34,8 @@ class RenderedManifestsTest {
 
     @Test
     void shouldHaveTheProjectVersionAsAppVersionWhenChartIsRead() throws IOException {
-        JsonNode chart = AnnealChart.YAML.readTree(AnnealChart.dir().resolve("Chart.yaml").toFile());
+        JsonNode chart =
+                AnnealChart.YAML.readTree(AnnealChart.dir().resolve("Chart.yaml").toFile());
         String projectVersion = System.getProperty("anneal.project.version");
 
         assertThat(projectVersion).as("anneal.project.version from the build").isNotBlank();
@@ -180,7 +181,9 @@ class RenderedManifestsTest {
                     .isEqualTo("RuntimeDefault");
             assertThat(pod.path("automountServiceAccountToken").asBoolean(true)).isFalse();
             for (JsonNode c :
-                    Stream.concat(containers(deployment).stream(), initContainers(deployment).stream())
+                    Stream.concat(
+                                    containers(deployment).stream(),
+                                    initContainers(deployment).stream())
                             .toList()) {
                 String what = Rendered.idOf(deployment) + " container " + c.path("name").asText();
                 assertThat(c.path("resources").path("requests").path("memory").isMissingNode())
@@ -218,7 +221,10 @@ class RenderedManifestsTest {
                         .isEqualTo("/q/health/live");
                 assertThat(c.path("readinessProbe").path("httpGet").path("path").asText())
                         .isEqualTo("/q/health/ready");
-                assertThat(opensPort(deployment, c.path("livenessProbe").path("httpGet").path("port")))
+                assertThat(
+                                opensPort(
+                                        deployment,
+                                        c.path("livenessProbe").path("httpGet").path("port")))
                         .isTrue();
             }
         }
@@ -243,8 +249,7 @@ class RenderedManifestsTest {
             assertThat(mounts.keySet())
                     .as("the master key file's folder is mounted")
                     .anyMatch(path -> masterKeyFile.startsWith(path + "/"));
-            List<String> names =
-                    elements(c.path("env")).map(e -> e.path("name").asText()).toList();
+            List<String> names = elements(c.path("env")).map(e -> e.path("name").asText()).toList();
             assertThat(names).as("env of %s", Rendered.idOf(deployment)).doesNotHaveDuplicates();
         }
     }
@@ -261,8 +266,10 @@ class RenderedManifestsTest {
         for (ObjectNode deployment : AnnealChart.rendered(profile).ofKind("Deployment")) {
             String role = role(deployment);
             String tag =
-                    values.path(role).path("image").path("tag").asText(
-                            values.path("image").path("tag").asText(""));
+                    values.path(role)
+                            .path("image")
+                            .path("tag")
+                            .asText(values.path("image").path("tag").asText(""));
             String expected = tag.isEmpty() ? appVersion : tag;
             assertThat(container(deployment).path("image").asText())
                     .as("image of %s", Rendered.idOf(deployment))

@@ -16,8 +16,8 @@ import java.util.Set;
  *
  * <p>Available are those it renders, those the profile's values declare to exist already (each
  * {@code existingSecret}, the Ingress's TLS Secret, image pull Secrets), and those the operators
- * make for the custom resources it renders: CloudNativePG's {@code <cluster>-app}, Strimzi's
- * {@code <cluster>-cluster-ca-cert} and one Secret per KafkaUser.
+ * make for the custom resources it renders: CloudNativePG's {@code <cluster>-app}, Strimzi's {@code
+ * <cluster>-cluster-ca-cert} and one Secret per KafkaUser.
  */
 final class SecretSources {
 
@@ -57,7 +57,13 @@ final class SecretSources {
             available.put(
                     "Secret/" + Rendered.nameOf(cluster) + "-app",
                     Set.of(
-                            "username", "password", "host", "port", "dbname", "uri", "jdbc-uri",
+                            "username",
+                            "password",
+                            "host",
+                            "port",
+                            "dbname",
+                            "uri",
+                            "jdbc-uri",
                             "pgpass"));
         }
         for (ObjectNode kafka : rendered.ofKind("Kafka")) {
@@ -100,7 +106,8 @@ final class SecretSources {
         List<Reference> references = new ArrayList<>();
         if (object.path("kind").asText().equals("Ingress")) {
             for (JsonNode tls : object.path("spec").path("tls")) {
-                references.add(new Reference(from, "Secret", tls.path("secretName").asText(), null));
+                references.add(
+                        new Reference(from, "Secret", tls.path("secretName").asText(), null));
             }
         }
         if (!object.path("kind").asText().equals("Deployment")) {
@@ -108,25 +115,47 @@ final class SecretSources {
         }
         JsonNode pod = PodTemplates.podSpec(object);
         pod.path("imagePullSecrets")
-                .forEach(s -> references.add(new Reference(from, "Secret", s.path("name").asText(), null)));
+                .forEach(
+                        s ->
+                                references.add(
+                                        new Reference(
+                                                from, "Secret", s.path("name").asText(), null)));
         for (JsonNode volume : pod.path("volumes")) {
             JsonNode secret = volume.path("secret");
             if (!secret.isMissingNode()) {
                 String name = secret.path("secretName").asText();
                 references.add(new Reference(from, "Secret", name, null));
                 secret.path("items")
-                        .forEach(i -> references.add(new Reference(from, "Secret", name, i.path("key").asText())));
+                        .forEach(
+                                i ->
+                                        references.add(
+                                                new Reference(
+                                                        from,
+                                                        "Secret",
+                                                        name,
+                                                        i.path("key").asText())));
             }
             JsonNode configMap = volume.path("configMap");
             if (!configMap.isMissingNode()) {
-                references.add(new Reference(from, "ConfigMap", configMap.path("name").asText(), null));
+                references.add(
+                        new Reference(from, "ConfigMap", configMap.path("name").asText(), null));
             }
             for (JsonNode source : volume.path("projected").path("sources")) {
                 if (source.has("secret")) {
-                    references.add(new Reference(from, "Secret", source.path("secret").path("name").asText(), null));
+                    references.add(
+                            new Reference(
+                                    from,
+                                    "Secret",
+                                    source.path("secret").path("name").asText(),
+                                    null));
                 }
                 if (source.has("configMap")) {
-                    references.add(new Reference(from, "ConfigMap", source.path("configMap").path("name").asText(), null));
+                    references.add(
+                            new Reference(
+                                    from,
+                                    "ConfigMap",
+                                    source.path("configMap").path("name").asText(),
+                                    null));
                 }
             }
         }
@@ -137,22 +166,40 @@ final class SecretSources {
                 JsonNode secret = env.path("valueFrom").path("secretKeyRef");
                 if (!secret.isMissingNode()) {
                     references.add(
-                            new Reference(from, "Secret", secret.path("name").asText(), secret.path("key").asText()));
+                            new Reference(
+                                    from,
+                                    "Secret",
+                                    secret.path("name").asText(),
+                                    secret.path("key").asText()));
                 }
                 JsonNode configMap = env.path("valueFrom").path("configMapKeyRef");
                 if (!configMap.isMissingNode()) {
                     references.add(
-                            new Reference(from, "ConfigMap", configMap.path("name").asText(), configMap.path("key").asText()));
+                            new Reference(
+                                    from,
+                                    "ConfigMap",
+                                    configMap.path("name").asText(),
+                                    configMap.path("key").asText()));
                 }
             }
             elements(container.path("envFrom"))
                     .forEach(
                             e -> {
                                 if (e.has("secretRef")) {
-                                    references.add(new Reference(from, "Secret", e.path("secretRef").path("name").asText(), null));
+                                    references.add(
+                                            new Reference(
+                                                    from,
+                                                    "Secret",
+                                                    e.path("secretRef").path("name").asText(),
+                                                    null));
                                 }
                                 if (e.has("configMapRef")) {
-                                    references.add(new Reference(from, "ConfigMap", e.path("configMapRef").path("name").asText(), null));
+                                    references.add(
+                                            new Reference(
+                                                    from,
+                                                    "ConfigMap",
+                                                    e.path("configMapRef").path("name").asText(),
+                                                    null));
                                 }
                             });
         }

@@ -8,6 +8,7 @@ import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import dev.anneal.server.portal.PortalBrowser;
+import dev.anneal.store.blob.S3ProxyServer;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
@@ -17,17 +18,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Memory does not grow with the file: a 1 GiB upload succeeds, byte for byte, through a server
- * whose heap is limited to 256 MiB (embedded Kafka broker included); and a 500 MB file goes through
- * the portal's upload, in Chromium, with its progress shown, on the same server.
+ * whose heap is limited to 256 MiB (embedded Kafka broker included), with blobs in the data folder
+ * and with blobs on an S3 object store (S3Proxy; multipart upload); and a 500 MB file goes through
+ * the portal's upload, in Chromium, with its progress shown, on the first server.
  */
 class LargeUploadIT {
 
@@ -40,19 +45,34 @@ class LargeUploadIT {
     @TempDir Path files;
 
     private static ServerProcess server;
+    private static S3ProxyServer s3;
+    private static ServerProcess serverOnS3;
 
     @BeforeAll
-    static void startServer() throws Exception {
-        server = ServerProcess.start(dataDir, "256m", Map.of("ANNEAL_FILES_MAX_BYTES", "2G"));
+    static void startServers() throws Exception {
+        s3 = S3ProxyServer.start(dataDir.resolve("s3"));
+        s3.createBucket("anneal");
+        server =
+                ServerProcess.start(
+                        dataDir.resolve("local"), "256m", Map.of("ANNEAL_FILES_MAX_BYTES", "2G"));
+        Map<String, String> onS3 = new HashMap<>(s3.environment("anneal"));
+        onS3.put("ANNEAL_FILES_MAX_BYTES", "2G");
+        serverOnS3 = ServerProcess.start(dataDir.resolve("on-s3"), "256m", onS3);
         server.awaitReady(Duration.ofSeconds(120));
+        serverOnS3.awaitReady(Duration.ofSeconds(120));
     }
 
     @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) {
-            assertThat(server.output()).doesNotContain("OutOfMemoryError");
-            server.stop("TERM");
-            server.close();
+    static void stopServers() throws Exception {
+        for (ServerProcess process : new ServerProcess[] {server, serverOnS3}) {
+            if (process != null) {
+                assertThat(process.output()).doesNotContain("OutOfMemoryError");
+                process.stop("TERM");
+                process.close();
+            }
+        }
+        if (s3 != null) {
+            s3.close();
         }
     }
 
@@ -97,8 +117,10 @@ class LargeUploadIT {
         }
     }
 
-    @Test
-    void shouldAcceptOneGibibyteUploadWhenHeapIsLimitedTo256MiB() throws Exception {
+    @ParameterizedTest(name = "blobs {0}")
+    @ValueSource(strings = {"in the data folder", "on S3"})
+    void shouldAcceptOneGibibyteUploadWhenHeapIsLimitedTo256MiB(String store) throws Exception {
+        ServerProcess server = store.equals("on S3") ? serverOnS3 : LargeUploadIT.server;
         String key = tenantKey(server, "large");
 
         byte[] line = chatLine();
@@ -148,6 +170,7 @@ class LargeUploadIT {
             }
         }
         assertThat(bytes).isEqualTo(lines * line.length);
+        assertThat(Files.exists(server.dataDirFile("blobs"))).isEqualTo(server != serverOnS3);
         assertThat(HexFormat.of().formatHex(received.digest()))
                 .isEqualTo(HexFormat.of().formatHex(sent.digest()));
     }
