@@ -263,13 +263,10 @@ string. The settings are those of the README's configuration table.
   value: {{ $v.dataDir.mountPath | quote }}
 - name: ANNEAL_LOG_JSON
   value: {{ $v.logJson | toString | quote }}
-- name: JAVA_TOOL_OPTIONS
+{{- /* read by the image's launcher, `anneal start`; libtorch's native libraries are unpacked in
+     the image (DJL_CACHE_DIR=/opt/anneal/djl), so nothing is extracted at run time */}}
+- name: ANNEAL_JAVA_OPTS
   value: {{ $rv.jvm.options | default $v.jvm.options | quote }}
-{{- /* DJL unpacks libtorch's native libraries on first use: somewhere writable */}}
-- name: DJL_CACHE_DIR
-  value: {{ printf "%s/djl" $v.dataDir.mountPath | quote }}
-- name: ENGINE_CACHE_DIR
-  value: {{ printf "%s/djl" $v.dataDir.mountPath | quote }}
 - name: ANNEAL_MASTER_KEY_FILE
   value: {{ printf "/etc/anneal/master-key/%s" $v.masterKey.key | quote }}
 - name: ANNEAL_ADMIN_KEY

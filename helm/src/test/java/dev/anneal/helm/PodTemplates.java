@@ -14,6 +14,26 @@ final class PodTemplates {
 
     private PodTemplates() {}
 
+    /** The Deployment of {@code role} in the profile's rendering (release {@code anneal}). */
+    static JsonNode deployment(String profile, String role) {
+        return AnnealChart.rendered(profile).get("Deployment", "anneal-" + role);
+    }
+
+    /** The container of {@code role}'s pods in the profile's rendering. */
+    static JsonNode roleContainer(String profile, String role) {
+        return container(deployment(profile, role));
+    }
+
+    /** {@code secret[key]} that the container's {@code name} variable is read from. */
+    static String secretKeyRef(JsonNode container, String name) {
+        JsonNode ref =
+                envVar(container, name)
+                        .orElseThrow(() -> new AssertionError(name + " is not set"))
+                        .path("valueFrom")
+                        .path("secretKeyRef");
+        return ref.path("name").asText() + "[" + ref.path("key").asText() + "]";
+    }
+
     static JsonNode podSpec(JsonNode deployment) {
         return deployment.path("spec").path("template").path("spec");
     }

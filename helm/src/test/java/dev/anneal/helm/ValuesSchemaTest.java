@@ -36,6 +36,7 @@ class ValuesSchemaTest {
             an HPA without a target      | api: {autoscaling: {enabled: true, targetCPUUtilizationPercentage: 0}} | api.autoscaling.targetCPUUtilizationPercentage
             half the S3 credentials      | objectStore: {accessKeyId: AKIA}                  | objectStore
             a size Quarkus cannot read   | tuner: {memory: 48GiB}                             | /tuner/memory
+            a rollout that cannot move   | api: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}} | api.rollingUpdate
             more replicas than brokers   | kafka: {operator: strimzi, strimzi: {replicas: 1}} | kafka.topics.replicationFactor
             """)
     void shouldRefuseValuesNamingTheKeyWhenTheyAreWrong(String what, String values, String key)

@@ -1,6 +1,5 @@
 package dev.anneal.server.launch;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Page;
@@ -78,7 +77,7 @@ class LargeUploadIT {
 
     @Test
     void shouldUploadFiveHundredMegabytesThroughThePortalShowingProgress() throws Exception {
-        String key = tenantKey(server, "portal");
+        String key = server.newTenantKey("portal");
         Path file = files.resolve("large.jsonl");
         byte[] line = chatLine();
         long lines = PORTAL_BYTES / line.length + 1;
@@ -121,7 +120,7 @@ class LargeUploadIT {
     @ValueSource(strings = {"in the data folder", "on S3"})
     void shouldAcceptOneGibibyteUploadWhenHeapIsLimitedTo256MiB(String store) throws Exception {
         ServerProcess server = store.equals("on S3") ? serverOnS3 : LargeUploadIT.server;
-        String key = tenantKey(server, "large");
+        String key = server.newTenantKey("large");
 
         byte[] line = chatLine();
         long lines = TARGET_BYTES / line.length + 1;
@@ -185,27 +184,6 @@ class LargeUploadIT {
                         + words
                         + "\"}]}\n")
                 .getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String tenantKey(ServerProcess server, String name) throws Exception {
-        String admin = Files.readString(server.dataDirFile("admin.key")).strip();
-        String tenant =
-                given().baseUri(server.baseUri())
-                        .header("Authorization", "Bearer " + admin)
-                        .contentType("application/json")
-                        .body("{\"name\":\"" + name + "\"}")
-                        .post("/v1/admin/tenants")
-                        .then()
-                        .statusCode(201)
-                        .extract()
-                        .path("id");
-        return given().baseUri(server.baseUri())
-                .header("Authorization", "Bearer " + admin)
-                .post("/v1/admin/tenants/" + tenant + "/api_keys")
-                .then()
-                .statusCode(201)
-                .extract()
-                .path("key");
     }
 
     private static HttpURLConnection open(ServerProcess server, String path, String key)

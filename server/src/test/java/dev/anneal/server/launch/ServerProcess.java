@@ -1,5 +1,7 @@
 package dev.anneal.server.launch;
 
+import static io.restassured.RestAssured.given;
+
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
@@ -74,6 +76,31 @@ public final class ServerProcess implements AutoCloseable {
     /** Where health, metrics and the OpenAPI document are: the loopback management port. */
     public String managementUri() {
         return "http://127.0.0.1:" + managementPort;
+    }
+
+    /**
+     * A key of a new tenant {@code name}, made with the administrator key the process generated
+     * into its data folder.
+     */
+    public String newTenantKey(String name) throws IOException {
+        String admin = Files.readString(dataDirFile("admin.key")).strip();
+        String tenant =
+                given().baseUri(baseUri())
+                        .header("Authorization", "Bearer " + admin)
+                        .contentType("application/json")
+                        .body("{\"name\":\"" + name + "\"}")
+                        .post("/v1/admin/tenants")
+                        .then()
+                        .statusCode(201)
+                        .extract()
+                        .path("id");
+        return given().baseUri(baseUri())
+                .header("Authorization", "Bearer " + admin)
+                .post("/v1/admin/tenants/" + tenant + "/api_keys")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("key");
     }
 
     /** Waits until readiness answers 200; fails with the server's output if it never does. */
