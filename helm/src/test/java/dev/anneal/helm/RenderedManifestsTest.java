@@ -251,6 +251,9 @@ class RenderedManifestsTest {
                     .anyMatch(path -> masterKeyFile.startsWith(path + "/"));
             List<String> names = elements(c.path("env")).map(e -> e.path("name").asText()).toList();
             assertThat(names).as("env of %s", Rendered.idOf(deployment)).doesNotHaveDuplicates();
+            // the image's natives are unpacked read-only under /opt/anneal/djl; pointing DJL
+            // elsewhere would have it extract them again at every start
+            assertThat(names).doesNotContain("DJL_CACHE_DIR", "ENGINE_CACHE_DIR");
         }
     }
 

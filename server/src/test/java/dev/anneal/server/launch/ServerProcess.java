@@ -130,6 +130,17 @@ public final class ServerProcess implements AutoCloseable {
         throw new IllegalStateException("Server not ready within " + timeout + ":\n" + output());
     }
 
+    /** The most memory the process has had resident so far ({@code VmHWM}), in bytes. */
+    public long peakRssBytes() throws IOException {
+        for (String line :
+                Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        throw new IOException("No VmHWM for process " + process.pid());
+    }
+
     String output() throws IOException {
         return Files.readString(log);
     }

@@ -58,7 +58,7 @@ public final class LocalBlobStore implements BlobStore {
         Path tenantDir = tenantDir(key.tenantId());
         PrivateFiles.createDirectories(tenantDir);
         Path pending = tenantDir.resolve(PENDING_PREFIX + UUID.randomUUID());
-        return new LocalPendingBlob(pending, file(key), dataKey, key.blobId());
+        return new LocalPendingBlob(pending, file(key), key, dataKey);
     }
 
     @Override

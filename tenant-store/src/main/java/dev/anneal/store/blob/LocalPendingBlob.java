@@ -2,7 +2,6 @@ package dev.anneal.store.blob;
 
 import dev.anneal.store.crypto.DataKey;
 import dev.anneal.store.crypto.PrivateFiles;
-import dev.anneal.store.crypto.SegmentedAesGcm;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -13,64 +12,36 @@ import java.nio.file.Path;
 
 /**
  * A {@link PendingBlob} of {@link LocalBlobStore}: ciphertext goes to a private pending file
- * through the encrypting stream, whose segment-sized writes (64 KiB) need no further buffering.
+ * through the encrypting stream, whose segment-sized writes (64 KiB) need no further buffering; the
+ * commit forces it to disk and links it to its final name.
  */
-final class LocalPendingBlob implements PendingBlob {
+final class LocalPendingBlob extends EncryptingPendingBlob {
 
     private final Path pending;
     private final Path target;
     private final FileChannel channel;
-    private final OutputStream encrypting;
-    private final OutputStream output = new CountingOutput();
-    private long bytesWritten;
-    private boolean committed;
-    private boolean closed;
-    private boolean broken;
 
-    LocalPendingBlob(Path pending, Path target, DataKey dataKey, String blobId) throws IOException {
+    LocalPendingBlob(Path pending, Path target, BlobKey key, DataKey dataKey) throws IOException {
+        super(key, dataKey);
         this.pending = pending;
         this.target = target;
         this.channel = PrivateFiles.createNew(pending);
-        this.encrypting = SegmentedAesGcm.encrypt(dataKey, blobId, new ChannelSink(channel));
     }
 
     @Override
-    public OutputStream output() {
-        return output;
+    OutputStream ciphertextSink() {
+        return new ChannelSink(channel);
     }
 
     @Override
-    public long bytesWritten() {
-        return bytesWritten;
-    }
-
-    @Override
-    public void commit() throws IOException {
-        if (committed) {
-            throw new IllegalStateException("Blob " + target.getFileName() + " already committed.");
-        }
-        if (closed) {
-            throw new IllegalStateException("Blob " + target.getFileName() + " was discarded.");
-        }
-        if (broken) {
-            throw new IOException(
-                    "Writing blob "
-                            + target.getFileName()
-                            + " failed earlier; it cannot be committed.");
-        }
-        encryptingCall(encrypting::close);
+    void publish() throws IOException {
         channel.force(true);
         channel.close();
         PrivateFiles.publish(pending, target);
-        committed = true;
     }
 
     @Override
-    public void close() {
-        if (committed || closed) {
-            return;
-        }
-        closed = true;
+    void discard() {
         try {
             try {
                 channel.close();
@@ -82,49 +53,7 @@ final class LocalPendingBlob implements PendingBlob {
         }
     }
 
-    /** Runs a step of the encrypting stream; if it fails, the blob can no longer be committed. */
-    private void encryptingCall(IoStep step) throws IOException {
-        boolean ok = false;
-        try {
-            step.run();
-            ok = true;
-        } finally {
-            broken |= !ok;
-        }
-    }
-
-    private interface IoStep {
-        void run() throws IOException;
-    }
-
-    /** Counts plaintext on its way into the encrypting stream. */
-    private final class CountingOutput extends OutputStream {
-
-        @Override
-        public void write(int b) throws IOException {
-            encryptingCall(() -> encrypting.write(b));
-            bytesWritten++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            encryptingCall(() -> encrypting.write(b, off, len));
-            bytesWritten += len;
-        }
-
-        @Override
-        public void flush() throws IOException {
-            encryptingCall(encrypting::flush);
-        }
-
-        /** Ends the plaintext; the blob still needs {@link PendingBlob#commit()}. */
-        @Override
-        public void close() throws IOException {
-            encryptingCall(encrypting::close);
-        }
-    }
-
-    /** Writes to the channel and leaves it open, so that commit can force it to disk. */
+    /** Writes to the channel and leaves it open, so that the commit can force it to disk. */
     private static final class ChannelSink extends OutputStream {
 
         private final FileChannel channel;

@@ -1,7 +1,6 @@
 package dev.anneal.store.blob;
 
 import dev.anneal.store.crypto.DataKey;
-import dev.anneal.store.crypto.SegmentedAesGcm;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,60 +22,37 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * multipart upload, begun with the first full part. The commit sends the rest, as the last part or,
  * for a blob that never filled one, as the whole object.
  */
-final class S3PendingBlob implements PendingBlob {
+final class S3PendingBlob extends EncryptingPendingBlob {
 
     private static final int FIRST_BUFFER = 64 * 1024;
     private static final int PRECONDITION_FAILED = 412;
 
+    private final S3BlobStore store;
     private final S3Client s3;
     private final S3Settings settings;
     private final BlobKey key;
     private final String objectKey;
-    private final S3BlobStore store;
-    private final OutputStream encrypting;
-    private final OutputStream output = new CountingOutput();
     private final List<CompletedPart> parts = new ArrayList<>();
     private byte[] buffer = new byte[FIRST_BUFFER];
     private int buffered;
     private String uploadId;
-    private long bytesWritten;
-    private boolean committed;
-    private boolean closed;
-    private boolean broken;
 
-    S3PendingBlob(S3BlobStore store, BlobKey key, String objectKey, DataKey dataKey)
-            throws IOException {
+    S3PendingBlob(S3BlobStore store, BlobKey key, String objectKey, DataKey dataKey) {
+        super(key, dataKey);
         this.store = store;
         this.s3 = store.client();
         this.settings = store.settings();
         this.key = key;
         this.objectKey = objectKey;
-        this.encrypting = SegmentedAesGcm.encrypt(dataKey, key.blobId(), new PartSink());
     }
 
     @Override
-    public OutputStream output() {
-        return output;
+    OutputStream ciphertextSink() {
+        return new PartSink();
     }
 
     @Override
-    public long bytesWritten() {
-        return bytesWritten;
-    }
-
-    @Override
-    public void commit() throws IOException {
-        if (committed) {
-            throw new IllegalStateException("Blob " + key.name() + " already committed.");
-        }
-        if (closed) {
-            throw new IllegalStateException("Blob " + key.name() + " was discarded.");
-        }
-        if (broken) {
-            throw new IOException(
-                    "Writing blob " + key.name() + " failed earlier; it cannot be committed.");
-        }
-        writing(encrypting::close);
+    void publish() throws IOException {
         if (store.exists(key)) {
             throw new FileAlreadyExistsException(key.blobId());
         }
@@ -102,16 +78,11 @@ final class S3PendingBlob implements PendingBlob {
         } catch (SdkException e) {
             throw store.failure("commit", key, e);
         }
-        committed = true;
         buffer = null;
     }
 
     @Override
-    public void close() {
-        if (committed || closed) {
-            return;
-        }
-        closed = true;
+    void discard() {
         buffer = null;
         if (uploadId != null) {
             try {
@@ -160,48 +131,6 @@ final class S3PendingBlob implements PendingBlob {
                 "application/octet-stream");
     }
 
-    /** Runs a step of the encrypting stream; if it fails, the blob can no longer be committed. */
-    private void writing(IoStep step) throws IOException {
-        boolean ok = false;
-        try {
-            step.run();
-            ok = true;
-        } finally {
-            broken |= !ok;
-        }
-    }
-
-    private interface IoStep {
-        void run() throws IOException;
-    }
-
-    /** Counts plaintext on its way into the encrypting stream. */
-    private final class CountingOutput extends OutputStream {
-
-        @Override
-        public void write(int b) throws IOException {
-            writing(() -> encrypting.write(b));
-            bytesWritten++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            writing(() -> encrypting.write(b, off, len));
-            bytesWritten += len;
-        }
-
-        @Override
-        public void flush() throws IOException {
-            writing(encrypting::flush);
-        }
-
-        /** Ends the plaintext; the blob still needs {@link PendingBlob#commit()}. */
-        @Override
-        public void close() throws IOException {
-            writing(encrypting::close);
-        }
-    }
-
     /** Collects ciphertext into the buffer and sends each full one as a part. */
     private final class PartSink extends OutputStream {
 
@@ -212,7 +141,7 @@ final class S3PendingBlob implements PendingBlob {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            if (closed) {
+            if (discarded()) {
                 throw new IOException("Blob " + key.name() + " was discarded.");
             }
             while (len > 0) {

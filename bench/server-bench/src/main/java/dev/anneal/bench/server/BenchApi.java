@@ -7,6 +7,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 
 /** The benchmark mains' plain HTTP calls to a server process, and their argument parsing. */
 final class BenchApi {
@@ -18,11 +20,23 @@ final class BenchApi {
 
     /** POSTs JSON with {@code key}; the answer's JSON, or an exception for a status of 300+. */
     static JsonNode post(String api, String key, String path, String json) throws Exception {
+        return sendJson("POST", api, key, path, json);
+    }
+
+    /** PATCHes JSON with {@code key}, as {@link #post} does. */
+    static JsonNode patch(String api, String key, String path, String json) throws Exception {
+        return sendJson("PATCH", api, key, path, json);
+    }
+
+    private static JsonNode sendJson(
+            String method, String api, String key, String path, String json) throws Exception {
         return send(
                 HttpRequest.newBuilder(URI.create(api + path))
                         .header("Authorization", "Bearer " + key)
                         .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8))
+                        .method(
+                                method,
+                                HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8))
                         .build());
     }
 
@@ -34,9 +48,17 @@ final class BenchApi {
                         .build());
     }
 
-    /** Sends {@code request}; the answer's JSON, or an exception for a status of 300+. */
+    /**
+     * Sends {@code request}; the answer's JSON, or an exception for a status of 300+. A 429 (the
+     * key's rate limit) is waited out as its {@code Retry-After} says, and the request sent again.
+     */
     static JsonNode send(HttpRequest request) throws Exception {
         HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        while (response.statusCode() == 429) {
+            long seconds = response.headers().firstValueAsLong("Retry-After").orElse(1);
+            Thread.sleep(Math.max(50, seconds * 1000));
+            response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        }
         if (response.statusCode() >= 300) {
             throw new IllegalStateException(
                     request.uri() + " answered " + response.statusCode() + ": " + response.body());
@@ -81,6 +103,19 @@ final class BenchApi {
         for (int i = 0; i < args.length - 1; i++) {
             if (args[i].equals(name)) {
                 return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return fallback;
+    }
+
+    /** The comma-separated integers after {@code name} in {@code args}, or {@code fallback}. */
+    static List<Integer> intsArg(String[] args, String name, List<Integer> fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return Arrays.stream(args[i + 1].split(","))
+                        .map(String::strip)
+                        .map(Integer::valueOf)
+                        .toList();
             }
         }
         return fallback;
