@@ -1,8 +1,10 @@
 package dev.anneal.store.blob;
 
+import static dev.anneal.store.TestBytes.repeat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.anneal.store.TestBytes;
 import dev.anneal.store.crypto.BlobIntegrityException;
 import dev.anneal.store.crypto.DataKey;
 import java.io.IOException;
@@ -13,7 +15,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -274,16 +275,6 @@ abstract class BlobStoreContract {
     }
 
     static byte[] random(int size) {
-        byte[] bytes = new byte[size];
-        new Random(size).nextBytes(bytes);
-        return bytes;
-    }
-
-    static byte[] repeat(byte[] unit, int times) {
-        byte[] out = new byte[unit.length * times];
-        for (int i = 0; i < times; i++) {
-            System.arraycopy(unit, 0, out, i * unit.length, unit.length);
-        }
-        return out;
+        return TestBytes.random(size, size);
     }
 }

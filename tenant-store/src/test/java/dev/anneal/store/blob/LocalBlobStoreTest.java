@@ -1,5 +1,6 @@
 package dev.anneal.store.blob;
 
+import static dev.anneal.store.TestBytes.repeat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -21,6 +21,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 class S3BlobStoreTest extends BlobStoreContract {
 
     private static final AtomicInteger BUCKETS = new AtomicInteger();
+    private static final Optional<String> ID = Optional.of(S3ProxyServer.ACCESS_KEY_ID);
+    private static final Optional<String> SECRET = Optional.of(S3ProxyServer.SECRET_ACCESS_KEY);
 
     @TempDir static Path temp;
 
@@ -89,17 +91,8 @@ class S3BlobStoreTest extends BlobStoreContract {
 
     @Test
     void shouldKeepBlobsUnderThePrefixOnly() throws IOException {
-        S3Settings base = server.settings(bucket, S3Settings.MIN_PART_SIZE);
         S3Settings prefixed =
-                new S3Settings(
-                        base.endpoint(),
-                        bucket,
-                        base.region(),
-                        base.accessKeyId(),
-                        base.secretAccessKey(),
-                        true,
-                        "installations/eu",
-                        base.partSize());
+                settings(bucket, ID, SECRET, "installations/eu", S3Settings.MIN_PART_SIZE);
         write(key, MARKER);
         try (S3BlobStore other = new S3BlobStore(prefixed.client(), prefixed)) {
             assertThat(other.exists(key)).isFalse();
@@ -128,17 +121,13 @@ class S3BlobStoreTest extends BlobStoreContract {
 
     @Test
     void shouldRefuseWrongCredentialsWithAClearMessage() {
-        S3Settings base = server.settings(bucket, S3Settings.MIN_PART_SIZE);
         S3Settings wrong =
-                new S3Settings(
-                        base.endpoint(),
+                settings(
                         bucket,
-                        base.region(),
                         Optional.of("someone"),
                         Optional.of("wrong-secret"),
-                        true,
                         "",
-                        base.partSize());
+                        S3Settings.MIN_PART_SIZE);
         try (S3BlobStore s3 = new S3BlobStore(wrong.client(), wrong)) {
             assertThatThrownBy(s3::checkBucket)
                     .isInstanceOf(IOException.class)
@@ -148,43 +137,34 @@ class S3BlobStoreTest extends BlobStoreContract {
 
     @Test
     void shouldRefuseSettingsThatCannotWork() {
-        S3Settings base = server.settings(bucket, S3Settings.MIN_PART_SIZE);
-        assertThatThrownBy(
-                        () ->
-                                new S3Settings(
-                                        base.endpoint(),
-                                        " ",
-                                        "us-east-1",
-                                        Optional.empty(),
-                                        Optional.empty(),
-                                        true,
-                                        "",
-                                        base.partSize()))
+        Optional<String> none = Optional.empty();
+        int part = S3Settings.MIN_PART_SIZE;
+        assertThatThrownBy(() -> settings(" ", none, none, "", part))
                 .hasMessageContaining("ANNEAL_S3_BUCKET");
-        assertThatThrownBy(
-                        () ->
-                                new S3Settings(
-                                        base.endpoint(),
-                                        bucket,
-                                        "us-east-1",
-                                        Optional.of("id"),
-                                        Optional.empty(),
-                                        true,
-                                        "",
-                                        base.partSize()))
+        assertThatThrownBy(() -> settings(bucket, ID, none, "", part))
                 .hasMessageContaining("ANNEAL_S3_SECRET_ACCESS_KEY");
-        assertThatThrownBy(
-                        () ->
-                                new S3Settings(
-                                        base.endpoint(),
-                                        bucket,
-                                        "us-east-1",
-                                        Optional.empty(),
-                                        Optional.empty(),
-                                        true,
-                                        "",
-                                        1024 * 1024))
+        assertThatThrownBy(() -> settings(bucket, none, none, "/root", part))
+                .hasMessageContaining("ANNEAL_S3_PREFIX");
+        assertThatThrownBy(() -> settings(bucket, none, none, "", 1024 * 1024))
                 .hasMessageContaining("5 MiB");
-        assertThat(base.toString()).doesNotContain(S3ProxyServer.SECRET_ACCESS_KEY);
+        assertThat(settings(bucket, ID, SECRET, "", part).toString())
+                .doesNotContain(S3ProxyServer.SECRET_ACCESS_KEY);
+    }
+
+    private static S3Settings settings(
+            String bucket,
+            Optional<String> accessKeyId,
+            Optional<String> secretAccessKey,
+            String prefix,
+            int partSize) {
+        return new S3Settings(
+                Optional.of(server.endpoint()),
+                bucket,
+                "us-east-1",
+                accessKeyId,
+                secretAccessKey,
+                true,
+                prefix,
+                partSize);
     }
 }

@@ -1,5 +1,7 @@
 package dev.anneal.store.crypto;
 
+import static dev.anneal.store.TestBytes.random;
+import static dev.anneal.store.TestBytes.repeat;
 import static dev.anneal.store.crypto.SegmentedAesGcm.HEADER_SIZE;
 import static dev.anneal.store.crypto.SegmentedAesGcm.SEGMENT_SIZE;
 import static dev.anneal.store.crypto.SegmentedAesGcm.TAG_SIZE;
@@ -290,20 +292,6 @@ class SegmentedAesGcmTest {
                 into.write(buffer, 0, n);
             }
         }
-    }
-
-    static byte[] random(int size, long seed) {
-        byte[] bytes = new byte[size];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
-    }
-
-    static byte[] repeat(byte[] unit, int times) {
-        byte[] out = new byte[unit.length * times];
-        for (int i = 0; i < times; i++) {
-            System.arraycopy(unit, 0, out, i * unit.length, unit.length);
-        }
-        return out;
     }
 
     static int indexOf(byte[] haystack, byte[] needle) {
