@@ -9,7 +9,6 @@ import dev.anneal.events.Topics;
 import dev.anneal.store.blob.S3ProxyServer;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
-import io.vertx.core.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -206,8 +205,8 @@ class RoleSplitIT {
                 .statusCode(404)
                 .body("error.code", equalTo("model_not_found"));
 
-        // judgements through Kafka to the feedback process, a preference dataset, DPO
-        String completion = answer.getString("choices[0].message.content");
+        // judgements through Kafka to the feedback process, a preference dataset, DPO (fixed
+        // texts: the toy model's own answers are random tokens, at times too long for a pair)
         StringBuilder batch = new StringBuilder("[");
         for (String annotator : List.of("ann", "bob", "cat")) {
             batch.append(batch.length() > 1 ? "," : "")
@@ -216,15 +215,11 @@ class RoleSplitIT {
                             {"event_id":"%s","type":"pairwise",
                              "prompt":[{"role":"user","content":"Count to 3"}],
                              "chosen":[{"role":"assistant","content":"1 2 3"}],
-                             "rejected":[{"role":"assistant","content":%s}],
+                             "rejected":[{"role":"assistant","content":"1 2 3 4 5"}],
                              "chosen_model":"%s","rejected_model":"anneal-nano",
                              "annotator_id":"%s"}
                             """
-                                    .formatted(
-                                            UUID.randomUUID(),
-                                            Json.encode(completion + " 4"),
-                                            model,
-                                            annotator));
+                                    .formatted(UUID.randomUUID(), model, annotator));
         }
         api(key).contentType("application/json")
                 .body(batch.append("]").toString())
@@ -502,6 +497,22 @@ class RoleSplitIT {
         return false;
     }
 
+    /** What the tuner processes logged, for a failure's description. */
+    private String tunerLogs() {
+        StringBuilder logs = new StringBuilder();
+        processes.forEach(
+                (name, process) -> {
+                    if (name.startsWith("tuner")) {
+                        try {
+                            logs.append("--- ").append(name).append('\n').append(process.output());
+                        } catch (IOException e) {
+                            logs.append("--- ").append(name).append(": ").append(e).append('\n');
+                        }
+                    }
+                });
+        return logs.toString();
+    }
+
     private List<Integer> checkpoints(String key, String jobId) {
         return api(key).get("/v1/fine_tuning/jobs/" + jobId + "/checkpoints")
                 .then()
@@ -521,7 +532,16 @@ class RoleSplitIT {
             if (status.equals("succeeded")) {
                 return job;
             }
-            assertThat(status).as("job " + jobId).isIn("validating_files", "queued", "running");
+            assertThat(status)
+                    .as(
+                            () ->
+                                    "job "
+                                            + jobId
+                                            + " (error "
+                                            + job.getMap("error")
+                                            + ")\n"
+                                            + tunerLogs())
+                    .isIn("validating_files", "queued", "running");
             assertThat(System.nanoTime()).as("job " + jobId + " finished").isLessThan(deadline);
             Thread.sleep(250);
         }
