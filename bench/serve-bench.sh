@@ -7,6 +7,8 @@
 #   bench/serve-bench.sh concurrency       ConcurrencyBench only (extra arguments go to it,
 #                                          e.g. --model 110m --streams 1,16 --tokens 64)
 #   bench/serve-bench.sh allowed-tokens    AllowedTokensBench: structured output's cost per token
+#   bench/serve-bench.sh memory            ServingMemoryBench: resident memory per base model and
+#                                          per cached adapter (e.g. --model 110m --adapters 32)
 # The PyTorch reference needs Debian's torch with OpenBLAS:
 #   apt-get install -y python3-torch python3-numpy libopenblas0-openmp
 # Set ANNEAL_MVN_FLAGS=-o to build offline. The machine should be otherwise idle; the tables
@@ -23,8 +25,8 @@ case "$which" in
       exit 2
     fi
     ;;
-  concurrency | allowed-tokens) ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  concurrency | allowed-tokens | memory) ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 ./mvnw -B -q ${ANNEAL_MVN_FLAGS:-} -pl bench/serve-bench -am package -DskipTests >&2
 
@@ -33,6 +35,7 @@ case "$which" in
   single-stream) java -cp "$jar" dev.anneal.bench.serve.SingleStreamBench "$@" ;;
   concurrency) java -cp "$jar" dev.anneal.bench.serve.ConcurrencyBench "$@" ;;
   allowed-tokens) java -cp "$jar" dev.anneal.serving.structured.AllowedTokensBench "$@" ;;
+  memory) java -cp "$jar" dev.anneal.bench.serve.ServingMemoryBench "$@" ;;
   all)
     java -cp "$jar" dev.anneal.bench.serve.SingleStreamBench
     echo

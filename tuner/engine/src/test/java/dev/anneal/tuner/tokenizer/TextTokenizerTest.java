@@ -87,6 +87,18 @@ class TextTokenizerTest {
     }
 
     @Test
+    void shouldMaskAssistantTokensWhenAnswerHasControlCharacters() {
+        // a toy model's random answer, judged in the playground, made DPO pairs without targets
+        List<ChatMessage> chat =
+                List.of(ChatMessage.user("Count"), ChatMessage.assistant("1\u0007 2\b 3\u001b"));
+
+        EncodedChat encoded = tokenizer.encodeChat(chat, false);
+
+        assertThat(tokenizer.decode(masked(encoded, true), false))
+                .isEqualTo("1\u0007 2\b 3\u001b<|im_end|>");
+    }
+
+    @Test
     void shouldMaskAssistantTokensWhenTextHasCharactersOutsideTheBasicPlane() {
         List<ChatMessage> chat =
                 List.of(ChatMessage.user("😀 café"), ChatMessage.assistant("ok 🙂 done"));

@@ -47,7 +47,7 @@ final class HuggingFaceFilters {
 
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-            return PythonJson.DEFAULT.dumps(var);
+            return PythonJson.DEFAULT.dumps(ControlCharacters.reveal(var));
         }
 
         @Override
@@ -65,7 +65,7 @@ final class HuggingFaceFilters {
                             indent,
                             separators,
                             Boolean.TRUE.equals(sortKeys))
-                    .dumps(var);
+                    .dumps(ControlCharacters.reveal(var));
         }
 
         private static Object argument(

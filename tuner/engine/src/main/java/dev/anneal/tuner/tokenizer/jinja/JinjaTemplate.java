@@ -27,11 +27,13 @@ import jinjava.javax.el.CompositeELResolver;
  * replace or complete Jinjava's ({@link HuggingFaceFilters}); an unknown filter or test refuses the
  * template instead of printing nothing; values are never rendered again as templates (Jinjava's
  * "nested interpretation", which would let a message that contains {@code {{ }}} run code); {@code
- * {% generation %}} is understood. Known differences that remain, none of them in the tested
- * templates: {@code none} prints as an empty string (Jinja2: {@code None}), an undefined variable
- * {@code is none}, a variable bound to {@code null} is not {@code defined}, {@code loop.previtem},
- * {@code loop.nextitem} and {@code loop.cycle} do not exist, a boolean inside a printed list or
- * joined with {@code ~} prints lower case, and the filters {@code min} and {@code max} are missing.
+ * {% generation %}} is understood; control characters in values are written as they are, not as
+ * JSON escapes ({@link ControlCharacters}). Known differences that remain, none of them in the
+ * tested templates: {@code none} prints as an empty string (Jinja2: {@code None}), an undefined
+ * variable {@code is none}, a variable bound to {@code null} is not {@code defined}, {@code
+ * loop.previtem}, {@code loop.nextitem} and {@code loop.cycle} do not exist, a boolean inside a
+ * printed list or joined with {@code ~} prints lower case, and the filters {@code min} and {@code
+ * max} are missing.
  *
  * <p>Immutable and thread-safe: each render gets its own Jinjava interpreter, each thread its own
  * engine.
@@ -87,7 +89,11 @@ public final class JinjaTemplate {
      * @throws JinjaTemplateException if the template cannot be rendered
      */
     public String render(Map<String, ?> variables, Clock clock) {
-        Map<String, Object> bindings = new HashMap<>(variables);
+        boolean shielded = !ControlCharacters.anyPlaceholderIn(variables);
+        Map<String, Object> bindings = new HashMap<>();
+        variables.forEach(
+                (name, value) ->
+                        bindings.put(name, shielded ? ControlCharacters.shield(value) : value));
         bindings.putIfAbsent(
                 HuggingFaceGlobals.STRFTIME_NOW,
                 new HuggingFaceGlobals.FunctionMarker(HuggingFaceGlobals.STRFTIME_NOW));
@@ -107,7 +113,7 @@ public final class JinjaTemplate {
             throw new JinjaTemplateException(
                     fatal.getMessage() + " (line " + fatal.getLineno() + ")");
         }
-        return result.getOutput();
+        return shielded ? ControlCharacters.unshield(result.getOutput()) : result.getOutput();
     }
 
     private static TemplateRaisedException raised(Throwable error) {

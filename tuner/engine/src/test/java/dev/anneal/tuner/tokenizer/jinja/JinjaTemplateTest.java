@@ -22,6 +22,34 @@ class JinjaTemplateTest {
     private static final Clock CLOCK = Clock.systemUTC();
 
     @Test
+    void shouldWriteControlCharactersAsTheyAreWhenRendering() {
+        StringBuilder every = new StringBuilder("a");
+        for (char c = 0; c < 0x20; c++) {
+            every.append(c).append('b');
+        }
+        every.append("\u007f\"\\ \uDBFF\uDF40"); // DEL, a quote, a backslash, a private-use char
+        String text = every.toString();
+
+        // as Jinja2 does; Jinjava alone writes most of them as JSON escapes (\u0007, \b)
+        assertThat(JinjaTemplate.compile("{{ m }}").render(Map.of("m", text), CLOCK))
+                .isEqualTo(text);
+        assertThat(
+                        JinjaTemplate.compile(
+                                        "{% for x in xs %}[{{ x['content'] + '|' }}]{% endfor %}")
+                                .render(
+                                        Map.of(
+                                                "xs",
+                                                List.of(
+                                                        Map.of("content", "bell\u0007"),
+                                                        Map.of("content", "tab\tnul\u0000"))),
+                                        CLOCK))
+                .isEqualTo("[bell\u0007|][tab\tnul\u0000|]");
+        // tojson escapes them, as Python's json.dumps does
+        assertThat(JinjaTemplate.compile("{{ m | tojson }}").render(Map.of("m", "a\u0007"), CLOCK))
+                .isEqualTo("\"a\\u0007\"");
+    }
+
+    @Test
     void shouldThrowTemplatesMessageWhenTemplateRaisesException() {
         JinjaTemplate template =
                 JinjaTemplate.compile(
