@@ -1,5 +1,7 @@
 package dev.anneal.bench.serve;
 
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 import dev.anneal.bench.BenchArguments;
 import dev.anneal.bench.Machine;
 import dev.anneal.serving.ServedModel;
@@ -108,9 +110,21 @@ public final class ServingMemoryBench {
         throw new IOException("No " + PeftAdapter.WEIGHTS_FILE + " in the adapter archive");
     }
 
-    /** Lets the JVM return what it can, so that the figures are of what stays. */
+    /**
+     * Lets the JVM and the C allocator return what they can (writing the synthetic model frees
+     * hundreds of MiB that libtorch and glibc would otherwise reuse for the load, hiding it), so
+     * that the figures are of what stays.
+     */
     private static void settle() throws InterruptedException {
         System.gc();
         Thread.sleep(500);
+        C.INSTANCE.malloc_trim(0);
+    }
+
+    /** glibc, for {@code malloc_trim}. */
+    private interface C extends Library {
+        C INSTANCE = Native.load("c", C.class);
+
+        int malloc_trim(long pad);
     }
 }
