@@ -41,7 +41,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Point 4 of the feedback issue, under faults: 50,000 judgements, 10% of them sent twice with the
+ * Point 4 of the feedback issue, under faults: 100,000 judgements, 10% of them sent twice with the
  * same event id (the second copy by the other way in) and 1% invalid, through the API and through
  * Debian's {@code kcat} (an independent Kafka client), while the consumer process is killed with
  * SIGKILL twice and PostgreSQL is stopped for 10 s. At the end the database holds exactly the
@@ -51,7 +51,7 @@ import org.junit.jupiter.api.Test;
 class FeedbackFaultToleranceIT {
 
     private static final String ADMIN_KEY = "sk-admin-faults-0123456789";
-    private static final int RECORDS = 50_000;
+    private static final int RECORDS = 100_000;
     private static final int CHUNKS = 10;
     private static final int API_BATCH = 1000;
 
