@@ -38,6 +38,20 @@
     return body;
   };
 
+  /**
+   * A finished job's status, actions and checkpoints, swapped in from a fresh copy of the page;
+   * not a reload, which would override a link the person clicked meanwhile.
+   */
+  async function refresh() {
+    const response = await fetch(location.href, { headers: { Accept: "text/html" } }).catch(() => null);
+    if (!response || !response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const part of document.querySelectorAll("[data-refresh]")) {
+      const next = fresh.getElementById(part.id);
+      if (next) part.replaceWith(document.importNode(next, true));
+    }
+  }
+
   /** The chart of a job: training loss, validation loss (left axis) and learning rate (right). */
   function follow(box) {
     const steps = [], train = [], valid = [], rate = [];
@@ -68,7 +82,7 @@
     source.onmessage = e => {
       if (e.data === "[DONE]") {
         source.close();
-        if (box.dataset.live === "true") location.reload();
+        if (box.dataset.live === "true") refresh();
         return;
       }
       const event = JSON.parse(e.data);

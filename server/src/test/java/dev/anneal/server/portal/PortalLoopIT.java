@@ -116,6 +116,10 @@ class PortalLoopIT {
                     "() => Number(document.getElementById('chart').dataset.points || 0) >= 1");
             PlaywrightAssertions.assertThat(page.locator("#job-status"))
                     .containsText("succeeded", LONG);
+            // the finished job's details arrive in place: a reload would override a link the
+            // person clicks at that moment
+            assertThat(page.evaluate("() => performance.getEntriesByType('navigation')[0].type"))
+                    .isEqualTo("navigate");
             page.waitForFunction(
                     "() => Number(document.getElementById('chart').dataset.points || 0) >= 2");
             assertThat(page.locator("#chart canvas").count()).isEqualTo(1);
