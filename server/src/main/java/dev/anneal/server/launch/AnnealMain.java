@@ -7,6 +7,8 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,9 +36,14 @@ public class AnnealMain {
     /** How long a shutdown started by the JVM waits for the main thread's ordered stop. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(20);
 
+    /** The class Quarkus generates for the application; its static initialiser boots it. */
+    private static final String GENERATED_APPLICATION = "io.quarkus.runner.ApplicationImpl";
+
     public static void main(String... args) throws Exception {
+        CompletableFuture<Void> staticInit = initialiseApplicationClass();
         EmbeddedInfrastructure infrastructure =
                 EmbeddedInfrastructure.start(LaunchSettings.fromEnvironment());
+        awaitStaticInit(staticInit, infrastructure);
         infrastructure.configuration().forEach(System::setProperty);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -58,6 +65,52 @@ public class AnnealMain {
         // blocks for good when the JVM is already shutting down, which is harmless: no hook waits
         // for this thread, and the JVM halts once the hooks are done
         System.exit(exitCode.get());
+    }
+
+    /**
+     * Runs the application's static initialisation (Quarkus' build-time recorded steps: class
+     * loading, Hibernate's metamodel, the bean container) on a thread of its own while the embedded
+     * servers start; none of it reads the configuration those servers provide, which Quarkus reads
+     * again when it starts. {@link Quarkus#run} then finds the class initialised.
+     */
+    private static CompletableFuture<Void> initialiseApplicationClass() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread thread =
+                new Thread(
+                        () -> {
+                            try {
+                                Class.forName(
+                                        GENERATED_APPLICATION,
+                                        true,
+                                        AnnealMain.class.getClassLoader());
+                                done.complete(null);
+                            } catch (ClassNotFoundException e) {
+                                // not a packaged application (e.g. run from an IDE): Quarkus.run
+                                // initialises what it runs
+                                done.complete(null);
+                            } catch (Throwable e) {
+                                done.completeExceptionally(e);
+                            }
+                        },
+                        "anneal-static-init");
+        thread.setDaemon(true);
+        thread.start();
+        return done;
+    }
+
+    /** Waits for the static initialisation; its failure stops the servers and is rethrown. */
+    private static void awaitStaticInit(
+            CompletableFuture<Void> staticInit, EmbeddedInfrastructure infrastructure)
+            throws Exception {
+        try {
+            staticInit.join();
+        } catch (CompletionException e) {
+            infrastructure.close();
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw (Error) e.getCause();
+        }
     }
 
     /**

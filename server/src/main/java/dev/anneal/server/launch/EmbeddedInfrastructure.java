@@ -6,6 +6,8 @@ import dev.anneal.server.standalone.EmbeddedPostgresServer;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.jboss.logging.Logger;
 
 /**
@@ -30,22 +32,24 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
         this.configuration = Map.copyOf(configuration);
     }
 
-    /** Starts what the settings do not name as external. */
+    /**
+     * Starts what the settings do not name as external: PostgreSQL (a child process, mostly waiting
+     * on it) on a thread of its own while the broker starts on the caller's, so that a start costs
+     * the slower of the two rather than their sum.
+     */
     public static EmbeddedInfrastructure start(LaunchSettings settings) throws IOException {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("anneal.data-dir", settings.dataDir().toString());
-        EmbeddedPostgresServer postgres = null;
+        CompletableFuture<EmbeddedPostgresServer> postgres =
+                settings.dbUrl().isEmpty()
+                        ? startAsync(
+                                () ->
+                                        EmbeddedPostgresServer.start(
+                                                settings.dataDir().resolve("postgres"),
+                                                settings.dbPort()))
+                        : CompletableFuture.completedFuture(null);
         EmbeddedKafkaBroker kafka = null;
         try {
-            if (settings.dbUrl().isEmpty()) {
-                postgres =
-                        EmbeddedPostgresServer.start(
-                                settings.dataDir().resolve("postgres"), settings.dbPort());
-                config.put("anneal.db.url", postgres.jdbcUrl());
-                config.put("anneal.db.user", postgres.username());
-                config.put("anneal.db.password", postgres.password());
-                LOG.infof("Embedded PostgreSQL at %s", postgres.jdbcUrl());
-            }
             if (settings.kafkaBootstrapServers().isEmpty()) {
                 kafka =
                         EmbeddedKafkaBroker.start(
@@ -53,15 +57,77 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
                                 settings.kafkaHost(),
                                 settings.kafkaPort(),
                                 settings.kafkaControllerPort());
-                config.putAll(kafka.clientConfiguration());
-                LOG.infof("Embedded Kafka broker at %s", kafka.bootstrapServers());
             }
         } catch (IOException | RuntimeException e) {
-            closeQuietly(kafka);
-            closeQuietly(postgres);
+            closeWhenStarted(postgres);
             throw e;
         }
-        return new EmbeddedInfrastructure(postgres, kafka, config);
+        EmbeddedPostgresServer database;
+        try {
+            database = join(postgres);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(kafka);
+            throw e;
+        }
+        if (database != null) {
+            config.put("anneal.db.url", database.jdbcUrl());
+            config.put("anneal.db.user", database.username());
+            config.put("anneal.db.password", database.password());
+            LOG.infof("Embedded PostgreSQL at %s", database.jdbcUrl());
+        }
+        if (kafka != null) {
+            config.putAll(kafka.clientConfiguration());
+            LOG.infof("Embedded Kafka broker at %s", kafka.bootstrapServers());
+        }
+        return new EmbeddedInfrastructure(database, kafka, config);
+    }
+
+    private interface Starter<T> {
+        T start() throws IOException;
+    }
+
+    private static <T> CompletableFuture<T> startAsync(Starter<T> starter) {
+        CompletableFuture<T> started = new CompletableFuture<>();
+        Thread thread =
+                new Thread(
+                        () -> {
+                            try {
+                                started.complete(starter.start());
+                            } catch (Throwable e) {
+                                started.completeExceptionally(e);
+                            }
+                        },
+                        "anneal-embedded-postgres-start");
+        thread.start();
+        return started;
+    }
+
+    /** The started server, or the start's own failure as it was thrown. */
+    private static <T> T join(CompletableFuture<T> started) throws IOException {
+        try {
+            return started.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IOException(cause);
+        }
+    }
+
+    /** Waits for a start that is no longer wanted and stops what it started. */
+    private static void closeWhenStarted(CompletableFuture<? extends AutoCloseable> started) {
+        try {
+            closeQuietly(join(started));
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf(e, "The other embedded server did not start either");
+        }
     }
 
     /** Configuration properties that point the application at these servers. */

@@ -10,6 +10,7 @@ import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.job.JobError;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
+import dev.anneal.store.job.JobQueueWakeUps;
 import dev.anneal.store.job.LeaseRenewals;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -28,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,12 +57,50 @@ class JobQueueIT {
     @Inject JobQueue queue;
     @Inject LeaseRenewals renewals;
 
+    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String dbUrl;
+
+    @ConfigProperty(name = "quarkus.datasource.username")
+    String dbUser;
+
+    @ConfigProperty(name = "quarkus.datasource.password")
+    String dbPassword;
+
     private final List<JobLease> held = new ArrayList<>();
 
     @AfterEach
     void finishEverything() {
         drain();
         held.forEach(l -> inRequest(() -> queue.fail(l, new JobError("test", "test over", null))));
+    }
+
+    @Test
+    void shouldWakeIdleWorkersWhenAJobIsQueuedOrHandedBack() throws Exception {
+        drain();
+        try (JobQueueWakeUps wakeUps = JobQueueWakeUps.start(dbUrl, dbUser, dbPassword)) {
+            // listening: the start's own wake-up (for what was queued before) has happened
+            awaitWakeUp(wakeUps, 0);
+            String key = TestApi.newTenantKey();
+            String file = uploadStoryChats(key, 2);
+
+            long seen = wakeUps.generation();
+            createJob(key, Map.of("model", "anneal-nano", "training_file", file));
+            awaitWakeUp(wakeUps, seen);
+
+            JobLease lease =
+                    inRequest(() -> queue.claim("w", LEASE, 10, MAX_ATTEMPTS)).orElseThrow();
+            seen = wakeUps.generation();
+            assertThat(inRequest(() -> queue.release(lease, "Worker shutting down"))).isTrue();
+            awaitWakeUp(wakeUps, seen);
+        }
+    }
+
+    /** Waits for a wake-up after {@code seen}, far less long than a worker's poll would. */
+    private static void awaitWakeUp(JobQueueWakeUps wakeUps, long seen) throws Exception {
+        long waiting = System.nanoTime();
+        wakeUps.awaitAfter(seen, Duration.ofSeconds(30));
+        assertThat(wakeUps.generation()).isGreaterThan(seen);
+        assertThat(Duration.ofNanos(System.nanoTime() - waiting)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test

@@ -48,6 +48,18 @@ final class BenchApi {
                         .build());
     }
 
+    /** GETs {@code url} without a key; the answer's text, or an exception for a status of 300+. */
+    static String text(String url) throws Exception {
+        HttpResponse<String> response =
+                HTTP.send(
+                        HttpRequest.newBuilder(URI.create(url)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() >= 300) {
+            throw new IllegalStateException(url + " answered " + response.statusCode());
+        }
+        return response.body();
+    }
+
     /**
      * Sends {@code request}; the answer's JSON, or an exception for a status of 300+. A 429 (the
      * key's rate limit) is waited out as its {@code Retry-After} says, and the request sent again.

@@ -19,12 +19,16 @@ import java.util.Map;
  * bench/jobs-bench.sh} runs it). One {@code api} process and, in turn, 1, 2 and 4 {@code tuner}
  * processes (as the Helm chart deploys them), all on one database and broker: for each count, many
  * tiny jobs (a few steps each on {@code anneal-nano}) are submitted through the API and awaited,
- * and a row of a Markdown table is printed: jobs per minute, and per job the worker time spent in
- * training steps beside everything else (claim, data and model loading, checkpoints, archives,
- * events, polling).
+ * and a row of a Markdown table is printed: jobs per minute, job creation's median and 99th
+ * percentile, and per job the worker time spent in training steps beside everything else. A second
+ * table says where the worker's time per job goes, from the tuners' own meters ({@code
+ * anneal_tuner_job_phase_seconds}: claim, decrypt, prepare, first step, steps, checkpoints, store
+ * model, finish). First, with one idle tuner, {@code --latency-jobs} jobs are submitted one at a
+ * time and the time from {@code POST /v1/fine_tuning/jobs} to the job's first step is taken as a
+ * client sees it: until its first metrics event can be read.
  *
  * <pre>
- * java ... JobThroughputBench [--jobs 300] [--workers 1,2,4] [--steps 4]
+ * java ... JobThroughputBench [--jobs 300] [--workers 1,2,4] [--steps 4] [--latency-jobs 20]
  * </pre>
  */
 public final class JobThroughputBench {
@@ -37,8 +41,11 @@ public final class JobThroughputBench {
         int jobs = BenchApi.intArg(args, "--jobs", 300);
         List<Integer> workerCounts = BenchApi.intsArg(args, "--workers", List.of(1, 2, 4));
         int steps = BenchApi.intArg(args, "--steps", 4);
+        int latencyJobs = BenchApi.intArg(args, "--latency-jobs", 20);
         Path dataDir = Files.createTempDirectory("anneal-jobs-bench-");
         List<String> rows = new ArrayList<>();
+        List<String> phaseRows = new ArrayList<>();
+        String latency;
         try (EmbeddedInfrastructure infrastructure =
                         EmbeddedInfrastructure.start(LaunchSettings.embeddedIn(dataDir));
                 ServerProcess api =
@@ -47,18 +54,37 @@ public final class JobThroughputBench {
                                 "768m",
                                 withRoles(environment(infrastructure, workerCounts), "api"))) {
             api.awaitReady(Duration.ofMinutes(2));
+            latency = firstStepLatency(infrastructure, api, dataDir, latencyJobs, steps);
             for (int workers : workerCounts) {
-                rows.add(measure(infrastructure, api, dataDir, workers, jobs, steps));
+                Row row = measure(infrastructure, api, dataDir, workers, jobs, steps);
+                rows.add(row.throughput());
+                phaseRows.add(row.phases());
             }
         } finally {
             ServerProcess.deleteTree(dataDir);
         }
+        System.out.println(latency);
+        System.out.println();
         System.out.printf(
-                "| jobs | steps/job | tuner processes | wall (s) | jobs/min | worker time per job"
-                        + " (s) | of which training steps (s) | overhead per job (s) | failed |"
-                        + " peak RSS per tuner (MiB) |%n");
-        System.out.printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |%n");
+                "| jobs | steps/job | tuner processes | wall (s) | jobs/min | creation p50 (ms) |"
+                        + " creation p99 (ms) | worker time per job (s) | of which training steps"
+                        + " (s) | overhead per job (s) | failed | peak RSS per tuner (MiB) |%n");
+        System.out.printf(
+                "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |%n");
         rows.forEach(System.out::println);
+        System.out.println();
+        System.out.print("| tuner processes |");
+        for (String phase : PHASES) {
+            System.out.print(" " + phase.replace('_', ' ') + " (ms) |");
+        }
+        System.out.println(" all but steps (ms) |");
+        System.out.println("| --- |" + " --- |".repeat(PHASES.size() + 1));
+        phaseRows.forEach(System.out::println);
+        System.out.println();
+        System.out.println(
+                "Per job, means from the tuners' anneal_tuner_job_phase_seconds; \"first step\" is"
+                        + " the first training step itself, \"prepare\" loading the model and"
+                        + " tokenising.");
         System.out.printf(
                 "%d cores; load average %s%n",
                 Runtime.getRuntime().availableProcessors(),
@@ -68,7 +94,6 @@ public final class JobThroughputBench {
     private static Map<String, String> environment(
             EmbeddedInfrastructure infrastructure, List<Integer> workerCounts) {
         Map<String, String> env = ServerProcess.environmentFor(infrastructure, ADMIN_KEY);
-        env.put("ANNEAL_TUNER_POLL_INTERVAL", "100ms");
         env.put(
                 "ANNEAL_TUNER_MAX_RUNNING_PER_TENANT",
                 String.valueOf(Collections.max(workerCounts)));
@@ -82,22 +107,26 @@ public final class JobThroughputBench {
         return withRoles;
     }
 
-    /** Runs {@code jobs} jobs on {@code workers} fresh tuner processes; one row of the table. */
-    private static String measure(
-            EmbeddedInfrastructure infrastructure,
-            ServerProcess apiProcess,
-            Path dataDir,
-            int workers,
-            int jobs,
-            int steps)
-            throws Exception {
-        String api = apiProcess.baseUri();
+    /** The phases of {@code anneal_tuner_job_phase_seconds}, in the order of a run. */
+    private static final List<String> PHASES =
+            List.of(
+                    "claim",
+                    "decrypt",
+                    "prepare",
+                    "first_step",
+                    "steps",
+                    "checkpoints",
+                    "store_model",
+                    "finish");
+
+    private record Row(String throughput, String phases) {}
+
+    private record Tenant(String key, String body) {}
+
+    /** A new tenant with room for {@code jobs} active jobs, its dataset and the job's body. */
+    private static Tenant tenant(String api, String name, int jobs, int steps) throws Exception {
         String tenant =
-                BenchApi.post(
-                                api,
-                                ADMIN_KEY,
-                                "/v1/admin/tenants",
-                                "{\"name\":\"bench-" + workers + "\"}")
+                BenchApi.post(api, ADMIN_KEY, "/v1/admin/tenants", "{\"name\":\"" + name + "\"}")
                         .get("id")
                         .asText();
         // room for every job at once, beyond the default active_jobs quota
@@ -105,7 +134,7 @@ public final class JobThroughputBench {
                 api,
                 ADMIN_KEY,
                 "/v1/admin/tenants/" + tenant,
-                "{\"quotas\":{\"active_jobs\":" + jobs + "}}");
+                "{\"quotas\":{\"active_jobs\":" + Math.max(jobs, 1) + "}}");
         String key =
                 BenchApi.post(api, ADMIN_KEY, "/v1/admin/tenants/" + tenant + "/api_keys", "")
                         .get("key")
@@ -116,6 +145,133 @@ public final class JobThroughputBench {
                         + file
                         + "\",\"max_seq_length\":64,\"checkpoint_interval\":1000,"
                         + "\"hyperparameters\":{\"n_epochs\":1,\"batch_size\":2}}";
+        return new Tenant(key, body);
+    }
+
+    /**
+     * With one idle tuner, {@code count} jobs one after another: from the POST to the first metrics
+     * event, polled every 10 ms; a line with the median, the 90th percentile and the slowest.
+     */
+    private static String firstStepLatency(
+            EmbeddedInfrastructure infrastructure,
+            ServerProcess apiProcess,
+            Path dataDir,
+            int count,
+            int steps)
+            throws Exception {
+        String api = apiProcess.baseUri();
+        Tenant tenant = tenant(api, "bench-latency", 1, steps);
+        try (ServerProcess tuner =
+                ServerProcess.start(
+                        dataDir,
+                        "768m",
+                        withRoles(environment(infrastructure, List.of(1)), "tuner"))) {
+            tuner.awaitReady(Duration.ofMinutes(2));
+            // the first job pays for loading libtorch and the JIT's first pass; not counted
+            runToFirstStep(api, tenant);
+            List<Double> millis = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                Thread.sleep(1500); // an idle worker: waiting, not polling by chance just now
+                millis.add(runToFirstStep(api, tenant));
+            }
+            Collections.sort(millis);
+            return String.format(
+                    Locale.ROOT,
+                    "From POST /v1/fine_tuning/jobs to the first step's event, one idle tuner, %d"
+                            + " jobs one at a time: p50 %.0f ms, p90 %.0f ms, slowest %.0f ms"
+                            + " (the tuner's own measure from creation to first step: mean %.0f"
+                            + " ms)",
+                    count,
+                    percentile(millis, 50),
+                    percentile(millis, 90),
+                    millis.get(millis.size() - 1),
+                    meanMillis(tuner.managementUri(), "anneal_tuner_job_first_step_seconds", ""));
+        }
+    }
+
+    /** Milliseconds from the job's POST to its first metrics event; waits for it to end. */
+    private static double runToFirstStep(String api, Tenant tenant) throws Exception {
+        long posted = System.nanoTime();
+        String id =
+                BenchApi.post(api, tenant.key(), "/v1/fine_tuning/jobs", tenant.body())
+                        .get("id")
+                        .asText();
+        double millis = -1;
+        while (millis < 0) {
+            for (JsonNode event :
+                    BenchApi.get(
+                                    api,
+                                    tenant.key(),
+                                    "/v1/fine_tuning/jobs/" + id + "/events?limit=100")
+                            .get("data")) {
+                if (event.get("type").asText().equals("metrics")) {
+                    millis = (System.nanoTime() - posted) / 1e6;
+                }
+            }
+            if (millis < 0) {
+                Thread.sleep(10);
+            }
+        }
+        String status;
+        do {
+            Thread.sleep(50);
+            status =
+                    BenchApi.get(api, tenant.key(), "/v1/fine_tuning/jobs/" + id)
+                            .get("status")
+                            .asText();
+        } while (!status.equals("succeeded") && !status.equals("failed"));
+        return millis;
+    }
+
+    private static double percentile(List<Double> sorted, int p) {
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+
+    /**
+     * The mean of a timer in a process's Prometheus metrics, in milliseconds: {@code name_sum /
+     * name_count} for the series whose labels contain {@code labels}.
+     */
+    private static double meanMillis(String management, String name, String labels)
+            throws Exception {
+        double[] sumAndCount = scrape(List.of(management), name, labels);
+        return sumAndCount[1] == 0 ? 0 : sumAndCount[0] / sumAndCount[1] * 1000;
+    }
+
+    /** Sum and count of a timer over several processes. */
+    private static double[] scrape(List<String> managements, String name, String labels)
+            throws Exception {
+        double sum = 0;
+        double count = 0;
+        for (String management : managements) {
+            String text = BenchApi.text(management + "/q/metrics");
+            for (String line : text.split("\n")) {
+                if (line.startsWith("#") || !line.contains(labels)) {
+                    continue;
+                }
+                double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                if (line.startsWith(name + "_sum")) {
+                    sum += value;
+                } else if (line.startsWith(name + "_count")) {
+                    count += value;
+                }
+            }
+        }
+        return new double[] {sum, count};
+    }
+
+    /** Runs {@code jobs} jobs on {@code workers} fresh tuner processes; one row of each table. */
+    private static Row measure(
+            EmbeddedInfrastructure infrastructure,
+            ServerProcess apiProcess,
+            Path dataDir,
+            int workers,
+            int jobs,
+            int steps)
+            throws Exception {
+        String api = apiProcess.baseUri();
+        Tenant tenant = tenant(api, "bench-" + workers, jobs, steps);
+        String key = tenant.key();
         List<ServerProcess> tuners = new ArrayList<>();
         try {
             Map<String, String> env =
@@ -128,9 +284,16 @@ public final class JobThroughputBench {
             }
             long started = System.nanoTime();
             List<String> ids = new ArrayList<>();
+            List<Double> creations = new ArrayList<>();
             for (int i = 0; i < jobs; i++) {
-                ids.add(BenchApi.post(api, key, "/v1/fine_tuning/jobs", body).get("id").asText());
+                long posting = System.nanoTime();
+                ids.add(
+                        BenchApi.post(api, key, "/v1/fine_tuning/jobs", tenant.body())
+                                .get("id")
+                                .asText());
+                creations.add((System.nanoTime() - posting) / 1e6);
             }
+            Collections.sort(creations);
             int done = 0;
             while (done < jobs) {
                 Thread.sleep(1000);
@@ -158,24 +321,45 @@ public final class JobThroughputBench {
                 }
             }
             long peakRss = 0;
+            List<String> managements = new ArrayList<>();
             for (ServerProcess tuner : tuners) {
                 peakRss = Math.max(peakRss, tuner.peakRssBytes());
+                managements.add(tuner.managementUri());
             }
+            StringBuilder phases = new StringBuilder("| " + workers + " |");
+            double overhead = 0;
+            for (String phase : PHASES) {
+                double[] sumAndCount =
+                        scrape(
+                                managements,
+                                "anneal_tuner_job_phase_seconds",
+                                "phase=\"" + phase + "\"");
+                double millis = sumAndCount[0] / jobs * 1000;
+                if (!phase.equals("steps")) {
+                    overhead += millis;
+                }
+                phases.append(String.format(Locale.ROOT, " %.1f |", millis));
+            }
+            phases.append(String.format(Locale.ROOT, " %.1f |", overhead));
             double perJob = wallSeconds * workers / jobs;
             double stepsPerJob = stepSeconds / jobs;
-            return String.format(
-                    Locale.ROOT,
-                    "| %d | %d | %d | %.1f | %.1f | %.3f | %.3f | %.3f | %d | %d |",
-                    jobs,
-                    steps,
-                    workers,
-                    wallSeconds,
-                    jobs / wallSeconds * 60,
-                    perJob,
-                    stepsPerJob,
-                    perJob - stepsPerJob,
-                    failed,
-                    peakRss >> 20);
+            String throughput =
+                    String.format(
+                            Locale.ROOT,
+                            "| %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %.3f | %.3f | %.3f | %d | %d |",
+                            jobs,
+                            steps,
+                            workers,
+                            wallSeconds,
+                            jobs / wallSeconds * 60,
+                            percentile(creations, 50),
+                            percentile(creations, 99),
+                            perJob,
+                            stepsPerJob,
+                            perJob - stepsPerJob,
+                            failed,
+                            peakRss >> 20);
+            return new Row(throughput, phases.toString());
         } finally {
             for (ServerProcess tuner : tuners) {
                 tuner.close();

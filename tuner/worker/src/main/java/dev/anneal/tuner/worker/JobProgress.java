@@ -44,6 +44,10 @@ final class JobProgress implements TrainingListener {
     private int logEvery = 1;
     private int startStep;
     private long startedNanos;
+    private long firstStepEndedNanos;
+    private long laterCheckpointNanos;
+    private final JobPhases phases;
+    private final Instant jobCreatedAt;
     private long positions;
 
     /** Checkpoints kept per job, newest first; older ones are deleted with their blobs. */
@@ -56,8 +60,12 @@ final class JobProgress implements TrainingListener {
             BlobStore blobs,
             DataKey dataKey,
             Heartbeat heartbeat,
-            int checkpointsKept) {
+            int checkpointsKept,
+            JobPhases phases,
+            Instant jobCreatedAt) {
         this.checkpointsKept = checkpointsKept;
+        this.phases = phases;
+        this.jobCreatedAt = jobCreatedAt;
         this.lease = lease;
         this.events = events;
         this.queue = queue;
@@ -151,6 +159,13 @@ final class JobProgress implements TrainingListener {
     }
 
     private void step(TrainingEvent.StepMetrics step) {
+        if (firstStepEndedNanos == 0) {
+            firstStepEndedNanos = System.nanoTime();
+            phases.record(JobPhases.Phase.FIRST_STEP, firstStepEndedNanos - startedNanos);
+            if (startStep == 0) {
+                phases.firstStepAfterCreation(Duration.between(jobCreatedAt, Instant.now()));
+            }
+        }
         csv.append(
                 String.format(
                         Locale.ROOT,
@@ -229,6 +244,19 @@ final class JobProgress implements TrainingListener {
     }
 
     private void checkpoint(TrainingEvent.CheckpointSaved checkpoint) {
+        long storing = System.nanoTime();
+        try {
+            storeCheckpoint(checkpoint);
+        } finally {
+            long took = System.nanoTime() - storing;
+            phases.record(JobPhases.Phase.CHECKPOINTS, took);
+            if (firstStepEndedNanos != 0) {
+                laterCheckpointNanos += took;
+            }
+        }
+    }
+
+    private void storeCheckpoint(TrainingEvent.CheckpointSaved checkpoint) {
         String id = Ids.newId("ftckpt");
         BlobKey key = new BlobKey(lease.tenantId(), id);
         long bytes;
@@ -270,6 +298,16 @@ final class JobProgress implements TrainingListener {
     /** When the training loop began ({@link System#nanoTime()}), after data and model loading. */
     long trainingStartedNanos() {
         return startedNanos;
+    }
+
+    /** When the first training step ended ({@link System#nanoTime()}). */
+    long firstStepEndedNanos() {
+        return firstStepEndedNanos;
+    }
+
+    /** Time spent storing checkpoints after the first step, in nanoseconds. */
+    long laterCheckpointNanos() {
+        return laterCheckpointNanos;
     }
 
     /** Input positions of one pass over the training data. */

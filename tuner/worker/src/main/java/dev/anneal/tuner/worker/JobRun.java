@@ -25,6 +25,7 @@ import dev.anneal.tuner.recipe.RunStoppedException;
 import dev.anneal.tuner.recipe.TrainingResult;
 import dev.anneal.tuner.train.TrainingConfig;
 import dev.anneal.tuner.train.TrainingDivergedException;
+import dev.anneal.tuner.worker.JobPhases.Phase;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -50,11 +51,13 @@ final class JobRun {
     private final Heartbeat heartbeat;
     private final WorkerContext context;
     private final Path work;
+    private final JobPhases phases;
 
     JobRun(JobLease lease, Heartbeat heartbeat, WorkerContext context) {
         this.lease = lease;
         this.heartbeat = heartbeat;
         this.context = context;
+        this.phases = context.phases();
         this.work = context.workRoot().resolve(lease.jobId() + "-" + lease.attempt());
     }
 
@@ -77,6 +80,7 @@ final class JobRun {
             FineTuningJob job = context.jobs().get(lease.jobId());
             JobSpec spec = job.spec();
             heartbeat.stopAt(job.startedAt().plus(context.maxJobDuration()));
+            long decrypting = System.nanoTime();
             WorkFolders.create(context.workRoot(), work.getFileName().toString());
             StoredFile trainingFile = context.files().get(job.trainingFile());
             Path train = decrypt(trainingFile, "train.jsonl");
@@ -84,6 +88,8 @@ final class JobRun {
                     job.validationFile() == null
                             ? null
                             : decrypt(context.files().get(job.validationFile()), "valid.jsonl");
+            long preparing = System.nanoTime();
+            phases.record(Phase.DECRYPT, preparing - decrypting);
             Path modelDir = startingModel(job.model());
             Path output = work.resolve("output");
             TrainingConfig config =
@@ -108,15 +114,20 @@ final class JobRun {
                             context.blobs(),
                             dataKey(),
                             heartbeat,
-                            context.checkpointsKept());
-            long began = System.nanoTime();
+                            context.checkpointsKept(),
+                            phases,
+                            job.createdAt());
             TrainingResult result = Recipe.of(config).run(progress, options);
             long trained = System.nanoTime();
+            phases.record(Phase.PREPARE, progress.trainingStartedNanos() - preparing);
+            phases.record(
+                    Phase.STEPS,
+                    trained - progress.firstStepEndedNanos() - progress.laterCheckpointNanos());
             finish(job, spec, output, progress);
             LOG.infof(
                     "Job %s: %.1f s to prepare, %.1f s for %d steps, %.1f s to store the results",
                     lease.jobId(),
-                    (progress.trainingStartedNanos() - began) / 1e9,
+                    (progress.trainingStartedNanos() - preparing) / 1e9,
                     (trained - progress.trainingStartedNanos()) / 1e9,
                     result.steps(),
                     (System.nanoTime() - trained) / 1e9);
@@ -212,6 +223,7 @@ final class JobRun {
 
     private void finish(FineTuningJob job, JobSpec spec, Path output, JobProgress progress)
             throws IOException {
+        long storing = System.nanoTime();
         Path produced = output.resolve(spec.isLora() ? Recipe.ADAPTER_DIR : Recipe.MODEL_DIR);
         String modelName = job.outputModelName();
         if (spec.isLora()) {
@@ -227,6 +239,8 @@ final class JobRun {
             blob.commit();
         }
         StoredFile metrics = context.files().storeResult("step_metrics.csv", progress.csv());
+        long finishing = System.nanoTime();
+        phases.record(Phase.STORE_MODEL, finishing - storing);
         boolean succeeded =
                 context.queue()
                         .succeed(
@@ -239,6 +253,7 @@ final class JobRun {
                                         bytes),
                                 progress.positionsPerEpoch() * spec.nEpochs(),
                                 List.of(metrics.id()));
+        phases.record(Phase.FINISH, System.nanoTime() - finishing);
         if (!succeeded) {
             context.blobs().delete(key);
             context.files().delete(metrics.id());

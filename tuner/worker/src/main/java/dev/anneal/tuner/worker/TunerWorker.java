@@ -8,6 +8,7 @@ import dev.anneal.store.file.FileService;
 import dev.anneal.store.job.JobEventLog;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
+import dev.anneal.store.job.JobQueueWakeUps;
 import dev.anneal.store.job.JobRepository;
 import dev.anneal.store.job.LeaseRenewals;
 import dev.anneal.store.model.ModelRepository;
@@ -58,7 +59,11 @@ public class TunerWorker {
     private final Set<Heartbeat> running = ConcurrentHashMap.newKeySet();
     private final List<Thread> slots = new CopyOnWriteArrayList<>();
     private final AtomicInteger restarts = new AtomicInteger();
+    private final String dbUrl;
+    private final String dbUser;
+    private final String dbPassword;
     private ScheduledExecutorService heartbeats;
+    private JobQueueWakeUps wakeUps;
     private volatile boolean stopping;
 
     @Inject
@@ -68,6 +73,9 @@ public class TunerWorker {
             @ConfigProperty(name = "anneal.data-dir") Path dataDir,
             @ConfigProperty(name = "anneal.checkpoints-kept", defaultValue = "3")
                     int checkpointsKept,
+            @ConfigProperty(name = "quarkus.datasource.jdbc.url") String dbUrl,
+            @ConfigProperty(name = "quarkus.datasource.username") String dbUser,
+            @ConfigProperty(name = "quarkus.datasource.password") String dbPassword,
             JobQueue queue,
             LeaseRenewals renewals,
             JobRepository jobs,
@@ -77,10 +85,14 @@ public class TunerWorker {
             ModelRepository fineTuned,
             BlobStore blobs,
             TenantKeyRing keyRing,
-            CurrentTenant currentTenant) {
+            CurrentTenant currentTenant,
+            JobPhases phases) {
         this.settings = settings;
         this.roles = roles;
         this.renewals = renewals;
+        this.dbUrl = dbUrl;
+        this.dbUser = dbUser;
+        this.dbPassword = dbPassword;
         Path workRoot = settings.workDir().map(Path::of).orElse(dataDir.resolve("work"));
         this.context =
                 new WorkerContext(
@@ -97,7 +109,8 @@ public class TunerWorker {
                         settings.maxAttempts(),
                         settings.maxJobDuration(),
                         Runtime.getRuntime().maxMemory() / 3 / settings.concurrency(),
-                        checkpointsKept);
+                        checkpointsKept,
+                        phases);
     }
 
     /** An erased tenant's jobs leave no plaintext in this process's work folders. */
@@ -129,6 +142,7 @@ public class TunerWorker {
         // plaintext left by a process of this host that died mid-job (killed, out of memory)
         WorkFolders.sweep(context.workRoot());
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "anneal-lease"));
+        wakeUps = JobQueueWakeUps.start(dbUrl, dbUser, dbPassword);
         String owner = ownerPrefix();
         for (int i = 0; i < settings.concurrency(); i++) {
             slots.add(startSlot(owner, i));
@@ -151,6 +165,7 @@ public class TunerWorker {
             return;
         }
         stopping = true;
+        wakeUps.close();
         running.forEach(h -> h.stopFor(Heartbeat.Stop.SHUTDOWN));
         long deadline = System.currentTimeMillis() + SHUTDOWN_WAIT_MS;
         for (Thread slot : slots) {
@@ -196,6 +211,8 @@ public class TunerWorker {
     private void loop(String owner) {
         while (!stopping) {
             try {
+                long seen = wakeUps.generation();
+                long claiming = System.nanoTime();
                 Optional<JobLease> claimed =
                         UnitOfWork.call(
                                 () ->
@@ -206,9 +223,10 @@ public class TunerWorker {
                                                         settings.maxRunningPerTenant(),
                                                         settings.maxAttempts()));
                 if (claimed.isEmpty()) {
-                    Thread.sleep(settings.pollInterval().toMillis());
+                    wakeUps.awaitAfter(seen, settings.pollInterval());
                     continue;
                 }
+                context.phases().record(JobPhases.Phase.CLAIM, System.nanoTime() - claiming);
                 run(claimed.get());
             } catch (InterruptedException e) {
                 return;

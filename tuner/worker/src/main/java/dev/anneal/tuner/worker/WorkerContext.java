@@ -30,4 +30,5 @@ record WorkerContext(
         int maxAttempts,
         Duration maxJobDuration,
         long heldDataBytes,
-        int checkpointsKept) {}
+        int checkpointsKept,
+        JobPhases phases) {}
