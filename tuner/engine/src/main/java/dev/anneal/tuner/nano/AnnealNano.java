@@ -57,11 +57,20 @@ public final class AnnealNano {
 
     /** The model's configuration, the {@code config.json} of its folder. */
     public static LlamaConfig config() {
-        try {
-            return LlamaConfig.parse(
-                    new String(NanoFiles.contents().get("config.json"), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("The built-in config.json does not parse", e);
+        return Config.PARSED;
+    }
+
+    /** Parsed once, on first use. */
+    private static final class Config {
+        static final LlamaConfig PARSED = parse();
+
+        private static LlamaConfig parse() {
+            try {
+                return LlamaConfig.parse(
+                        new String(NanoFiles.configJson(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException("The built-in config.json does not parse", e);
+            }
         }
     }
 

@@ -89,8 +89,13 @@ final class NanoFiles {
         files.put("tokenizer_config.json", json(tokenizerConfig()));
         files.put("generation_config.json", json(generationConfig()));
         files.put("README.md", MODEL_CARD.getBytes(StandardCharsets.UTF_8));
-        files.put("config.json", json(modelConfig()));
+        files.put("config.json", configJson());
         return files;
+    }
+
+    /** The folder's {@code config.json}, without making the rest. */
+    static byte[] configJson() {
+        return json(modelConfig());
     }
 
     private static ObjectNode modelConfig() {

@@ -72,8 +72,27 @@ public class BaseModelRegistry {
         return models;
     }
 
+    /**
+     * The base model {@code id}, looked up where {@link #list} would find it first: the built-in
+     * one, the models folder's folder of that name, the registered one.
+     */
     public Optional<BaseModel> find(String id) {
-        return list().stream().filter(m -> m.id().equals(id)).findFirst();
+        if (builtin && AnnealNano.ID.equals(id)) {
+            return Optional.of(nano());
+        }
+        Optional<BaseModel> inModelsDir = fromModelsDir(id);
+        if (inModelsDir.isPresent()) {
+            return inModelsDir;
+        }
+        return repository
+                .baseModel(id)
+                .map(
+                        registered ->
+                                describe(
+                                        registered.id(),
+                                        Path.of(registered.path()),
+                                        BaseModel.Source.REGISTERED,
+                                        registered.createdAt()));
     }
 
     /**
@@ -239,20 +258,36 @@ public class BaseModelRegistry {
             return List.of();
         }
         try (Stream<Path> folders = Files.list(modelsDir.get())) {
-            return folders.filter(f -> ID.matcher(f.getFileName().toString()).matches())
-                    .filter(f -> problemWith(f) == null)
+            return folders.filter(BaseModelRegistry::isModelsDirModel)
                     .sorted(Comparator.comparing(Path::getFileName))
-                    .map(
-                            f ->
-                                    describe(
-                                            f.getFileName().toString(),
-                                            f.toAbsolutePath().normalize(),
-                                            BaseModel.Source.MODELS_DIR,
-                                            modified(f)))
+                    .map(BaseModelRegistry::describeModelsDirModel)
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("Could not list " + modelsDir.get(), e);
         }
+    }
+
+    /** The models folder's model {@code id}: its folder of that name, if usable. */
+    private Optional<BaseModel> fromModelsDir(String id) {
+        if (modelsDir.isEmpty() || !ID.matcher(id).matches()) {
+            return Optional.empty();
+        }
+        Path folder = modelsDir.get().resolve(id);
+        return isModelsDirModel(folder)
+                ? Optional.of(describeModelsDirModel(folder))
+                : Optional.empty();
+    }
+
+    private static boolean isModelsDirModel(Path folder) {
+        return ID.matcher(folder.getFileName().toString()).matches() && problemWith(folder) == null;
+    }
+
+    private static BaseModel describeModelsDirModel(Path folder) {
+        return describe(
+                folder.getFileName().toString(),
+                folder.toAbsolutePath().normalize(),
+                BaseModel.Source.MODELS_DIR,
+                modified(folder));
     }
 
     private static Instant modified(Path folder) {
