@@ -41,8 +41,7 @@ public class Roles {
                 throw new IllegalArgumentException(
                         "anneal.roles: unknown role '"
                                 + role
-                                + "'; use all, or any of api, tuner,"
-                                + " feedback");
+                                + "'; use all, or any of api, serve, tuner, feedback");
             }
             roles.add(name);
         }

@@ -27,6 +27,7 @@ class RolesTest {
     void shouldFailTheStartWhenARoleIsUnknown() {
         assertThatThrownBy(() -> new Roles(Set.of("api", "tunner")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'tunner'");
+                .hasMessageContaining("'tunner'")
+                .hasMessageContaining("api, serve, tuner, feedback");
     }
 }
