@@ -92,7 +92,7 @@ class S3BlobStoreTest extends BlobStoreContract {
     @Test
     void shouldKeepBlobsUnderThePrefixOnly() throws IOException {
         S3Settings prefixed =
-                settings(bucket, ID, SECRET, "installations/eu", S3Settings.MIN_PART_SIZE);
+                server.settings(bucket, ID, SECRET, "installations/eu", S3Settings.MIN_PART_SIZE);
         write(key, MARKER);
         try (S3BlobStore other = new S3BlobStore(prefixed.client(), prefixed)) {
             assertThat(other.exists(key)).isFalse();
@@ -122,7 +122,7 @@ class S3BlobStoreTest extends BlobStoreContract {
     @Test
     void shouldRefuseWrongCredentialsWithAClearMessage() {
         S3Settings wrong =
-                settings(
+                server.settings(
                         bucket,
                         Optional.of("someone"),
                         Optional.of("wrong-secret"),
@@ -139,32 +139,15 @@ class S3BlobStoreTest extends BlobStoreContract {
     void shouldRefuseSettingsThatCannotWork() {
         Optional<String> none = Optional.empty();
         int part = S3Settings.MIN_PART_SIZE;
-        assertThatThrownBy(() -> settings(" ", none, none, "", part))
+        assertThatThrownBy(() -> server.settings(" ", none, none, "", part))
                 .hasMessageContaining("ANNEAL_S3_BUCKET");
-        assertThatThrownBy(() -> settings(bucket, ID, none, "", part))
+        assertThatThrownBy(() -> server.settings(bucket, ID, none, "", part))
                 .hasMessageContaining("ANNEAL_S3_SECRET_ACCESS_KEY");
-        assertThatThrownBy(() -> settings(bucket, none, none, "/root", part))
+        assertThatThrownBy(() -> server.settings(bucket, none, none, "/root", part))
                 .hasMessageContaining("ANNEAL_S3_PREFIX");
-        assertThatThrownBy(() -> settings(bucket, none, none, "", 1024 * 1024))
+        assertThatThrownBy(() -> server.settings(bucket, none, none, "", 1024 * 1024))
                 .hasMessageContaining("5 MiB");
-        assertThat(settings(bucket, ID, SECRET, "", part).toString())
+        assertThat(server.settings(bucket, ID, SECRET, "", part).toString())
                 .doesNotContain(S3ProxyServer.SECRET_ACCESS_KEY);
-    }
-
-    private static S3Settings settings(
-            String bucket,
-            Optional<String> accessKeyId,
-            Optional<String> secretAccessKey,
-            String prefix,
-            int partSize) {
-        return new S3Settings(
-                Optional.of(server.endpoint()),
-                bucket,
-                "us-east-1",
-                accessKeyId,
-                secretAccessKey,
-                true,
-                prefix,
-                partSize);
     }
 }

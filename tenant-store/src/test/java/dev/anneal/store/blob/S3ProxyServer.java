@@ -113,14 +113,25 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** Settings for a blob store in {@code bucket}, with the given part size. */
     public S3Settings settings(String bucket, int partSize) {
+        return settings(
+                bucket, Optional.of(ACCESS_KEY_ID), Optional.of(SECRET_ACCESS_KEY), "", partSize);
+    }
+
+    /** Settings for a blob store in {@code bucket} with these credentials and key prefix. */
+    public S3Settings settings(
+            String bucket,
+            Optional<String> accessKeyId,
+            Optional<String> secretAccessKey,
+            String prefix,
+            int partSize) {
         return new S3Settings(
                 Optional.of(endpoint()),
                 bucket,
                 "us-east-1",
-                Optional.of(ACCESS_KEY_ID),
-                Optional.of(SECRET_ACCESS_KEY),
+                accessKeyId,
+                secretAccessKey,
                 true,
-                "",
+                prefix,
                 partSize);
     }
 
