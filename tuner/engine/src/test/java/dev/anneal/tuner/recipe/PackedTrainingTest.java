@@ -61,12 +61,24 @@ class PackedTrainingTest {
 
     @Test
     void shouldGiveTheSameGradientsAsExamplesAloneWhenPacked() throws Exception {
+        assertSameGradientsAsAlone(64, 1);
+    }
+
+    @Test
+    void shouldGiveTheSameGradientsAsExamplesAloneWhenPackedRowsArePadded() throws Exception {
+        // 7 + 5 positions in the first row, 9 in the second, padded to 12 in the batch
+        assertSameGradientsAsAlone(12, 2);
+    }
+
+    private static void assertSameGradientsAsAlone(int maxSeqLength, int packedRowCount)
+            throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainableModel model =
                     TrainableModel.of(HfModelLoader.load(Stories260K.DIR, manager), null, manager);
-            List<SequenceRow> packedRows = SequencePacker.pack(EXAMPLES, 64, true, false).rows();
+            List<SequenceRow> packedRows =
+                    SequencePacker.pack(EXAMPLES, maxSeqLength, true, false).rows();
             List<SequenceRow> separateRows = SequencePacker.pack(EXAMPLES, 64, false, false).rows();
-            assertThat(packedRows).hasSize(1);
+            assertThat(packedRows).hasSize(packedRowCount);
             assertThat(separateRows).hasSize(3);
 
             double packedLoss = backward(model, packedRows, manager);
