@@ -70,7 +70,7 @@ public final class LlamaDecoderLayer extends AbstractBlock {
      * @param x the residual stream {@code [batch, seq, hidden]}
      * @param angles the rotary angles of the {@code seq} positions
      * @param mask additive mask, causal {@code [seq, past + seq]} or per sequence {@code [batch, 1,
-     *     1, seq, seq]} (packed examples), or {@code null} when {@code seq} is 1
+     *     1, seq, seq]}, or {@code null} when {@code seq} is 1
      * @param cache the cache to read and extend, or {@code null}
      * @param training whether autograd records the pass
      * @return the residual stream {@code [batch, seq, hidden]}
@@ -85,6 +85,29 @@ public final class LlamaDecoderLayer extends AbstractBlock {
         NDArray attended =
                 selfAttention.forward(
                         ps, inputNorm.forward(ps, x, training), angles, mask, cache, training);
+        return feedForward(ps, x.add(attended), training);
+    }
+
+    /**
+     * Runs the layer over packed rows, attention within each example only.
+     *
+     * @param ps where parameter values come from
+     * @param x the residual stream {@code [batch, seq, hidden]}
+     * @param angles the rotary angles of each token's position in its example, {@code [batch, 1,
+     *     seq, head_dim]}
+     * @param spans the examples of each row
+     * @param training whether autograd records the pass
+     * @return the residual stream {@code [batch, seq, hidden]}
+     */
+    NDArray forwardPacked(
+            ParameterStore ps,
+            NDArray x,
+            RotaryEmbedding.Angles angles,
+            PackedSpans spans,
+            boolean training) {
+        NDArray attended =
+                selfAttention.forwardPacked(
+                        ps, inputNorm.forward(ps, x, training), angles, spans, training);
         return feedForward(ps, x.add(attended), training);
     }
 
@@ -219,6 +242,30 @@ public final class LlamaDecoderLayer extends AbstractBlock {
                 v = all[1];
             }
             return project(oProj, ps, attend(q, k, v, mask), training);
+        }
+
+        /**
+         * Attends within each example of packed rows ({@link PackedSpans}).
+         *
+         * @param x normalised input {@code [batch, seq, hidden]}
+         * @param angles {@code [batch, 1, seq, head_dim]}
+         * @param spans the examples of each row
+         * @return {@code [batch, seq, hidden]}
+         */
+        NDArray forwardPacked(
+                ParameterStore ps,
+                NDArray x,
+                RotaryEmbedding.Angles angles,
+                PackedSpans spans,
+                boolean training) {
+            long batch = x.getShape().get(0);
+            long seq = x.getShape().get(1);
+            NDArray q = splitHeads(project(qProj, ps, x, training), batch, seq, heads());
+            NDArray k = splitHeads(project(kProj, ps, x, training), batch, seq, groups());
+            NDArray v = splitHeads(project(vProj, ps, x, training), batch, seq, groups());
+            q = RotaryEmbedding.rotate(q, angles);
+            k = RotaryEmbedding.rotate(k, angles);
+            return project(oProj, ps, spans.attend(q, k, v, this::attend), training);
         }
 
         /**

@@ -30,7 +30,7 @@ import java.util.Objects;
  * <p>Entry points: the DJL {@link #forward(ParameterStore, NDList, boolean) forward} ({@code
  * [batch, seq]} ids to {@code [batch, seq, vocab]} logits, positions from 0); {@link
  * #forward(ParameterStore, NDArray, NDArray, NDArray, boolean)} for training batches of packed
- * examples (per-token positions, block-diagonal causal mask); and {@link CausalLm} for inference
+ * examples (per-token positions, attention within each example); and {@link CausalLm} for inference
  * with a {@link KvCache}. All computation is float32; every intermediate belongs to the manager of
  * the input ids, constants are long-lived arrays used as second operands (see docs/djl-facts.md,
  * memory scope, scalar use-after-free).
@@ -227,16 +227,18 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
      * Runs the decoder over a training batch whose rows may each hold several packed examples.
      *
      * <p>With {@code segmentIds}, a token attends only to itself and the earlier tokens of its own
-     * segment (a block-diagonal causal mask), so packed examples do not see each other; with {@code
-     * positionIds}, rotary positions restart for each example. Both {@code null} is the plain
-     * causal forward, positions {@code 0..seq-1}.
+     * segment, so packed examples do not see each other: attention runs once per example ({@link
+     * PackedSpans}), which equals a block-diagonal causal mask over the row at a fraction of its
+     * cost; with {@code positionIds}, rotary positions restart for each example. Both {@code null}
+     * is the plain causal forward, positions {@code 0..seq-1}.
      *
      * @param ps where parameter values come from
      * @param inputIds {@code [batch, seq]} int64
      * @param positionIds {@code [batch, seq]} int64, each token's position within its example, or
      *     {@code null} for {@code 0..seq-1}
-     * @param segmentIds {@code [batch, seq]} int64, the example each token belongs to, or {@code
-     *     null} when each row is one example
+     * @param segmentIds {@code [batch, seq]} int64, the example each token belongs to (each example
+     *     a run of consecutive positions; padding at a row's end a run of its own), or {@code null}
+     *     when each row is one example
      * @param training whether autograd records the pass
      * @return {@code [batch, seq, vocab]}
      */
@@ -251,12 +253,22 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
         NDManager manager = inputIds.getManager();
         RotaryEmbedding.Angles angles =
                 positionIds == null ? rope.angles(manager, 0, seq) : rope.angles(positionIds);
-        NDArray mask;
         if (segmentIds != null) {
-            mask = packedCausalMask(segmentIds, maskFill);
-        } else {
-            mask = seq > 1 ? causalMask(manager, 0, seq) : null;
+            PackedSpans spans =
+                    new PackedSpans(
+                            segmentIds.toLongArray(),
+                            Math.toIntExact(inputIds.getShape().get(0)),
+                            Math.toIntExact(seq),
+                            length -> causalMask(manager, 0, length));
+            if (spans.anyRowSplit()) {
+                NDArray h = embedTokens.forward(ps, inputIds, training);
+                for (LlamaDecoderLayer layer : layers) {
+                    h = layer.forwardPacked(ps, h, angles, spans, training);
+                }
+                return head(ps, h, training);
+            }
         }
+        NDArray mask = seq > 1 ? causalMask(manager, 0, seq) : null;
         return head(ps, decode(ps, inputIds, angles, mask, null, training), training);
     }
 
@@ -353,26 +365,6 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
         return fill == null
                 ? future.mul(manager.create(new float[] {-Float.MAX_VALUE}))
                 : future.mul(fill);
-    }
-
-    /**
-     * Builds the additive mask of packed rows: a query may attend to a key only when both belong to
-     * the same segment and the key is not in its future.
-     *
-     * @param segmentIds {@code [batch, seq]} int64
-     * @param fill a {@code [1]} array holding the masking value
-     * @return {@code [batch, 1, 1, seq, seq]}, broadcast over key/value groups and their queries
-     */
-    static NDArray packedCausalMask(NDArray segmentIds, NDArray fill) {
-        NDManager manager = segmentIds.getManager();
-        long batch = segmentIds.getShape().get(0);
-        long seq = segmentIds.getShape().get(1);
-        NDArray positions = manager.arange((int) seq);
-        NDArray future = positions.reshape(1, seq).gt(positions.reshape(seq, 1));
-        NDArray otherSegment =
-                segmentIds.reshape(batch, seq, 1).neq(segmentIds.reshape(batch, 1, seq));
-        NDArray blocked = otherSegment.logicalOr(future);
-        return blocked.toType(DataType.FLOAT32, false).mul(fill).reshape(batch, 1, 1, seq, seq);
     }
 
     @Override

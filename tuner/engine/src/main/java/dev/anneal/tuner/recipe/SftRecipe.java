@@ -13,7 +13,10 @@ import java.nio.file.Path;
 /**
  * Supervised fine-tuning on chat ({@code {"messages"}}) or prompt-completion data, full or LoRA:
  * the loss counts the assistant (completion) tokens only, unless {@code data.train_on_inputs}. An
- * example longer than {@code data.max_seq_length} is truncated.
+ * example longer than {@code data.max_seq_length} is truncated. Examples are packed into rows of
+ * {@code data.max_seq_length} positions unless {@code data.packing: false} (ADR 0037): exact, each
+ * example attending only to itself, so that {@code training.batch_size} counts rows of packed
+ * tokens and no position is spent on padding within a row.
  *
  * <p>The training loop, its stability handling and determinism are those of every {@link Recipe}.
  */

@@ -12,7 +12,9 @@ import java.util.Objects;
  * @param format {@code format}: chat, prompt_completion, preference or text; {@code null} to tell
  *     it from the first line
  * @param maxSeqLength {@code max_seq_length}: the most positions in a row (default 512)
- * @param packing {@code packing}: whether short examples share rows (default true)
+ * @param packing {@code packing}: whether short examples share rows (default true); exact: each
+ *     example attends only to itself, with positions from 0, and its loss counts its own targets
+ *     only, so a packed example trains as it would alone (ADR 0037)
  * @param trainOnInputs {@code train_on_inputs}: whether prompts and user turns count in the loss
  *     too (default false)
  * @param shuffle {@code shuffle}: whether rows are shuffled each epoch (default true)

@@ -5,7 +5,10 @@ package dev.anneal.tuner.train;
  * save.
  *
  * @param maxSteps {@code max_steps}: optimiser steps in the run (required)
- * @param batchSize {@code batch_size}: rows per micro-batch (default 8)
+ * @param batchSize {@code batch_size}: rows per micro-batch (default 8). With {@code data.packing}
+ *     a row holds as many whole examples as fit in {@code data.max_seq_length} positions, so a
+ *     batch is {@code batch_size} rows of packed tokens, not {@code batch_size} examples; without
+ *     it, a row is one example
  * @param gradientAccumulationSteps {@code gradient_accumulation_steps}: micro-batches per optimiser
  *     step (default 1)
  * @param evalEvery {@code eval_every}: validate every this many steps and at the end; 0 for at the

@@ -61,6 +61,48 @@ class PackedForwardTest {
         }
     }
 
+    @Test
+    void shouldLetNoTokenSeeAnotherExampleWhenPacked() {
+        LlamaForCausalLM model = Stories260K.model();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ParameterStore ps = new ParameterStore(manager, false);
+            NDArray positions =
+                    manager.create(new long[] {0, 1, 2, 3, 4, 0, 1, 2, 3}, new Shape(1, 9));
+            NDArray segments =
+                    manager.create(new long[] {0, 0, 0, 0, 0, 1, 1, 1, 1}, new Shape(1, 9));
+            long[] changedFirst = {1, 500, 17, 44, 99};
+            long[] changedSecond = {1, 9, 8, 7};
+
+            NDArray packed =
+                    model.forward(
+                            ps,
+                            manager.create(concat(FIRST, SECOND), new Shape(1, 9)),
+                            positions,
+                            segments,
+                            false);
+            NDArray otherFirst =
+                    model.forward(
+                            ps,
+                            manager.create(concat(changedFirst, SECOND), new Shape(1, 9)),
+                            positions,
+                            segments,
+                            false);
+            NDArray otherSecond =
+                    model.forward(
+                            ps,
+                            manager.create(concat(FIRST, changedSecond), new Shape(1, 9)),
+                            positions,
+                            segments,
+                            false);
+
+            // the second example's logits do not depend on the first one's tokens, nor the reverse
+            assertThat(otherFirst.get(new NDIndex(":, 5:9")).toFloatArray())
+                    .containsExactly(packed.get(new NDIndex(":, 5:9")).toFloatArray());
+            assertThat(otherSecond.get(new NDIndex(":, 0:5")).toFloatArray())
+                    .containsExactly(packed.get(new NDIndex(":, 0:5")).toFloatArray());
+        }
+    }
+
     private static long[] concat(long[] a, long[] b) {
         long[] joined = new long[a.length + b.length];
         System.arraycopy(a, 0, joined, 0, a.length);
