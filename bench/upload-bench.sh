@@ -147,6 +147,8 @@ free_port() {
     done
 }
 
+load_1min() { local one rest; read -r one rest </proc/loadavg; echo "$one"; }
+
 now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
 
 # hundredths of MB/s (MB = 10^6 bytes) for $1 bytes in $2 microseconds
@@ -256,8 +258,7 @@ keyjson=$(curl -sS -H "Authorization: Bearer $ADMIN" -H 'Content-Type: applicati
     -d '{}' "$URL/v1/admin/tenants/$TENANT_ID/api_keys")
 KEY=$(json_field key "$keyjson") || { log "key creation failed: $keyjson"; exit 1; }
 
-STARTUP_LOAD_AFTER=$(load_1min)
-HWM_KB=$(vm_hwm_kb)
+STARTUP_HWM_KB=$(vm_hwm_kb)
 # Reset the peak RSS so that the figure covers the uploads, not start-up (5 = reset VmHWM).
 RESET_HWM=0
 if echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null; then RESET_HWM=1; fi
@@ -315,8 +316,6 @@ time_upload() {
     # keep the data dir from growing between runs (not timed)
     curl -sS -o /dev/null -X DELETE -H "Authorization: Bearer $KEY" "$URL/v1/files/$id"
 }
-
-load_1min() { local one rest; read -r one rest </proc/loadavg; echo "$one"; }
 
 cp_rates=()
 up_rates=()
