@@ -11,9 +11,13 @@
 # which shows that uploads stream rather than buffer: a 1 GiB upload succeeds with a 256 MiB
 # heap. The server's peak RSS (VmHWM, reset after start-up) and peak heap used (from its GC log)
 # during the uploads are reported too. One upload is downloaded again and its SHA-256 compared.
+# The load average (1 min) is printed before and after the runs, as the machine may be shared.
+# Then ValidatorThroughputBench (bench/server-bench) prints the limits of the path in process: the
+# validator alone and the validate-and-encrypt pipeline beside the JDK's AES-256-GCM, on 128 MiB of
+# the same dataset (skip it with --no-in-process).
 #
 # Run (from anywhere):
-#   bench/upload-bench.sh [--size 256M] [--heap 256m] [--runs 3]
+#   bench/upload-bench.sh [--size 256M] [--heap 256m] [--runs 3] [--no-in-process]
 #   e.g. bench/upload-bench.sh --size 1G --heap 256m --runs 1
 # Temp files (dataset, copy, server data dir) go to a fresh folder under $BENCH_DIR (default
 # /tmp) and are removed on exit, as is the server, also on Ctrl-C. Set BENCH_LOGS=<dir> to keep
@@ -26,9 +30,10 @@ set -euo pipefail
 SIZE=256M
 HEAP=256m
 RUNS=3
+IN_PROCESS=1
 
 usage() {
-    echo "usage: $0 [--size 256M] [--heap 256m] [--runs 3]   (temp files under \$BENCH_DIR, default /tmp)" >&2
+    echo "usage: $0 [--size 256M] [--heap 256m] [--runs 3] [--no-in-process]   (temp files under \$BENCH_DIR, default /tmp)" >&2
     exit 2
 }
 
@@ -37,6 +42,7 @@ while (($#)); do
         --size) [[ $# -ge 2 ]] || usage; SIZE=$2; shift 2 ;;
         --heap) [[ $# -ge 2 ]] || usage; HEAP=$2; shift 2 ;;
         --runs) [[ $# -ge 2 ]] || usage; RUNS=$2; shift 2 ;;
+        --no-in-process) IN_PROCESS=0; shift ;;
         -h|--help) usage ;;
         *) echo "unknown argument: $1" >&2; usage ;;
     esac
@@ -140,6 +146,8 @@ free_port() {
         [[ $used == *" $port "* ]] || { echo "$port"; return; }
     done
 }
+
+load_1min() { local one rest; read -r one rest </proc/loadavg; echo "$one"; }
 
 now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
 
@@ -311,6 +319,7 @@ time_upload() {
 
 cp_rates=()
 up_rates=()
+LOAD_BEFORE=$(load_1min)
 for ((run = 1; run <= RUNS; run++)); do
     if ((run % 2)); then
         time_cp
@@ -326,6 +335,7 @@ for ((run = 1; run <= RUNS; run++)); do
         "upload alone $(fmt_secs "$UP_NOSYNC_US") s)"
 done
 
+LOAD_AFTER=$(load_1min)
 HWM_KB=$(vm_hwm_kb)
 read -r PEAK_HEAP PEAK_LIVE < <(peak_heap_mb "$GC_SKIP")
 CP_MED=$(median "${cp_rates[@]}")
@@ -344,4 +354,11 @@ echo "| $SIZE ($BYTES B) | $RUNS | $(fmt_centi "$CP_MED") | $(fmt_centi "$UP_MED
 echo
 echo "MB = 10^6 bytes; both timings include a sync. Peak RSS and heap cover the uploads only" \
     "(start-up peak RSS: $((STARTUP_HWM_KB / 1024)) MiB); heap from the GC log: largest occupancy before a GC, and largest that survived one."
+echo "Load average (1 min) on $(nproc) cores: $LOAD_BEFORE before the runs, $LOAD_AFTER after."
+
+if ((IN_PROCESS)); then
+    log "in process: validator, validate + encrypt, JDK AES-GCM"
+    java -Xmx1g -cp "$BENCH_JAR:$(cat "$ROOT/bench/server-bench/target/classpath")" \
+        dev.anneal.bench.server.ValidatorThroughputBench --size 128M --runs 5
+fi
 FAILED=0

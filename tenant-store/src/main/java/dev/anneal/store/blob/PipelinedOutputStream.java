@@ -9,9 +9,9 @@ import java.util.concurrent.BlockingQueue;
 
 /**
  * Hands writes to a background thread that performs them on the sink in order, so that producing
- * bytes (reading and validating an upload) and consuming them (encrypting and writing to disk) run
- * on two cores at once. At most {@value #DEPTH} chunks wait in between, so memory stays bounded
- * whatever the size of the stream.
+ * bytes (reading an upload) and consuming them (validating it; encrypting and writing it to disk)
+ * run on different cores at once. At most {@value #DEPTH} chunks wait in between, so memory stays
+ * bounded whatever the size of the stream.
  *
  * <p>One producer thread writes, then either {@link #close}s (everything written reaches the sink,
  * which is closed; a failure of the sink is thrown here) or {@link #abort}s (what is still queued
@@ -65,6 +65,20 @@ public final class PipelinedOutputStream extends OutputStream {
         throwIfFailed();
         if (len > 0) {
             enqueue(Arrays.copyOfRange(b, off, off + len));
+        }
+    }
+
+    /**
+     * Writes all of {@code chunk} without copying it: the caller hands it over and nobody may
+     * change it afterwards; other threads may read it, so one copy can feed several streams.
+     */
+    public void writeOwned(byte[] chunk) throws IOException {
+        if (closed) {
+            throw new IOException("Stream closed");
+        }
+        throwIfFailed();
+        if (chunk.length > 0) {
+            enqueue(chunk);
         }
     }
 

@@ -5,9 +5,7 @@ import dev.anneal.store.blob.BlobStore;
 import dev.anneal.store.blob.DataDisk;
 import dev.anneal.store.blob.InsufficientStorageException;
 import dev.anneal.store.blob.PendingBlob;
-import dev.anneal.store.blob.PipelinedOutputStream;
 import dev.anneal.store.file.format.JsonlLimits;
-import dev.anneal.store.file.format.JsonlValidator;
 import dev.anneal.store.file.format.ValidationResult;
 import dev.anneal.store.quota.Quotas;
 import java.io.IOException;
@@ -16,9 +14,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * One upload in progress: each chunk is counted, validated and, while the file is still valid,
- * encrypted into a pending blob. Only {@link #complete} makes the file exist; closing the upload in
- * any other state leaves nothing behind.
+ * One upload in progress: each chunk is counted, then validated and, while the file is still valid,
+ * encrypted into a pending blob, both on worker threads ({@link UploadPipeline}). Only {@link
+ * #complete} makes the file exist; closing the upload in any other state leaves nothing behind.
  *
  * <p>Not thread-safe: one request thread writes, completes and closes it.
  */
@@ -35,10 +33,9 @@ public final class FileUpload implements AutoCloseable {
     private final BlobKey blobKey;
     private final PendingBlob blob;
 
-    /** Encryption and disk writes run beside validation, on another core. */
-    private final PipelinedOutputStream blobOutput;
+    /** Validation, and encryption with the disk writes, each on its own thread. */
+    private final UploadPipeline pipeline;
 
-    private final JsonlValidator validator;
     private final long maxBytes;
     private final long storageLeft;
     private final DataDisk disk;
@@ -64,8 +61,7 @@ public final class FileUpload implements AutoCloseable {
         this.blobs = blobs;
         this.blobKey = blobKey;
         this.blob = blob;
-        this.blobOutput = new PipelinedOutputStream(blob.output(), "upload-" + id);
-        this.validator = new JsonlValidator(limits);
+        this.pipeline = new UploadPipeline(limits, blob.output(), id);
         this.maxBytes = maxBytes;
         this.storageLeft = storageLeft;
         this.disk = disk;
@@ -96,15 +92,11 @@ public final class FileUpload implements AutoCloseable {
                 throw e;
             }
         }
-        if (!validator.isSaturated()) {
-            validator.accept(buffer, offset, length);
-        }
-        if (validator.hasErrors()) {
+        if (pipeline.hasErrors()) {
             discardBlob(); // the file will be refused: stop writing it at once
-            return;
         }
         try {
-            blobOutput.write(buffer, offset, length);
+            pipeline.write(buffer, offset, length);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not write the upload", e);
         }
@@ -112,7 +104,7 @@ public final class FileUpload implements AutoCloseable {
 
     /** True once enough errors are known that reading the rest would add nothing. */
     public boolean isSaturated() {
-        return validator.isSaturated();
+        return pipeline.isSaturated();
     }
 
     /**
@@ -121,13 +113,13 @@ public final class FileUpload implements AutoCloseable {
      * @throws InvalidFileException when the file broke a rule, naming the lines at fault
      */
     public StoredFile complete(FilePurpose purpose) {
-        ValidationResult result = validator.finish();
+        ValidationResult result = pipeline.finishValidation();
         if (!result.isValid()) {
             discardBlob();
             throw new InvalidFileException(result);
         }
         try {
-            blobOutput.close();
+            pipeline.finishStorage();
             blob.commit();
             blobOpen = false;
         } catch (IOException e) {
@@ -156,6 +148,7 @@ public final class FileUpload implements AutoCloseable {
     @Override
     public void close() {
         if (!completed) {
+            pipeline.abort();
             discardBlob();
         }
     }
@@ -163,7 +156,7 @@ public final class FileUpload implements AutoCloseable {
     private void discardBlob() {
         if (blobOpen) {
             blobOpen = false;
-            blobOutput.abort();
+            pipeline.abortStorage();
             blob.close();
         }
     }

@@ -1,18 +1,19 @@
 package dev.anneal.store.file.format;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anneal.tuner.data.InvalidTrainingDataException;
 import dev.anneal.tuner.data.LineFormat;
 
 /**
- * Checks the content of one data line: UTF-8, JSON, format detection (the engine's {@link
- * LineFormat#detect}) and the format's rules. Remembers the file's format, set by the first line
- * whose format could be detected. Not thread-safe.
+ * Checks the content of one data line: UTF-8, JSON (one pass of the token stream into a {@link
+ * LineShape}), format detection (the engine's {@link LineFormat#detect}) and the format's rules.
+ * Remembers the file's format, set by the first line whose format could be detected. Not
+ * thread-safe.
  */
 final class DataLineChecker {
 
     static final String INVALID_UTF8 = "invalid UTF-8";
 
+    private final LineShape line = new LineShape();
     private DatasetFormat fileFormat;
     private long formatLine;
 
@@ -30,13 +31,13 @@ final class DataLineChecker {
             if (!ByteScan.isValidUtf8(b, off, len)) {
                 return new LineViolation(null, INVALID_UTF8);
             }
-            ObjectNode line = JsonLineParser.parseObject(b, off, len);
+            JsonLineParser.read(b, off, len, line);
             DatasetFormat format;
             try {
                 format =
                         DatasetFormat.of(
                                 LineFormat.detect(
-                                        line::has,
+                                        line.top::has,
                                         fileFormat == null ? null : fileFormat.lineFormat()));
             } catch (InvalidTrainingDataException e) {
                 return new LineViolation(e.field(), e.reason());

@@ -1,12 +1,16 @@
 package dev.anneal.store.file.format;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Iterator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 import java.util.Set;
 
-/** Type checks on the values of a parsed line, each failing with a {@link LineViolation}. */
+/**
+ * Type checks on the values the streaming pass recorded, each failing with a {@link LineViolation},
+ * and the few reads of a value that the checks need. A value's kind is the first token of it:
+ * {@code START_OBJECT} for an object, {@code VALUE_STRING} for a string, and so on; JSON {@code
+ * null} is a present value of kind {@code VALUE_NULL}.
+ */
 final class JsonFields {
 
     static final String MISSING = "missing required field";
@@ -19,61 +23,61 @@ final class JsonFields {
 
     private JsonFields() {}
 
-    /** The value of {@code name}, which must be present (it may be JSON null). */
-    static JsonNode required(ObjectNode object, String name, String path) {
-        JsonNode value = object.get(name);
-        if (value == null) {
+    /** The kind of the value of {@code name}, which must be present (it may be JSON null). */
+    static JsonToken required(Members object, String name, String path) {
+        JsonToken kind = object.kind(name);
+        if (kind == null) {
             throw new LineViolation(path, MISSING);
         }
-        return value;
+        return kind;
     }
 
-    static String string(JsonNode value, String path) {
-        if (!value.isTextual()) {
+    static void string(JsonToken kind, String path) {
+        if (kind != JsonToken.VALUE_STRING) {
             throw new LineViolation(path, NOT_A_STRING);
         }
-        return value.textValue();
     }
 
-    static String nonEmptyString(JsonNode value, String path) {
-        String text = string(value, path);
-        if (text.isEmpty()) {
-            throw new LineViolation(path, EMPTY);
+    /**
+     * Requires {@code name}, a string that is not empty, in {@code object}; its path is its name.
+     */
+    static void nonEmptyString(Members object, String name) {
+        string(required(object, name, name), name);
+        if (object.isEmptyString(name)) {
+            throw new LineViolation(name, EMPTY);
         }
-        return text;
     }
 
-    static ObjectNode object(JsonNode value, String path) {
-        if (!value.isObject()) {
+    static void object(JsonToken kind, String path) {
+        if (kind != JsonToken.START_OBJECT) {
             throw new LineViolation(path, NOT_AN_OBJECT);
         }
-        return (ObjectNode) value;
     }
 
-    static ArrayNode nonEmptyArray(JsonNode value, String path) {
-        if (!value.isArray()) {
+    /** Requires an array of {@code size} elements, at least one. */
+    static void nonEmptyArray(JsonToken kind, int size, String path) {
+        if (kind != JsonToken.START_ARRAY) {
             throw new LineViolation(path, NOT_AN_ARRAY);
         }
-        if (value.isEmpty()) {
+        if (size == 0) {
             throw new LineViolation(path, EMPTY);
         }
-        return (ArrayNode) value;
     }
 
     /**
      * Checks the type of the optional {@code metadata}, {@code tools} and {@code
      * parallel_tool_calls}.
      */
-    static void optionalExtras(ObjectNode object, String prefix) {
-        JsonNode metadata = object.get("metadata");
-        if (metadata != null && !metadata.isObject()) {
+    static void optionalExtras(Members object, String prefix) {
+        JsonToken metadata = object.kind("metadata");
+        if (metadata != null && metadata != JsonToken.START_OBJECT) {
             throw new LineViolation(prefix + "metadata", NOT_AN_OBJECT);
         }
-        JsonNode tools = object.get("tools");
-        if (tools != null && !tools.isArray()) {
+        JsonToken tools = object.kind("tools");
+        if (tools != null && tools != JsonToken.START_ARRAY) {
             throw new LineViolation(prefix + "tools", NOT_AN_ARRAY);
         }
-        JsonNode parallel = object.get("parallel_tool_calls");
+        JsonToken parallel = object.kind("parallel_tool_calls");
         if (parallel != null && !parallel.isBoolean()) {
             throw new LineViolation(prefix + "parallel_tool_calls", NOT_A_BOOLEAN);
         }
@@ -86,25 +90,39 @@ final class JsonFields {
      * @param prefix path of {@code object} followed by a dot, or empty for the line itself
      * @param expected the allowed keys as shown to the uploader, e.g. {@code "role, content"}
      */
-    static void onlyKnown(ObjectNode object, Set<String> allowed, String prefix, String expected) {
-        String unknown = firstUnknown(object, allowed);
+    static void onlyKnown(Members object, Set<String> allowed, String prefix, String expected) {
+        String unknown = object.firstOutside(allowed);
         if (unknown != null) {
             throw new LineViolation(prefix + unknown, unknownReason(expected));
         }
     }
 
-    /** The first key of {@code object} outside {@code allowed}, or {@code null}. */
-    static String firstUnknown(ObjectNode object, Set<String> allowed) {
-        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!allowed.contains(name)) {
-                return name;
-            }
-        }
-        return null;
-    }
-
     static String unknownReason(String expected) {
         return UNKNOWN_PREFIX + expected + ")";
+    }
+
+    /** Whether the current string token is {@code expected}, compared without a new String. */
+    static boolean textEquals(JsonParser parser, String expected) throws IOException {
+        int length = parser.getTextLength();
+        if (length != expected.length()) {
+            return false;
+        }
+        char[] chars = parser.getTextCharacters();
+        int offset = parser.getTextOffset();
+        for (int k = 0; k < length; k++) {
+            if (chars[offset + k] != expected.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the current integer token is 0 or 1; one beyond 64 bits is neither. */
+    static boolean isZeroOrOne(JsonParser parser) throws IOException {
+        if (parser.getNumberType() != JsonParser.NumberType.INT) {
+            return false;
+        }
+        int value = parser.getIntValue();
+        return value == 0 || value == 1;
     }
 }

@@ -7,14 +7,12 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.JsonEOFException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * Parses one JSONL line into a JSON object, turning every way a line can fail into a {@link
+ * Streams through one JSONL line, which must hold exactly one JSON object, recording its {@link
+ * LineShape}; no tree is built. Turns every way a line can fail to parse into a {@link
  * LineViolation} a person can act on, pretty-printed JSON above all.
  */
 final class JsonLineParser {
@@ -31,38 +29,36 @@ final class JsonLineParser {
     private static final int MAX_JACKSON_MESSAGE = 200;
 
     /**
-     * Shared by every validator: a configured mapper is thread-safe and its buffers are recycled.
+     * Shared by every validator: a configured factory is thread-safe and its buffers are recycled.
      */
-    private static final ObjectMapper MAPPER = newMapper();
+    private static final JsonFactory FACTORY = newFactory();
 
     private JsonLineParser() {}
 
-    private static ObjectMapper newMapper() {
-        JsonFactory factory =
-                JsonFactory.builder()
-                        // Two values for one key would make the training data ambiguous.
-                        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                        .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-                        // Strings are bounded by maxLineBytes, which may exceed Jackson's default.
-                        .streamReadConstraints(
-                                StreamReadConstraints.builder()
-                                        .maxStringLength(Integer.MAX_VALUE)
-                                        .build())
-                        .build();
-        return JsonMapper.builder(factory).build();
+    private static JsonFactory newFactory() {
+        return JsonFactory.builder()
+                // Two values for one key would make the training data ambiguous.
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+                // Strings are bounded by maxLineBytes, which may exceed Jackson's default.
+                .streamReadConstraints(
+                        StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                .build();
     }
 
     /**
-     * The JSON object that {@code b[off, off+len)} holds, which must be valid UTF-8 and not blank.
+     * Reads the JSON object that {@code b[off, off+len)} holds, which must be valid UTF-8 and not
+     * blank, into {@code shape}. The whole line is parsed before this returns, so a syntax error
+     * anywhere in it is reported rather than a rule the line breaks before it.
      *
      * @throws LineViolation when the line is not exactly one JSON object
      */
-    static ObjectNode parseObject(byte[] b, int off, int len) {
+    static void read(byte[] b, int off, int len, LineShape shape) {
         if (hasNulInFirstBytes(b, off, len)) {
             // Jackson would take NUL bytes up front as a sign of UTF-16 or UTF-32.
             throw new LineViolation(null, INVALID_JSON_PREFIX + "unexpected NUL byte");
         }
-        try (JsonParser parser = MAPPER.createParser(b, off, len)) {
+        try (JsonParser parser = FACTORY.createParser(b, off, len)) {
             JsonToken first = parser.nextToken();
             if (first != JsonToken.START_OBJECT) {
                 throw new LineViolation(
@@ -71,9 +67,8 @@ final class JsonLineParser {
                                 ? PRETTY_PRINTED
                                 : NOT_AN_OBJECT);
             }
-            ObjectNode object = MAPPER.readTree(parser);
+            shape.read(parser);
             requireNothingAfter(parser);
-            return object;
         } catch (JsonEOFException e) {
             throw new LineViolation(
                     null,

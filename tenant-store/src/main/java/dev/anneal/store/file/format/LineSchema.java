@@ -1,13 +1,12 @@
 package dev.anneal.store.file.format;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonToken;
 import java.util.Set;
 
 /**
- * The rules of each {@link DatasetFormat}, checked once a line's format is known (told by {@link
- * dev.anneal.tuner.data.LineFormat#detect}).
+ * The rules of each {@link DatasetFormat}, checked on a line's {@link LineShape} once its format is
+ * known (told by {@link dev.anneal.tuner.data.LineFormat#detect}). Each format's rules run in a
+ * fixed order, so a line breaking several gets the same error whatever the order of its keys.
  */
 final class LineSchema {
 
@@ -32,7 +31,7 @@ final class LineSchema {
      *
      * @throws LineViolation at the first rule the line breaks
      */
-    static void check(ObjectNode line, DatasetFormat format) {
+    static void check(LineShape line, DatasetFormat format) {
         switch (format) {
             case CHAT -> checkChat(line);
             case PROMPT_COMPLETION -> checkPromptCompletion(line);
@@ -47,65 +46,75 @@ final class LineSchema {
         }
     }
 
-    private static boolean isDpo(ObjectNode line) {
-        return line.has("input")
-                || line.has("preferred_output")
-                || line.has("non_preferred_output");
+    private static boolean isDpo(LineShape line) {
+        return line.top.has("input")
+                || line.top.has("preferred_output")
+                || line.top.has("non_preferred_output");
     }
 
-    private static void checkChat(ObjectNode line) {
-        JsonFields.onlyKnown(line, CHAT_KEYS, "", "messages, tools, parallel_tool_calls, metadata");
-        ArrayNode messages =
-                JsonFields.nonEmptyArray(
-                        JsonFields.required(line, "messages", "messages"), "messages");
-        if (!MessageRules.checkConversation(messages, "messages")) {
+    private static void checkChat(LineShape line) {
+        JsonFields.onlyKnown(
+                line.top, CHAT_KEYS, "", "messages, tools, parallel_tool_calls, metadata");
+        requireMessages(line.top, line.messages);
+        if (!line.messages.hasAssistant()) {
             throw new LineViolation("messages", NO_ASSISTANT);
         }
-        JsonFields.optionalExtras(line, "");
+        JsonFields.optionalExtras(line.top, "");
     }
 
     /** OpenAI's preference shape: a conversation and two answers to it. */
-    private static void checkDpo(ObjectNode line) {
-        JsonFields.onlyKnown(line, DPO_KEYS, "", "input, preferred_output, non_preferred_output");
-        ObjectNode input = JsonFields.object(JsonFields.required(line, "input", "input"), "input");
+    private static void checkDpo(LineShape line) {
         JsonFields.onlyKnown(
-                input, DPO_INPUT_KEYS, "input.", "messages, tools, parallel_tool_calls");
-        ArrayNode messages =
-                JsonFields.nonEmptyArray(
-                        JsonFields.required(input, "messages", "input.messages"), "input.messages");
-        MessageRules.checkConversation(messages, "input.messages");
-        JsonFields.optionalExtras(input, "input.");
-        for (String output : new String[] {"preferred_output", "non_preferred_output"}) {
-            JsonNode value = JsonFields.required(line, output, output);
-            MessageRules.checkOutputs(JsonFields.nonEmptyArray(value, output), output);
-        }
+                line.top, DPO_KEYS, "", "input, preferred_output, non_preferred_output");
+        JsonFields.object(JsonFields.required(line.top, "input", "input"), "input");
+        JsonFields.onlyKnown(
+                line.input, DPO_INPUT_KEYS, "input.", "messages, tools, parallel_tool_calls");
+        requireMessages(line.input, line.inputMessages);
+        JsonFields.optionalExtras(line.input, "input.");
+        requireMessages(line.top, line.preferredOutput);
+        requireMessages(line.top, line.nonPreferredOutput);
+    }
+
+    /**
+     * Requires the non-empty list of messages {@code list} in {@code object}, under the last
+     * segment of the list's path, and that every message keeps the rules.
+     */
+    private static void requireMessages(Members object, MessageList list) {
+        String path = list.path();
+        String key = path.substring(path.lastIndexOf('.') + 1);
+        JsonFields.nonEmptyArray(JsonFields.required(object, key, path), list.size(), path);
+        list.requireValidMessages();
     }
 
     /** The flat preference shape: one prompt and two completions of it. */
-    private static void checkPair(ObjectNode line) {
-        JsonFields.onlyKnown(line, PAIR_KEYS, "", "prompt, chosen, rejected");
-        JsonFields.string(JsonFields.required(line, "prompt", "prompt"), "prompt");
-        String chosen =
-                JsonFields.nonEmptyString(JsonFields.required(line, "chosen", "chosen"), "chosen");
-        String rejected =
-                JsonFields.nonEmptyString(
-                        JsonFields.required(line, "rejected", "rejected"), "rejected");
-        if (chosen.equals(rejected)) {
+    private static void checkPair(LineShape line) {
+        JsonFields.onlyKnown(line.top, PAIR_KEYS, "", "prompt, chosen, rejected");
+        JsonFields.string(JsonFields.required(line.top, "prompt", "prompt"), "prompt");
+        nonEmpty(line.chosen(), JsonFields.required(line.top, "chosen", "chosen"), "chosen");
+        nonEmpty(
+                line.rejected(), JsonFields.required(line.top, "rejected", "rejected"), "rejected");
+        if (line.chosen().equals(line.rejected())) {
             throw new LineViolation("rejected", IDENTICAL_PAIR);
         }
     }
 
-    private static void checkPromptCompletion(ObjectNode line) {
-        JsonFields.onlyKnown(line, PROMPT_COMPLETION_KEYS, "", "prompt, completion, metadata");
-        JsonFields.string(JsonFields.required(line, "prompt", "prompt"), "prompt");
-        JsonFields.nonEmptyString(
-                JsonFields.required(line, "completion", "completion"), "completion");
-        JsonFields.optionalExtras(line, "");
+    private static void nonEmpty(String text, JsonToken kind, String path) {
+        JsonFields.string(kind, path);
+        if (text.isEmpty()) {
+            throw new LineViolation(path, JsonFields.EMPTY);
+        }
     }
 
-    private static void checkText(ObjectNode line) {
-        JsonFields.onlyKnown(line, TEXT_KEYS, "", "text, metadata");
-        JsonFields.nonEmptyString(JsonFields.required(line, "text", "text"), "text");
-        JsonFields.optionalExtras(line, "");
+    private static void checkPromptCompletion(LineShape line) {
+        JsonFields.onlyKnown(line.top, PROMPT_COMPLETION_KEYS, "", "prompt, completion, metadata");
+        JsonFields.string(JsonFields.required(line.top, "prompt", "prompt"), "prompt");
+        JsonFields.nonEmptyString(line.top, "completion");
+        JsonFields.optionalExtras(line.top, "");
+    }
+
+    private static void checkText(LineShape line) {
+        JsonFields.onlyKnown(line.top, TEXT_KEYS, "", "text, metadata");
+        JsonFields.nonEmptyString(line.top, "text");
+        JsonFields.optionalExtras(line.top, "");
     }
 }

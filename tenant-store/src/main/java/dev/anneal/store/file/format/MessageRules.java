@@ -1,14 +1,15 @@
 package dev.anneal.store.file.format;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Set;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 
 /**
  * Rules for lists of chat messages, as in {@code messages}, {@code input.messages} and the outputs
- * of a preference pair. Paths are built only on failure, as these checks run for every message of
- * every line.
+ * of a preference pair, checked while the parser streams through the list. Each message is read
+ * whole, then its rules are applied in a fixed order (unknown key, role, content, name, weight), so
+ * the error does not depend on the order of the keys. Message text is skipped, never decoded; paths
+ * are built only on failure, as these checks run for every message of every line.
  */
 final class MessageRules {
 
@@ -19,102 +20,182 @@ final class MessageRules {
     static final String BAD_WEIGHT = "must be 0 or 1";
     static final String WEIGHT_NOT_ON_ASSISTANT = "is only allowed on assistant messages";
 
-    private static final Set<String> MESSAGE_KEYS = Set.of("role", "content", "name", "weight");
     private static final String MESSAGE_KEYS_TEXT = "role, content, name, weight";
-    private static final Set<String> PART_KEYS = Set.of("type", "text");
+    private static final String PART_KEYS_TEXT = "type, text";
 
     private MessageRules() {}
 
     /**
-     * Checks every message of a conversation.
-     *
-     * @return whether at least one message is from the assistant
+     * Reads the list whose {@code START_ARRAY} is the parser's current token, up to and including
+     * its {@code END_ARRAY}, into {@code list}. Syntax errors are the parser's to throw; rule
+     * violations are recorded, not thrown, so that a syntax error later in the line still wins.
      */
-    static boolean checkConversation(ArrayNode messages, String path) {
-        boolean assistant = false;
-        for (int i = 0, n = messages.size(); i < n; i++) {
-            assistant |= checkMessage(messages.get(i), path, i, false);
-        }
-        return assistant;
-    }
-
-    /** Checks a preferred or non-preferred output: assistant messages only. */
-    static void checkOutputs(ArrayNode outputs, String path) {
-        for (int i = 0, n = outputs.size(); i < n; i++) {
-            checkMessage(outputs.get(i), path, i, true);
-        }
-    }
-
-    /** Returns whether the message is from the assistant. */
-    private static boolean checkMessage(JsonNode value, String list, int i, boolean assistantOnly) {
-        if (!value.isObject()) {
-            throw new LineViolation(list + "[" + i + "]", JsonFields.NOT_AN_OBJECT);
-        }
-        ObjectNode message = (ObjectNode) value;
-        String unknown = JsonFields.firstUnknown(message, MESSAGE_KEYS);
-        if (unknown != null) {
-            throw violation(list, i, unknown, JsonFields.unknownReason(MESSAGE_KEYS_TEXT));
-        }
-        boolean assistant = checkRole(message.get("role"), list, i, assistantOnly);
-        checkContent(message.get("content"), list, i);
-        JsonNode name = message.get("name");
-        if (name != null && !name.isTextual()) {
-            throw violation(list, i, "name", JsonFields.NOT_A_STRING);
-        }
-        JsonNode weight = message.get("weight");
-        if (weight != null) {
-            if (!weight.isIntegralNumber() || (weight.asLong() != 0 && weight.asLong() != 1)) {
-                throw violation(list, i, "weight", BAD_WEIGHT);
-            }
-            if (!assistant) {
-                throw violation(list, i, "weight", WEIGHT_NOT_ON_ASSISTANT);
+    static void read(JsonParser parser, MessageList list) throws IOException {
+        int i = 0;
+        for (JsonToken token = parser.nextToken();
+                token != JsonToken.END_ARRAY;
+                token = parser.nextToken(), i++) {
+            if (list.hasViolation()) {
+                parser.skipChildren();
+                list.addMessage(null, false);
+            } else {
+                readMessage(parser, token, list, i);
             }
         }
-        return assistant;
     }
 
-    private static boolean checkRole(JsonNode role, String list, int i, boolean assistantOnly) {
-        if (role == null) {
-            throw violation(list, i, "role", JsonFields.MISSING);
-        }
-        if (!role.isTextual()) {
-            throw violation(list, i, "role", JsonFields.NOT_A_STRING);
-        }
-        String text = role.textValue();
-        boolean assistant = text.equals("assistant");
-        if (assistantOnly && !assistant) {
-            throw violation(list, i, "role", NOT_ASSISTANT);
-        }
-        if (!assistant && !text.equals("user") && !text.equals("system")) {
-            throw violation(list, i, "role", BAD_ROLE);
-        }
-        return assistant;
-    }
-
-    /** Content is a string, or OpenAI's list of parts: {@code [{"type":"text","text":"…"}]}. */
-    private static void checkContent(JsonNode content, String list, int i) {
-        if (content == null) {
-            throw violation(list, i, "content", JsonFields.MISSING);
-        }
-        if (content.isTextual()) {
+    private static void readMessage(JsonParser parser, JsonToken start, MessageList list, int i)
+            throws IOException {
+        String path = list.path();
+        if (start != JsonToken.START_OBJECT) {
+            parser.skipChildren();
+            list.addMessage(
+                    new LineViolation(path + "[" + i + "]", JsonFields.NOT_AN_OBJECT), false);
             return;
         }
-        if (!content.isArray()) {
-            throw violation(list, i, "content", BAD_CONTENT);
-        }
-        if (content.isEmpty()) {
-            throw violation(list, i, "content", JsonFields.EMPTY);
-        }
-        for (int p = 0, n = content.size(); p < n; p++) {
-            String path = list + "[" + i + "].content[" + p + "]";
-            ObjectNode part = JsonFields.object(content.get(p), path);
-            JsonFields.onlyKnown(part, PART_KEYS, path + ".", "type, text");
-            JsonNode type = JsonFields.required(part, "type", path + ".type");
-            if (!"text".equals(type.textValue())) {
-                throw new LineViolation(path + ".type", BAD_PART_TYPE);
+        String unknown = null;
+        JsonToken role = null;
+        boolean assistant = false;
+        boolean knownRole = false;
+        JsonToken content = null;
+        LineViolation partsViolation = null;
+        JsonToken name = null;
+        JsonToken weight = null;
+        boolean weightZeroOrOne = false;
+        for (String key = parser.nextFieldName(); key != null; key = parser.nextFieldName()) {
+            JsonToken value = parser.nextToken();
+            switch (key) {
+                case "role" -> {
+                    role = value;
+                    if (value == JsonToken.VALUE_STRING) {
+                        assistant = JsonFields.textEquals(parser, "assistant");
+                        knownRole =
+                                assistant
+                                        || JsonFields.textEquals(parser, "user")
+                                        || JsonFields.textEquals(parser, "system");
+                    }
+                }
+                case "content" -> {
+                    content = value;
+                    if (value == JsonToken.START_ARRAY) {
+                        partsViolation = readParts(parser, path, i);
+                    }
+                }
+                case "name" -> name = value;
+                case "weight" -> {
+                    weight = value;
+                    if (value == JsonToken.VALUE_NUMBER_INT) {
+                        weightZeroOrOne = JsonFields.isZeroOrOne(parser);
+                    }
+                }
+                default -> {
+                    if (unknown == null) {
+                        unknown = key;
+                    }
+                }
             }
-            JsonFields.string(JsonFields.required(part, "text", path + ".text"), path + ".text");
+            parser.skipChildren();
         }
+        LineViolation violation;
+        if (unknown != null) {
+            violation = violation(path, i, unknown, JsonFields.unknownReason(MESSAGE_KEYS_TEXT));
+        } else if (role == null) {
+            violation = violation(path, i, "role", JsonFields.MISSING);
+        } else if (role != JsonToken.VALUE_STRING) {
+            violation = violation(path, i, "role", JsonFields.NOT_A_STRING);
+        } else if (list.assistantOnly() && !assistant) {
+            violation = violation(path, i, "role", NOT_ASSISTANT);
+        } else if (!knownRole) {
+            violation = violation(path, i, "role", BAD_ROLE);
+        } else if (content == null) {
+            violation = violation(path, i, "content", JsonFields.MISSING);
+        } else if (content != JsonToken.VALUE_STRING && content != JsonToken.START_ARRAY) {
+            violation = violation(path, i, "content", BAD_CONTENT);
+        } else if (partsViolation != null) {
+            violation = partsViolation;
+        } else if (name != null && name != JsonToken.VALUE_STRING) {
+            violation = violation(path, i, "name", JsonFields.NOT_A_STRING);
+        } else if (weight != null && !weightZeroOrOne) {
+            violation = violation(path, i, "weight", BAD_WEIGHT);
+        } else if (weight != null && !assistant) {
+            violation = violation(path, i, "weight", WEIGHT_NOT_ON_ASSISTANT);
+        } else {
+            violation = null;
+        }
+        list.addMessage(violation, assistant);
+    }
+
+    /**
+     * Reads content given as OpenAI's list of parts, {@code [{"type":"text","text":"…"}]}, whose
+     * {@code START_ARRAY} is current, up to its {@code END_ARRAY}.
+     *
+     * @return the first rule the content breaks, or {@code null}
+     */
+    private static LineViolation readParts(JsonParser parser, String list, int i)
+            throws IOException {
+        LineViolation first = null;
+        int p = 0;
+        for (JsonToken token = parser.nextToken();
+                token != JsonToken.END_ARRAY;
+                token = parser.nextToken(), p++) {
+            if (first != null) {
+                parser.skipChildren();
+            } else {
+                first = readPart(parser, token, list, i, p);
+            }
+        }
+        return p == 0 && first == null ? violation(list, i, "content", JsonFields.EMPTY) : first;
+    }
+
+    private static LineViolation readPart(
+            JsonParser parser, JsonToken start, String list, int i, int p) throws IOException {
+        if (start != JsonToken.START_OBJECT) {
+            parser.skipChildren();
+            return new LineViolation(partPath(list, i, p), JsonFields.NOT_AN_OBJECT);
+        }
+        String unknown = null;
+        JsonToken type = null;
+        boolean textType = false;
+        JsonToken text = null;
+        for (String key = parser.nextFieldName(); key != null; key = parser.nextFieldName()) {
+            JsonToken value = parser.nextToken();
+            switch (key) {
+                case "type" -> {
+                    type = value;
+                    textType =
+                            value == JsonToken.VALUE_STRING
+                                    && JsonFields.textEquals(parser, "text");
+                }
+                case "text" -> text = value;
+                default -> {
+                    if (unknown == null) {
+                        unknown = key;
+                    }
+                }
+            }
+            parser.skipChildren();
+        }
+        if (unknown != null) {
+            return new LineViolation(
+                    partPath(list, i, p) + "." + unknown, JsonFields.unknownReason(PART_KEYS_TEXT));
+        }
+        if (type == null) {
+            return new LineViolation(partPath(list, i, p) + ".type", JsonFields.MISSING);
+        }
+        if (!textType) {
+            return new LineViolation(partPath(list, i, p) + ".type", BAD_PART_TYPE);
+        }
+        if (text == null) {
+            return new LineViolation(partPath(list, i, p) + ".text", JsonFields.MISSING);
+        }
+        if (text != JsonToken.VALUE_STRING) {
+            return new LineViolation(partPath(list, i, p) + ".text", JsonFields.NOT_A_STRING);
+        }
+        return null;
+    }
+
+    private static String partPath(String list, int i, int p) {
+        return list + "[" + i + "].content[" + p + "]";
     }
 
     private static LineViolation violation(String list, int i, String field, String reason) {

@@ -37,6 +37,9 @@ public enum LineFormat {
                     + PREFERENCE.shape
                     + " (preference), or {\"text\"} (text)";
 
+    /** {@link #values()} without a copy per call. */
+    private static final LineFormat[] ALL = values();
+
     private final String wireName;
     private final String shape;
     private final Set<String> distinctiveKeys;
@@ -69,22 +72,42 @@ public enum LineFormat {
      * @throws InvalidTrainingDataException if the line has the keys of no format, or of two
      */
     public static LineFormat detect(Predicate<String> hasKey, LineFormat fileFormat) {
-        List<LineFormat> matches = new ArrayList<>(1);
-        for (LineFormat format : values()) {
-            if (format.distinctiveKeys.stream().anyMatch(hasKey)) {
-                matches.add(format);
+        // Loops rather than streams: this runs for every line of every upload and training file.
+        LineFormat match = null;
+        for (LineFormat format : ALL) {
+            if (format.hasDistinctiveKey(hasKey)) {
+                if (match != null) {
+                    throw new InvalidTrainingDataException(null, ambiguous(matches(hasKey)));
+                }
+                match = format;
             }
         }
-        if (matches.size() > 1) {
-            throw new InvalidTrainingDataException(null, ambiguous(matches));
-        }
-        if (matches.size() == 1) {
-            return matches.get(0);
+        if (match != null) {
+            return match;
         }
         if (hasKey.test("prompt")) {
             return fileFormat == PREFERENCE ? PREFERENCE : PROMPT_COMPLETION;
         }
         throw new InvalidTrainingDataException(null, NO_FORMAT);
+    }
+
+    private boolean hasDistinctiveKey(Predicate<String> hasKey) {
+        for (String key : distinctiveKeys) {
+            if (hasKey.test(key)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<LineFormat> matches(Predicate<String> hasKey) {
+        List<LineFormat> matches = new ArrayList<>(ALL.length);
+        for (LineFormat format : ALL) {
+            if (format.hasDistinctiveKey(hasKey)) {
+                matches.add(format);
+            }
+        }
+        return matches;
     }
 
     private static String ambiguous(List<LineFormat> matches) {
