@@ -51,6 +51,7 @@ done
 [[ $HEAP =~ ^[0-9]+[kKmMgG]?$ ]] || { echo "--heap must look like 256m or 1g" >&2; exit 2; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$ROOT/bench/bench-lib.sh"
 JAR=$ROOT/server/target/quarkus-app/quarkus-run.jar
 BENCH_JAR=$ROOT/bench/server-bench/target/anneal-server-bench.jar
 BASE=${BENCH_DIR:-/tmp}
@@ -65,8 +66,6 @@ GCLOG=$WORK/gc.log
 SERVER_PID=""
 FAILED=1
 INTERRUPTED=0
-
-log() { echo "[bench] $*" >&2; }
 
 # Stops the server (SIGTERM, as an operator would), checks that no PostgreSQL of our data dir is
 # left, removes the temp folder.
@@ -120,52 +119,9 @@ trap cleanup EXIT
 trap 'INTERRUPTED=1; exit 130' INT
 trap 'INTERRUPTED=1; exit 143' TERM
 
-# PIDs whose command line mentions the given path (e.g. postgres -D <data dir>/...).
-processes_using() {
-    local dir=$1 p cmd
-    for p in /proc/[0-9]*; do
-        [[ ${p#/proc/} == "$$" || ${p#/proc/} == "$BASHPID" ]] && continue
-        cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-        [[ $cmd == *"$dir"* ]] && echo "${p#/proc/}"
-    done
-    return 0
-}
-
-# A TCP port nobody listens on (from /proc/net/tcp*), not in the arguments.
-free_port() {
-    local used=" $* " line local_addr state port
-    for f in /proc/net/tcp /proc/net/tcp6; do
-        [[ -r $f ]] || continue
-        while read -r _ local_addr _ state _; do
-            [[ $state == 0A ]] || continue
-            used+=" $((16#${local_addr##*:})) "
-        done <"$f"
-    done
-    while :; do
-        port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-        [[ $used == *" $port "* ]] || { echo "$port"; return; }
-    done
-}
-
-load_1min() { local one rest; read -r one rest </proc/loadavg; echo "$one"; }
-
-now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
-
 # hundredths of MB/s (MB = 10^6 bytes) for $1 bytes in $2 microseconds
 rate_centi() { echo $(($1 * 100 / $2)); }
 fmt_centi() { printf '%d.%02d' $(($1 / 100)) $(($1 % 100)); }
-fmt_secs() { printf '%d.%03d' $(($1 / 1000000)) $(($1 / 1000 % 1000)); }
-
-median() {
-    local sorted n
-    mapfile -t sorted < <(printf '%s\n' "$@" | sort -n)
-    n=${#sorted[@]}
-    if ((n % 2)); then
-        echo "${sorted[n / 2]}"
-    else
-        echo $(((sorted[n / 2 - 1] + sorted[n / 2]) / 2))
-    fi
-}
 
 json_field() { # $1 = field name, $2 = JSON text; first string value of the field
     local re="\"$1\"[[:space:]]*:[[:space:]]*\"([^\"]*)\""
@@ -319,7 +275,7 @@ time_upload() {
 
 cp_rates=()
 up_rates=()
-LOAD_BEFORE=$(load_1min)
+LOAD_BEFORE=$(load_average)
 for ((run = 1; run <= RUNS; run++)); do
     if ((run % 2)); then
         time_cp
@@ -335,7 +291,7 @@ for ((run = 1; run <= RUNS; run++)); do
         "upload alone $(fmt_secs "$UP_NOSYNC_US") s)"
 done
 
-LOAD_AFTER=$(load_1min)
+LOAD_AFTER=$(load_average)
 HWM_KB=$(vm_hwm_kb)
 read -r PEAK_HEAP PEAK_LIVE < <(peak_heap_mb "$GC_SKIP")
 CP_MED=$(median "${cp_rates[@]}")
