@@ -58,7 +58,7 @@ public class FeedbackWriter {
 
     private Outcome inserted(List<Valid> batch) {
         Set<String> known =
-                tenants.existing(
+                tenants.existingKept(
                         batch.stream().map(v -> v.row().tenantId()).collect(Collectors.toSet()));
         List<FeedbackRow> rows = new ArrayList<>(batch.size());
         List<DeadLetter> unknown = new ArrayList<>();

@@ -7,3 +7,8 @@
 alter table preference_feedback drop constraint preference_feedback_pkey;
 drop index preference_feedback_tenant_seq;
 alter table preference_feedback add constraint preference_feedback_pkey primary key (tenant_id, seq);
+
+-- The foreign key to tenant ran a lookup and a FOR KEY SHARE lock of the tenant's row for every
+-- stored judgement. The feedback consumer takes that lock once per tenant and batch instead
+-- (TenantRepository.existingKept), and tenant erasure deletes the judgements after the tenant.
+alter table preference_feedback drop constraint preference_feedback_tenant_id_fkey;
