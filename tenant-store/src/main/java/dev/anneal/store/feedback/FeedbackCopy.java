@@ -17,8 +17,8 @@ import org.postgresql.copy.PGCopyOutputStream;
 /**
  * Writes judgements to a table of {@code preference_feedback}'s columns with {@code COPY ... FROM
  * STDIN (FORMAT binary)}: each row is sealed with its tenant's keys as it is encoded, and the
- * server parses no text, plans nothing and runs no executor per row. Not thread-safe: one
- * transaction's connection, one batch at a time.
+ * server parses no text, plans nothing and runs no executor per row. Runs on the caller's thread,
+ * in the transaction of the connection it is given.
  *
  * <p>The binary format is PostgreSQL's ({@code PGCOPY} header, per row a field count and each field
  * as length and bytes, {@code -1} for null): text as UTF-8 (pgJDBC's client encoding), {@code uuid}

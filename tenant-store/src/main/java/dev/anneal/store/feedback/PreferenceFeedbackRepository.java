@@ -64,7 +64,9 @@ public class PreferenceFeedbackRepository {
 
     /**
      * Inserts every judgement whose (tenant, event id) is not stored yet, in one transaction (the
-     * caller's, if it has one); the others change nothing. Every tenant must exist.
+     * caller's, if it has one); the others change nothing. Every tenant must exist, kept from
+     * deletion by the transaction ({@code TenantRepository.existingKept}): the table has no foreign
+     * key to check it.
      *
      * <p>The batch is copied straight into the table ({@link FeedbackCopy}) under a savepoint: the
      * common case, a batch seen for the first time, costs one {@code COPY}. When that finds a
@@ -85,30 +87,28 @@ public class PreferenceFeedbackRepository {
             tenantKeys.computeIfAbsent(row.tenantId(), keys::dataKeysOf);
         }
         return em.unwrap(Session.class)
-                .doReturningWork(
-                        connection -> {
-                            // as SQL: the pool refuses JDBC's savepoint rollback in a JTA
-                            // transaction
-                            try (Statement savepoint = connection.createStatement()) {
-                                savepoint.execute("savepoint feedback_copy");
-                                try {
-                                    long copied =
-                                            FeedbackCopy.copy(
-                                                    connection,
-                                                    "preference_feedback",
-                                                    distinct,
-                                                    tenantKeys);
-                                    savepoint.execute("release savepoint feedback_copy");
-                                    return Math.toIntExact(copied);
-                                } catch (SQLException e) {
-                                    if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                                        throw e;
-                                    }
-                                    savepoint.execute("rollback to savepoint feedback_copy");
-                                    return insertedViaStaging(connection, distinct, tenantKeys);
-                                }
-                            }
-                        });
+                .doReturningWork(connection -> stored(connection, distinct, tenantKeys));
+    }
+
+    private static int stored(
+            Connection connection, List<FeedbackRow> rows, Map<String, List<DataKey>> tenantKeys)
+            throws SQLException {
+        // as SQL: the pool refuses JDBC's savepoint rollback in a JTA transaction
+        try (Statement savepoint = connection.createStatement()) {
+            savepoint.execute("savepoint feedback_copy");
+            try {
+                long copied =
+                        FeedbackCopy.copy(connection, "preference_feedback", rows, tenantKeys);
+                savepoint.execute("release savepoint feedback_copy");
+                return Math.toIntExact(copied);
+            } catch (SQLException e) {
+                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    throw e;
+                }
+                savepoint.execute("rollback to savepoint feedback_copy");
+                return insertedViaStaging(connection, rows, tenantKeys);
+            }
+        }
     }
 
     private static int insertedViaStaging(
