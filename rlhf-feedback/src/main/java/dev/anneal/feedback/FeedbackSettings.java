@@ -11,7 +11,7 @@ public interface FeedbackSettings {
 
     /** Most records read, validated and stored as one batch (one transaction, one commit). */
     @WithName("batch-size")
-    @WithDefault("5000")
+    @WithDefault("2000")
     int batchSize();
 
     /** Longest wait between two attempts while the database or Kafka refuses a batch. */
