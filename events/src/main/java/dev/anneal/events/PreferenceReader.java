@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anneal.events.InvalidPreferenceException.Problem;
 import dev.anneal.events.PreferenceRecord.Message;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -67,15 +69,18 @@ final class PreferenceReader {
      *     topic (where {@code tenant_id} is required)
      */
     static PreferenceRecord fromTopic(byte[] value, String topicTenant) {
-        String text = text(value);
+        requireUtf8(value);
         JsonNode node;
         try {
-            node = JSON.readTree(text);
+            // from the bytes: Jackson's UTF-8 parser, no String of the whole record first
+            node = JSON.readTree(value);
         } catch (JsonProcessingException e) {
             throw new InvalidPreferenceException(
                     Problem.INVALID_JSON,
                     null,
                     "The record is not valid JSON: " + e.getOriginalMessage() + ".");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Reading a byte array cannot fail", e);
         }
         if (topicTenant != null) {
             JsonNode named = node.get("tenant_id");
@@ -91,24 +96,23 @@ final class PreferenceReader {
         return read(node, topicTenant, null);
     }
 
-    /** The bytes as text; strict UTF-8 (most records are ASCII, which needs no decoding). */
-    private static String text(byte[] value) {
+    /** Refuses bytes that are not strict UTF-8 (most records are ASCII, which needs no check). */
+    private static void requireUtf8(byte[] value) {
         for (byte b : value) {
             if (b < 0) {
                 try {
-                    return StandardCharsets.UTF_8
+                    StandardCharsets.UTF_8
                             .newDecoder()
                             .onMalformedInput(CodingErrorAction.REPORT)
                             .onUnmappableCharacter(CodingErrorAction.REPORT)
-                            .decode(ByteBuffer.wrap(value))
-                            .toString();
+                            .decode(ByteBuffer.wrap(value));
+                    return;
                 } catch (CharacterCodingException e) {
                     throw new InvalidPreferenceException(
                             Problem.NOT_UTF8, null, "The record is not UTF-8 text.");
                 }
             }
         }
-        return new String(value, StandardCharsets.US_ASCII);
     }
 
     static PreferenceRecord fromSubmission(JsonNode node, String tenantId, Instant now) {

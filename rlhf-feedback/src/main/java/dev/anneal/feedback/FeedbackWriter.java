@@ -1,18 +1,23 @@
 package dev.anneal.feedback;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.anneal.events.PreferenceRecord;
+import dev.anneal.events.PreferenceRecord.Message;
 import dev.anneal.store.UnitOfWork;
-import dev.anneal.store.feedback.PreferenceFeedback;
+import dev.anneal.store.feedback.FeedbackRow;
 import dev.anneal.store.feedback.PreferenceFeedbackRepository;
 import dev.anneal.store.tenant.TenantRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,13 +30,17 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 @ApplicationScoped
 public class FeedbackWriter {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Writes the stored texts straight from the parsed record, in the shape (and with the escapes)
+     * of Jackson's data binding of the same values: equal texts must keep hashing alike.
+     */
+    private static final JsonFactory JSON = new JsonFactory();
 
     private final TenantRepository tenants;
     private final PreferenceFeedbackRepository feedback;
 
     /** A valid record's row and where the record was read. */
-    record Valid(ConsumerRecord<byte[], byte[]> source, PreferenceFeedback row) {}
+    record Valid(ConsumerRecord<byte[], byte[]> source, FeedbackRow row) {}
 
     /** What became of a batch: new rows, repeats, and records to dead-letter. */
     record Outcome(int stored, int duplicates, List<DeadLetter> unknownTenants) {}
@@ -49,9 +58,9 @@ public class FeedbackWriter {
 
     private Outcome inserted(List<Valid> batch) {
         Set<String> known =
-                tenants.existing(
+                tenants.existingKept(
                         batch.stream().map(v -> v.row().tenantId()).collect(Collectors.toSet()));
-        List<PreferenceFeedback> rows = new ArrayList<>(batch.size());
+        List<FeedbackRow> rows = new ArrayList<>(batch.size());
         List<DeadLetter> unknown = new ArrayList<>();
         for (Valid valid : batch) {
             String tenant = valid.row().tenantId();
@@ -75,33 +84,61 @@ public class FeedbackWriter {
      *
      * @param receivedAt when the consumer read it
      */
-    static PreferenceFeedback row(PreferenceRecord r, Instant receivedAt) {
-        return new PreferenceFeedback(
+    static FeedbackRow row(PreferenceRecord r, Instant receivedAt) {
+        return new FeedbackRow(
                 r.tenantId(),
                 r.eventId(),
                 r.type(),
                 r.createdAt(),
                 receivedAt,
-                json(r.prompt()),
-                json(r.chosen()),
-                json(r.rejected()),
+                messages(r.prompt()),
+                messages(r.chosen()),
+                messages(r.rejected()),
                 r.chosenModel(),
                 r.rejectedModel(),
-                json(r.completion()),
+                messages(r.completion()),
                 r.model(),
                 r.score(),
                 r.annotatorId(),
-                json(r.metadata()));
+                metadata(r.metadata()));
     }
 
-    private static String json(Object value) {
-        if (value == null) {
+    /** {@code [{"role":…,"content":…},…]}, or {@code null} for none. */
+    static String messages(List<Message> messages) {
+        if (messages == null) {
             return null;
         }
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Messages and metadata are always serialisable", e);
+        StringWriter text = new StringWriter(64);
+        try (JsonGenerator json = JSON.createGenerator(text)) {
+            json.writeStartArray();
+            for (Message message : messages) {
+                json.writeStartObject();
+                json.writeStringField("role", message.role());
+                json.writeStringField("content", message.content());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+        return text.toString();
+    }
+
+    /** {@code {"key":"value",…}}, in the record's order. */
+    static String metadata(Map<String, String> metadata) {
+        if (metadata == null) {
+            return null;
+        }
+        StringWriter text = new StringWriter(16);
+        try (JsonGenerator json = JSON.createGenerator(text)) {
+            json.writeStartObject();
+            for (Map.Entry<String, String> pair : metadata.entrySet()) {
+                json.writeStringField(pair.getKey(), pair.getValue());
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return text.toString();
     }
 }

@@ -17,6 +17,7 @@ import static org.hamcrest.Matchers.hasItem;
 import dev.anneal.server.AnnealTestResources;
 import dev.anneal.server.TestApi;
 import dev.anneal.store.UnitOfWork;
+import dev.anneal.store.feedback.FeedbackRow;
 import dev.anneal.store.feedback.PreferenceFeedback;
 import dev.anneal.store.feedback.PreferenceFeedbackRepository;
 import dev.anneal.store.tenant.CurrentTenant;
@@ -161,9 +162,9 @@ class FeedbackIngestionIT {
     void shouldCountNewRowsExactlyWhenStoringABatch() {
         String tenant = TestApi.newTenant();
         Instant created = Instant.parse("2026-11-27T10:15:30.123456Z");
-        PreferenceFeedback a = row(tenant, "pairwise", created, null);
-        PreferenceFeedback b = row(tenant, "rating", created, -1.0);
-        PreferenceFeedback c = row(tenant, "rating", created, 0.25);
+        FeedbackRow a = row(tenant, "pairwise", created, null);
+        FeedbackRow b = row(tenant, "rating", created, -1.0);
+        FeedbackRow c = row(tenant, "rating", created, 0.25);
 
         assertThat(UnitOfWork.call(() -> feedback.storeAll(List.of(a, b)))).isEqualTo(2);
         assertThat(UnitOfWork.call(() -> feedback.storeAll(List.of(a, c, c, b)))).isEqualTo(1);
@@ -183,10 +184,9 @@ class FeedbackIngestionIT {
                 .isEqualTo(0.25);
     }
 
-    private static PreferenceFeedback row(
-            String tenant, String type, Instant created, Double score) {
+    private static FeedbackRow row(String tenant, String type, Instant created, Double score) {
         boolean pairwise = type.equals("pairwise");
-        return new PreferenceFeedback(
+        return new FeedbackRow(
                 tenant,
                 UUID.randomUUID(),
                 type,

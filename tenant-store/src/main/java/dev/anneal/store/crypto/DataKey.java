@@ -26,10 +26,35 @@ public final class DataKey {
     private static final int NONCE_LENGTH = 12;
     private static final int TAG_BITS = 128;
 
+    /**
+     * One cipher and one MAC per thread, initialised for each use: looking them up in the providers
+     * cost more than sealing a short field (the feedback consumer seals several per judgement).
+     */
+    private static final ThreadLocal<Cipher> GCM =
+            ThreadLocal.withInitial(() -> instance("cipher"));
+
+    private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> instance("mac"));
+
     private final byte[] material;
+    private final SecretKeySpec aesKey;
+    private final SecretKeySpec hmacKey;
 
     private DataKey(byte[] material) {
         this.material = material;
+        this.aesKey = new SecretKeySpec(material, "AES");
+        this.hmacKey = new SecretKeySpec(material, "HmacSHA256");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T instance(String kind) {
+        try {
+            return (T)
+                    (kind.equals("mac")
+                            ? Mac.getInstance("HmacSHA256")
+                            : Cipher.getInstance("AES/GCM/NoPadding"));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM or HmacSHA256 is not available.", e);
+        }
     }
 
     /** A fresh random key from a cryptographically strong source. */
@@ -70,11 +95,8 @@ public final class DataKey {
         RANDOM.nextBytes(nonce);
         System.arraycopy(nonce, 0, out, 1, NONCE_LENGTH);
         try {
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(
-                    Cipher.ENCRYPT_MODE,
-                    new SecretKeySpec(material, "AES"),
-                    new GCMParameterSpec(TAG_BITS, nonce));
+            Cipher cipher = GCM.get();
+            cipher.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(associatedData);
             cipher.doFinal(plaintext, 0, plaintext.length, out, 1 + NONCE_LENGTH);
             return out;
@@ -94,10 +116,10 @@ public final class DataKey {
             throw new KeyUnwrapException("A sealed value is damaged or of an unknown format.");
         }
         try {
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher cipher = GCM.get();
             cipher.init(
                     Cipher.DECRYPT_MODE,
-                    new SecretKeySpec(material, "AES"),
+                    aesKey,
                     new GCMParameterSpec(TAG_BITS, sealed, 1, NONCE_LENGTH));
             cipher.updateAAD(associatedData);
             return cipher.doFinal(sealed, 1 + NONCE_LENGTH, sealed.length - 1 - NONCE_LENGTH);
@@ -118,8 +140,8 @@ public final class DataKey {
      */
     public byte[] hmacSha256(byte[] message) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(material, "HmacSHA256"));
+            Mac mac = HMAC.get();
+            mac.init(hmacKey);
             return mac.doFinal(message);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is not available in this JVM.", e);

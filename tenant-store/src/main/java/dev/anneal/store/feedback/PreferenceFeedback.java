@@ -167,9 +167,18 @@ public class PreferenceFeedback {
     }
 
     private byte[] seal(DataKey key, String column, String text) {
+        return sealed(key, tenantId, eventId, column, text);
+    }
+
+    /**
+     * A text sealed with {@code key} for its place: the tenant, the event and the column ({@code
+     * prompt}, {@code chosen}, {@code rejected}, {@code completion} or {@code metadata}).
+     */
+    static byte[] sealed(DataKey key, String tenantId, UUID eventId, String column, String text) {
         return text == null
                 ? null
-                : key.seal(text.getBytes(StandardCharsets.UTF_8), placeOf(column));
+                : key.seal(
+                        text.getBytes(StandardCharsets.UTF_8), placeOf(tenantId, eventId, column));
     }
 
     private String open(DataKey key, String column, byte[] sealed) {
@@ -179,6 +188,10 @@ public class PreferenceFeedback {
     }
 
     private byte[] placeOf(String column) {
+        return placeOf(tenantId, eventId, column);
+    }
+
+    private static byte[] placeOf(String tenantId, UUID eventId, String column) {
         return ("preference_feedback:" + tenantId + ":" + eventId + ":" + column)
                 .getBytes(StandardCharsets.UTF_8);
     }

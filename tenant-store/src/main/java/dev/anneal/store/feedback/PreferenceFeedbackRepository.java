@@ -10,16 +10,18 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
-import java.sql.PreparedStatement;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.hibernate.Session;
 
@@ -30,48 +32,26 @@ import org.hibernate.Session;
 @ApplicationScoped
 public class PreferenceFeedbackRepository {
 
-    /** A column of the batch insert: its name, its SQL type and its value in a row. */
-    private record Column(String name, String type, Function<PreferenceFeedback, Object> value) {}
+    /** Where a batch that repeats stored judgements is copied first, in its transaction only. */
+    private static final String STAGING = "preference_feedback_staging";
 
-    private static final List<Column> COLUMNS =
-            List.of(
-                    new Column("tenant_id", "varchar", PreferenceFeedback::tenantId),
-                    new Column("event_id", "uuid", PreferenceFeedback::eventId),
-                    new Column("type", "varchar", PreferenceFeedback::type),
-                    new Column("created_at", "timestamptz", f -> f.createdAt().toString()),
-                    new Column("received_at", "timestamptz", f -> f.receivedAt().toString()),
-                    sealed("prompt_sealed"),
-                    sealed("chosen_sealed"),
-                    sealed("rejected_sealed"),
-                    sealed("completion_sealed"),
-                    sealed("metadata_sealed"),
-                    sealed("prompt_hash"),
-                    sealed("chosen_hash"),
-                    sealed("rejected_hash"),
-                    new Column("chosen_model", "varchar", PreferenceFeedback::chosenModel),
-                    new Column("rejected_model", "varchar", PreferenceFeedback::rejectedModel),
-                    new Column("model", "varchar", PreferenceFeedback::model),
-                    new Column("score", "float8", PreferenceFeedback::score),
-                    new Column("annotator_id", "varchar", PreferenceFeedback::annotatorId));
+    private static final String CREATE_STAGING =
+            "create temp table "
+                    + STAGING
+                    + " on commit drop as select "
+                    + FeedbackCopy.COLUMN_LIST
+                    + " from preference_feedback with no data";
 
-    private static Column sealed(String name) {
-        return new Column(name, "bytea", f -> f.sealed(name));
-    }
-
-    /**
-     * One statement for a whole batch: the columns travel as arrays and {@code unnest} turns them
-     * back into rows, so PostgreSQL parses and plans once, and the update count is the number of
-     * rows actually inserted. (A JDBC batch of single-row inserts costs a round of executor work
-     * per row; pgJDBC's multi-row rewrite of it reports no per-row counts.)
-     */
-    private static final String INSERT =
+    private static final String INSERT_STAGED =
             "insert into preference_feedback ("
-                    + COLUMNS.stream().map(Column::name).collect(Collectors.joining(", "))
-                    + ") select * from unnest("
-                    + COLUMNS.stream()
-                            .map(c -> "?::" + c.type() + "[]")
-                            .collect(Collectors.joining(", "))
-                    + ") on conflict (tenant_id, event_id) do nothing";
+                    + FeedbackCopy.COLUMN_LIST
+                    + ") select "
+                    + FeedbackCopy.COLUMN_LIST
+                    + " from "
+                    + STAGING
+                    + " on conflict (tenant_id, event_id) do nothing";
+
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private final EntityManager em;
     private final TenantKeyRing keys;
@@ -84,40 +64,75 @@ public class PreferenceFeedbackRepository {
 
     /**
      * Inserts every judgement whose (tenant, event id) is not stored yet, in one transaction (the
-     * caller's, if it has one); the others change nothing. Every tenant must exist.
+     * caller's, if it has one); the others change nothing. Every tenant must exist, kept from
+     * deletion by the transaction ({@code TenantRepository.existingKept}): the table has no foreign
+     * key to check it.
+     *
+     * <p>The batch is copied straight into the table ({@link FeedbackCopy}) under a savepoint: the
+     * common case, a batch seen for the first time, costs one {@code COPY}. When that finds a
+     * judgement stored already (a batch read again after a crash or a rebalance), it is rolled back
+     * to the savepoint and the batch copied into a temporary table and inserted from there with
+     * {@code on conflict do nothing}.
      *
      * @return how many were new; the rest were repeats
      */
     @Transactional
-    public int storeAll(List<PreferenceFeedback> feedback) {
-        if (feedback.isEmpty()) {
+    public int storeAll(List<FeedbackRow> feedback) {
+        List<FeedbackRow> distinct = distinct(feedback);
+        if (distinct.isEmpty()) {
             return 0;
         }
         Map<String, List<DataKey>> tenantKeys = new HashMap<>();
-        for (PreferenceFeedback row : feedback) {
-            List<DataKey> own = tenantKeys.computeIfAbsent(row.tenantId(), keys::dataKeysOf);
-            row.seal(own.get(0), own.get(own.size() - 1));
+        for (FeedbackRow row : distinct) {
+            tenantKeys.computeIfAbsent(row.tenantId(), keys::dataKeysOf);
         }
         return em.unwrap(Session.class)
-                .doReturningWork(
-                        connection -> {
-                            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-                                for (int c = 0; c < COLUMNS.size(); c++) {
-                                    Column column = COLUMNS.get(c);
-                                    // pgJDBC encodes bytea[] from a byte[][] only
-                                    Object[] values =
-                                            column.type().equals("bytea")
-                                                    ? new byte[feedback.size()][]
-                                                    : new Object[feedback.size()];
-                                    for (int i = 0; i < values.length; i++) {
-                                        values[i] = column.value().apply(feedback.get(i));
-                                    }
-                                    insert.setArray(
-                                            c + 1, connection.createArrayOf(column.type(), values));
-                                }
-                                return insert.executeUpdate();
-                            }
-                        });
+                .doReturningWork(connection -> stored(connection, distinct, tenantKeys));
+    }
+
+    private static int stored(
+            Connection connection, List<FeedbackRow> rows, Map<String, List<DataKey>> tenantKeys)
+            throws SQLException {
+        // as SQL: the pool refuses JDBC's savepoint rollback in a JTA transaction
+        try (Statement savepoint = connection.createStatement()) {
+            savepoint.execute("savepoint feedback_copy");
+            try {
+                long copied =
+                        FeedbackCopy.copy(connection, "preference_feedback", rows, tenantKeys);
+                savepoint.execute("release savepoint feedback_copy");
+                return Math.toIntExact(copied);
+            } catch (SQLException e) {
+                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    throw e;
+                }
+                savepoint.execute("rollback to savepoint feedback_copy");
+                return insertedViaStaging(connection, rows, tenantKeys);
+            }
+        }
+    }
+
+    private static int insertedViaStaging(
+            Connection connection, List<FeedbackRow> rows, Map<String, List<DataKey>> tenantKeys)
+            throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(CREATE_STAGING);
+            FeedbackCopy.copy(connection, STAGING, rows, tenantKeys);
+            int inserted = statement.executeUpdate(INSERT_STAGED);
+            statement.execute("drop table " + STAGING);
+            return inserted;
+        }
+    }
+
+    /** The rows without repeats of a (tenant, event id) earlier in the list. */
+    private static List<FeedbackRow> distinct(List<FeedbackRow> rows) {
+        List<FeedbackRow> distinct = new ArrayList<>(rows.size());
+        Map<String, Set<UUID>> events = new HashMap<>();
+        for (FeedbackRow row : rows) {
+            if (events.computeIfAbsent(row.tenantId(), t -> new HashSet<>()).add(row.eventId())) {
+                distinct.add(row);
+            }
+        }
+        return distinct;
     }
 
     /** The calling tenant's judgement with this event id. */

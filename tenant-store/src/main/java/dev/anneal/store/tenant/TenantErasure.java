@@ -68,15 +68,25 @@ public class TenantErasure {
                             + " to finish",
                     e);
         }
-        QuarkusTransaction.requiringNew()
-                .run(
-                        () ->
-                                em.createNativeQuery("delete from tenant where id = :id")
-                                        .setParameter("id", tenantId)
-                                        .executeUpdate());
+        QuarkusTransaction.requiringNew().run(() -> deleteRows(tenantId));
         suspended.forget(tenantId);
         erased.fire(new TenantErased(tenantId, jobIds));
         LOG.infof("Erased tenant %s (%d jobs)", tenantId, jobIds.size());
+    }
+
+    /**
+     * Deletes the tenant's row, which cascades to the rows of every table with a foreign key to it,
+     * then its judgements, which have none: the tenant first, so that a feedback batch holding it
+     * (FOR KEY SHARE) is waited for and its rows are seen and deleted, and a later batch finds no
+     * tenant.
+     */
+    private void deleteRows(String tenantId) {
+        em.createNativeQuery("delete from tenant where id = :id")
+                .setParameter("id", tenantId)
+                .executeUpdate();
+        em.createNativeQuery("delete from preference_feedback where tenant_id = :id")
+                .setParameter("id", tenantId)
+                .executeUpdate();
     }
 
     /** Checks the request, destroys the wrapped key; returns the tenant's job ids. */
