@@ -56,8 +56,6 @@ import java.util.stream.Collectors;
 public final class PackingBench {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int RANK = 8;
-    private static final List<String> TARGETS = List.of("q_proj", "k_proj", "v_proj", "o_proj");
     private static final int FIRST_WORD = 3;
     private static final int MIN_TOKENS = 20;
     private static final int MAX_TOKENS = 1000;
@@ -356,27 +354,7 @@ public final class PackingBench {
                 "  format: prompt_completion",
                 "  max_seq_length: " + size.seq(),
                 "  packing: true",
-                "lora:",
-                "  r: " + RANK,
-                "  alpha: 16",
-                "  dropout: 0.0",
-                "  target_modules: [" + String.join(", ", TARGETS) + "]",
-                "optimizer:",
-                "  lr: 1.0e-3",
-                "  weight_decay: 0.01",
-                "  max_grad_norm: 1.0",
-                "schedule:",
-                "  type: constant",
-                "  warmup_steps: 0",
-                "training:",
-                "  max_steps: " + maxSteps,
-                "  batch_size: " + size.batch(),
-                "  gradient_accumulation_steps: 1",
-                "  eval_every: 0",
-                "  checkpoint_every: 0",
-                "stability:",
-                "  snapshot_every: " + (maxSteps + 1),
-                "");
+                TrainingBench.loraTraining(maxSteps, size.batch()));
     }
 
     private static JsonNode reference(
@@ -396,8 +374,8 @@ public final class PackingBench {
                         "--threads", Integer.toString(threads),
                         "--warmup", options.string("--warmup"),
                         "--seed", options.string("--seed"),
-                        "--targets", String.join(",", TARGETS),
-                        "--r", Integer.toString(RANK)));
+                        "--targets", String.join(",", TrainingBench.TARGETS),
+                        "--r", Integer.toString(TrainingBench.RANK)));
         return PyTorchReference.run(
                 options.path("--python"), options.path("--script"), threads, arguments);
     }

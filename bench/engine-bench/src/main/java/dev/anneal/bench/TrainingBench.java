@@ -48,8 +48,8 @@ public final class TrainingBench {
     /** The peak of a matrix product on the development machine's 2 cores, GFLOP/s. */
     private static final double PEAK_GFLOPS = 190;
 
-    private static final int RANK = 8;
-    private static final List<String> TARGETS = List.of("q_proj", "k_proj", "v_proj", "o_proj");
+    static final int RANK = 8;
+    static final List<String> TARGETS = List.of("q_proj", "k_proj", "v_proj", "o_proj");
 
     private static final Map<String, SyntheticModel.Size> SIZES =
             Map.of(
@@ -220,6 +220,17 @@ public final class TrainingBench {
                 "  format: text",
                 "  max_seq_length: " + size.seq(),
                 "  packing: false",
+                loraTraining(maxSteps, size.batch()));
+    }
+
+    /**
+     * The recipe's part both LoRA benchmarks share (this one and {@link PackingBench}): LoRA r
+     * {@value #RANK} on {@link #TARGETS}, AdamW at a constant 1e-3, clipping at 1, {@code maxSteps}
+     * steps of {@code batch} rows, no evaluation, checkpoints or snapshots.
+     */
+    static String loraTraining(int maxSteps, int batch) {
+        return String.join(
+                "\n",
                 "lora:",
                 "  r: " + RANK,
                 "  alpha: 16",
@@ -234,7 +245,7 @@ public final class TrainingBench {
                 "  warmup_steps: 0",
                 "training:",
                 "  max_steps: " + maxSteps,
-                "  batch_size: " + size.batch(),
+                "  batch_size: " + batch,
                 "  gradient_accumulation_steps: 1",
                 "  eval_every: 0",
                 "  checkpoint_every: 0",
