@@ -18,9 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What the container image relies on, without a container engine: the native libraries unpacked
  * once by {@code NativeLibraries} (the image's build step) are all a process needs, so a platform
- * started on a read-only copy of them, with a read-only home, extracts nothing and still runs the
- * engine; and the Dockerfile does as its comments say (non-root user, the build step, the entry
- * point, the writable folders).
+ * started on a read-only copy of them, with a read-only home, through the image's entry point (a
+ * link to the launcher), extracts nothing and still runs the engine; and the Dockerfile does as its
+ * comments say (non-root user, the build step, the entry point, the writable folders).
  */
 class ContainerImageIT {
 
@@ -54,11 +54,19 @@ class ContainerImageIT {
         Path home = Files.createDirectories(temp.resolve("home"));
         readOnly(cache);
         readOnly(home);
+        // started as the image starts it: the entry point is a link on the PATH to the launcher
+        Path entryPoint = imageLayout();
         try (ServerProcess server =
                 ServerProcess.start(
+                        List.of(entryPoint.toString(), "start"),
                         temp.resolve("data"),
-                        "512m",
-                        Map.of("DJL_CACHE_DIR", cache.toString(), "HOME", home.toString()))) {
+                        Map.of(
+                                "DJL_CACHE_DIR", cache.toString(),
+                                "HOME", home.toString(),
+                                "ANNEAL_JAVA_OPTS", "-Xmx512m",
+                                // the build is the test's own: no class-sharing archive beside it
+                                "ANNEAL_CDS_ARCHIVE", "",
+                                "PATH", javaFirstOnPath()))) {
             server.awaitReady(Duration.ofMinutes(2));
             given().baseUri(server.baseUri())
                     .header("Authorization", "Bearer " + server.newTenantKey("image"))
@@ -68,6 +76,29 @@ class ContainerImageIT {
                     .then()
                     .statusCode(200);
         }
+    }
+
+    /**
+     * The image's files as the Dockerfile lays them out, under the test's folder: the launcher in
+     * {@code opt/anneal} beside the build, and {@code usr/local/bin/anneal} a link to it.
+     *
+     * @return the link
+     */
+    private Path imageLayout() throws IOException {
+        Path opt = Files.createDirectories(temp.resolve("opt/anneal"));
+        Files.copy(Path.of("..", "anneal"), opt.resolve("anneal"));
+        Files.setPosixFilePermissions(
+                opt.resolve("anneal"), PosixFilePermissions.fromString("r-xr-xr-x"));
+        Files.createDirectories(opt.resolve("server/target"));
+        Files.createSymbolicLink(
+                opt.resolve("server/target/quarkus-app"), APP.toAbsolutePath().normalize());
+        Path bin = Files.createDirectories(temp.resolve("usr/local/bin"));
+        return Files.createSymbolicLink(bin.resolve("anneal"), opt.resolve("anneal"));
+    }
+
+    /** This test's JDK first on the PATH, as the image's is the only one. */
+    private static String javaFirstOnPath() {
+        return Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH");
     }
 
     /** The cache as the build step leaves it; the test's own run writes it first. */
@@ -88,7 +119,11 @@ class ContainerImageIT {
         List<String> lines = dockerfile.lines().map(String::strip).toList();
 
         assertThat(lines).contains("USER 10001:10001");
-        assertThat(lines).contains("ENTRYPOINT [\"anneal\"]", "CMD [\"start\"]");
+        assertThat(lines)
+                .contains(
+                        "RUN ln -s /opt/anneal/anneal /usr/local/bin/anneal",
+                        "ENTRYPOINT [\"anneal\"]",
+                        "CMD [\"start\"]");
         assertThat(dockerfile)
                 .contains("dev.anneal.tuner.model.NativeLibraries")
                 .contains("DJL_CACHE_DIR=/opt/anneal/djl")

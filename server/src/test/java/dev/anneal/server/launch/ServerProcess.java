@@ -51,14 +51,24 @@ public final class ServerProcess implements AutoCloseable {
 
     public static ServerProcess start(Path dataDir, String maxHeap, Map<String, String> env)
             throws IOException {
-        int httpPort = freePort();
-        int managementPort = freePort();
-        Path log = Files.createTempFile("anneal-server-", ".log");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + maxHeap);
         command.add("-jar");
         command.add(JAR.toAbsolutePath().toString());
+        return start(command, dataDir, env);
+    }
+
+    /**
+     * Starts the platform with {@code command} (a launcher, for example) on free ports.
+     *
+     * @param env set after the ports and the data folder, so it may override them
+     */
+    static ServerProcess start(List<String> command, Path dataDir, Map<String, String> env)
+            throws IOException {
+        int httpPort = freePort();
+        int managementPort = freePort();
+        Path log = Files.createTempFile("anneal-server-", ".log");
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("ANNEAL_DATA_DIR", dataDir.toString());
         builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
