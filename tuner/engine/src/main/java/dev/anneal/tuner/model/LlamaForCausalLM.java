@@ -229,8 +229,9 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
      * <p>With {@code segmentIds}, a token attends only to itself and the earlier tokens of its own
      * segment, so packed examples do not see each other: attention runs once per example ({@link
      * PackedSpans}), which equals a block-diagonal causal mask over the row at a fraction of its
-     * cost; with {@code positionIds}, rotary positions restart for each example. Both {@code null}
-     * is the plain causal forward, positions {@code 0..seq-1}.
+     * scores, or over whole rows with that mask where rows are short ({@link
+     * PackedSpans#perExampleCheaper()}); with {@code positionIds}, rotary positions restart for
+     * each example. Both {@code null} is the plain causal forward, positions {@code 0..seq-1}.
      *
      * @param ps where parameter values come from
      * @param inputIds {@code [batch, seq]} int64
@@ -248,6 +249,29 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
             NDArray positionIds,
             NDArray segmentIds,
             boolean training) {
+        return forward(ps, inputIds, positionIds, segmentIds, training, PackedAttention.CHEAPEST);
+    }
+
+    /** How packed rows attend: the same result every way, at different costs. */
+    enum PackedAttention {
+        /** Whichever of the other two {@link PackedSpans#perExampleCheaper()} picks. */
+        CHEAPEST,
+        /** Once per example's run of positions. */
+        PER_EXAMPLE,
+        /** Once per layer over whole rows, with a block-diagonal causal mask. */
+        WHOLE_ROWS
+    }
+
+    /**
+     * {@link #forward(ParameterStore, NDArray, NDArray, NDArray, boolean)}, attending {@code how}.
+     */
+    NDArray forward(
+            ParameterStore ps,
+            NDArray inputIds,
+            NDArray positionIds,
+            NDArray segmentIds,
+            boolean training,
+            PackedAttention how) {
         long seq = inputIds.getShape().get(1);
         requireWithinSlidingWindow(seq);
         NDManager manager = inputIds.getManager();
@@ -261,15 +285,62 @@ public final class LlamaForCausalLM extends AbstractBlock implements CausalLm {
                             Math.toIntExact(seq),
                             length -> causalMask(manager, 0, length));
             if (spans.anyRowSplit()) {
-                NDArray h = embedTokens.forward(ps, inputIds, training);
-                for (LlamaDecoderLayer layer : layers) {
-                    h = layer.forwardPacked(ps, h, angles, spans, training);
-                }
-                return head(ps, h, training);
+                boolean perExample =
+                        how == PackedAttention.CHEAPEST
+                                ? spans.perExampleCheaper()
+                                : how == PackedAttention.PER_EXAMPLE;
+                return perExample
+                        ? forwardPerExample(ps, inputIds, angles, spans, training)
+                        : forwardWholeRows(ps, inputIds, angles, segmentIds, training);
             }
         }
         NDArray mask = seq > 1 ? causalMask(manager, 0, seq) : null;
         return head(ps, decode(ps, inputIds, angles, mask, null, training), training);
+    }
+
+    /** Packed rows, attention once per example's run of positions. */
+    private NDArray forwardPerExample(
+            ParameterStore ps,
+            NDArray inputIds,
+            RotaryEmbedding.Angles angles,
+            PackedSpans spans,
+            boolean training) {
+        NDArray h = embedTokens.forward(ps, inputIds, training);
+        for (LlamaDecoderLayer layer : layers) {
+            h = layer.forwardPacked(ps, h, angles, spans, training);
+        }
+        return head(ps, h, training);
+    }
+
+    /** Packed rows, attention once per layer over whole rows with a block-diagonal mask. */
+    private NDArray forwardWholeRows(
+            ParameterStore ps,
+            NDArray inputIds,
+            RotaryEmbedding.Angles angles,
+            NDArray segmentIds,
+            boolean training) {
+        NDArray mask = packedCausalMask(segmentIds, maskFill);
+        return head(ps, decode(ps, inputIds, angles, mask, null, training), training);
+    }
+
+    /**
+     * Builds the additive mask of packed rows: a query may attend to a key only when both belong to
+     * the same segment and the key is not in its future.
+     *
+     * @param segmentIds {@code [batch, seq]} int64
+     * @param fill a {@code [1]} array holding the masking value
+     * @return {@code [batch, 1, 1, seq, seq]}, broadcast over key/value groups and their queries
+     */
+    static NDArray packedCausalMask(NDArray segmentIds, NDArray fill) {
+        NDManager manager = segmentIds.getManager();
+        long batch = segmentIds.getShape().get(0);
+        long seq = segmentIds.getShape().get(1);
+        NDArray positions = manager.arange((int) seq);
+        NDArray future = positions.reshape(1, seq).gt(positions.reshape(seq, 1));
+        NDArray otherSegment =
+                segmentIds.reshape(batch, seq, 1).neq(segmentIds.reshape(batch, 1, seq));
+        NDArray blocked = otherSegment.logicalOr(future);
+        return blocked.toType(DataType.FLOAT32, false).mul(fill).reshape(batch, 1, 1, seq, seq);
     }
 
     /** Embeddings and decoder layers: ids {@code [batch, seq]} to {@code [batch, seq, hidden]}. */

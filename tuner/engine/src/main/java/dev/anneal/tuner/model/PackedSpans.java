@@ -9,18 +9,31 @@ import java.util.List;
 import java.util.function.LongFunction;
 
 /**
- * The examples of packed rows as runs of consecutive positions, so that attention is computed
+ * The examples of packed rows as runs of consecutive positions, so that attention can be computed
  * within each example only (as variable-length attention kernels do) instead of over the whole row
  * with a block-diagonal mask: the same result, since a masked score's weight is exactly 0, at the
- * cost of {@code Σ length²} scores per row instead of {@code row²}.
+ * cost of {@code Σ length²} scores per row instead of {@code row²}, but one attention per run
+ * instead of one per batch. {@link #perExampleCheaper()} weighs the two.
  *
- * <p>A run is a maximal stretch of equal segment ids; the padding at a row's end (segment {@code
- * -1}) is a run of its own, whose outputs no loss reads. Immutable; the masks it hands out are
- * views owned by the caller's manager.
+ * <p>A run is a maximal stretch of equal segment ids. The padding at a row's end (segment {@code
+ * -1}) joins the run before it: no loss reads its outputs, and causal attention keeps the example
+ * from seeing it, so a row of one example and padding is not split. Immutable; the masks it hands
+ * out are views owned by the caller's manager.
  */
 final class PackedSpans {
 
+    /** The segment id of padding positions. */
+    static final long PADDING = -1;
+
+    /**
+     * What one more attention call costs, counted in attention scores: the fixed work of a call
+     * (about ten operator launches, forward and backward) is worth about this many scores of a
+     * small model's head dimensions on a CPU core.
+     */
+    static final long SCORES_PER_CALL = 4096;
+
     private final long[][] runs;
+    private final int seq;
     private final LongFunction<NDArray> causalMask;
 
     /**
@@ -39,13 +52,36 @@ final class PackedSpans {
             int start = 0;
             for (int t = 1; t <= seq; t++) {
                 if (t == seq || segmentIds[row * seq + t] != segmentIds[row * seq + t - 1]) {
-                    lengths.add((long) (t - start));
+                    boolean padding = segmentIds[row * seq + start] == PADDING;
+                    if (padding && !lengths.isEmpty()) {
+                        lengths.set(
+                                lengths.size() - 1, lengths.get(lengths.size() - 1) + t - start);
+                    } else {
+                        lengths.add((long) (t - start));
+                    }
                     start = t;
                 }
             }
             runs[row] = lengths.stream().mapToLong(Long::longValue).toArray();
         }
+        this.seq = seq;
         this.causalMask = causalMask;
+    }
+
+    /**
+     * Whether attending run by run costs less than one attention over each whole row with a
+     * block-diagonal mask: long rows of several examples gain by it, short rows (a DPO pair's two
+     * sides, say) lose more to the calls than they save in scores.
+     */
+    boolean perExampleCheaper() {
+        long wholeRows = (long) runs.length * seq * seq;
+        long perExample = 0;
+        for (long[] lengths : runs) {
+            for (long length : lengths) {
+                perExample += length * length + SCORES_PER_CALL;
+            }
+        }
+        return perExample < wholeRows;
     }
 
     /**

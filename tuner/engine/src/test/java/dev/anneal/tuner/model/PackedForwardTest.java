@@ -3,12 +3,20 @@ package dev.anneal.tuner.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.anneal.tuner.Stories260K;
+import dev.anneal.tuner.checkpoint.HfModelLoader;
+import dev.anneal.tuner.model.LlamaForCausalLM.PackedAttention;
+import dev.anneal.tuner.train.TrainableModel;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Packed rows: examples sharing a row must not see each other, and their positions restart. */
@@ -101,6 +109,86 @@ class PackedForwardTest {
             assertThat(otherSecond.get(new NDIndex(":, 0:5")).toFloatArray())
                     .containsExactly(packed.get(new NDIndex(":, 0:5")).toFloatArray());
         }
+    }
+
+    @Test
+    void shouldGiveTheSameLogitsAndGradientsPerExampleAsOverWholeRows() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrainableModel model =
+                    TrainableModel.of(HfModelLoader.load(Stories260K.DIR, manager), null, manager);
+            // two examples in the first row; one and padding in the second
+            NDArray ids = manager.create(concat(concat(FIRST, SECOND), concat(SECOND, FIRST)));
+            ids = ids.reshape(2, 9);
+            NDArray positions =
+                    manager.create(
+                            new long[] {0, 1, 2, 3, 4, 0, 1, 2, 3, 0, 1, 2, 3, 0, 0, 0, 0, 0},
+                            new Shape(2, 9));
+            NDArray segments =
+                    manager.create(
+                            new long[] {0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, -1, -1, -1, -1, -1},
+                            new Shape(2, 9));
+            NDArray weights =
+                    manager.randomNormal(new Shape(2, 9, 512))
+                            .mul(segments.gte(0).toType(DataType.FLOAT32, false).reshape(2, 9, 1));
+
+            Map<String, float[]> perExample =
+                    logitsAndGradients(model, ids, positions, segments, weights, PER_EXAMPLE);
+            Map<String, float[]> wholeRows =
+                    logitsAndGradients(model, ids, positions, segments, weights, WHOLE_ROWS);
+
+            assertThat(perExample.keySet()).containsExactlyElementsOf(wholeRows.keySet());
+            assertThat(perExample).hasSizeGreaterThan(10);
+            for (String name : perExample.keySet()) {
+                float[] actual = perExample.get(name);
+                float[] expected = wholeRows.get(name);
+                double difference = 0;
+                double norm = 0;
+                for (int i = 0; i < expected.length; i++) {
+                    difference += Math.pow(actual[i] - expected[i], 2);
+                    norm += Math.pow(expected[i], 2);
+                }
+                assertThat(Math.sqrt(difference / Math.max(norm, 1e-24)))
+                        .as("relative error (L2) of %s", name)
+                        .isLessThanOrEqualTo(1e-5);
+            }
+        }
+    }
+
+    private static final PackedAttention PER_EXAMPLE = PackedAttention.PER_EXAMPLE;
+    private static final PackedAttention WHOLE_ROWS = PackedAttention.WHOLE_ROWS;
+
+    /**
+     * The logits where {@code weights} count (the padding's are not read), under "logits", and the
+     * gradient of every weight of {@code Σ logits × weights}, by parameter name.
+     */
+    private static Map<String, float[]> logitsAndGradients(
+            TrainableModel model,
+            NDArray ids,
+            NDArray positions,
+            NDArray segments,
+            NDArray weights,
+            PackedAttention how) {
+        Map<String, float[]> result = new LinkedHashMap<>();
+        try (NDManager step = ids.getManager().newSubManager()) {
+            model.zeroGradients(step);
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray logits =
+                        model.model()
+                                .forward(
+                                        model.parameterStore(),
+                                        ids,
+                                        positions,
+                                        segments,
+                                        true,
+                                        how);
+                NDArray weighted = logits.mul(weights);
+                result.put("logits", weighted.toFloatArray());
+                collector.backward(weighted.sum());
+            }
+            model.gradients(step)
+                    .forEach((name, gradient) -> result.put(name, gradient.toFloatArray()));
+        }
+        return result;
     }
 
     private static long[] concat(long[] a, long[] b) {
