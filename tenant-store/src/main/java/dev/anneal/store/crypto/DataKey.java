@@ -35,6 +35,14 @@ public final class DataKey {
 
     private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> instance("mac"));
 
+    /**
+     * Nonces from a generator of each thread's own (NIST SP 800-90A's Hash_DRBG, seeded from the
+     * system's source): the shared default reads {@code /dev/urandom} under a lock for every nonce,
+     * which cost the feedback consumer a tenth of its time.
+     */
+    private static final ThreadLocal<SecureRandom> NONCES =
+            ThreadLocal.withInitial(DataKey::nonceGenerator);
+
     private final byte[] material;
     private final SecretKeySpec aesKey;
     private final SecretKeySpec hmacKey;
@@ -54,6 +62,14 @@ public final class DataKey {
                             : Cipher.getInstance("AES/GCM/NoPadding"));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM or HmacSHA256 is not available.", e);
+        }
+    }
+
+    private static SecureRandom nonceGenerator() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("The DRBG random generator is not available.", e);
         }
     }
 
@@ -92,7 +108,7 @@ public final class DataKey {
         byte[] out = new byte[1 + NONCE_LENGTH + plaintext.length + TAG_BITS / 8];
         out[0] = SEAL_VERSION;
         byte[] nonce = new byte[NONCE_LENGTH];
-        RANDOM.nextBytes(nonce);
+        NONCES.get().nextBytes(nonce);
         System.arraycopy(nonce, 0, out, 1, NONCE_LENGTH);
         try {
             Cipher cipher = GCM.get();
