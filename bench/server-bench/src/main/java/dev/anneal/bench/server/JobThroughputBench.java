@@ -159,6 +159,9 @@ public final class JobThroughputBench {
             int count,
             int steps)
             throws Exception {
+        if (count == 0) {
+            return "(POST to first step not measured: --latency-jobs 0)";
+        }
         String api = apiProcess.baseUri();
         Tenant tenant = tenant(api, "bench-latency", 1, steps);
         try (ServerProcess tuner =
