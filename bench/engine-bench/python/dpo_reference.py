@@ -30,6 +30,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tuner", "engine", "src"
 import reference_dpo as rd  # noqa: E402
 import reference_gradients as rg  # noqa: E402
 
+sys.path.insert(0, HERE)
+from train_reference import optimizer_step  # noqa: E402  (the training bench's optimizer step)
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -54,15 +57,11 @@ def main():
     lora = {k: (a.clone().requires_grad_(True), b.clone().requires_grad_(True))
             for k, (a, b) in rg.make_lora_init(cfg, params).items()}
     trainable = [t for pair in lora.values() for t in pair]
-    optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=args.weight_decay)
+    apply = optimizer_step(trainable, args)
 
     def step():
         loss, _ = rd.dpo(rd.all_logps(params, pairs, cfg, lora, scaling), reference)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trainable, args.max_grad_norm)
-        optimizer.step()
-        optimizer.zero_grad()
-        return loss.item()
+        return apply(loss)
 
     for _ in range(args.warmup):
         step()

@@ -35,7 +35,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_reference import Llama, add_lora  # noqa: E402  (the same model as the training bench)
+from train_reference import Llama, add_lora, optimizer_step  # noqa: E402  (the same model as the training bench)
 
 MASK_FILL = torch.finfo(torch.float32).min
 
@@ -141,7 +141,7 @@ def main():
     add_lora(model, set(args.targets.split(",")), args.r, args.alpha, 0.0)
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=args.weight_decay)
+    apply = optimizer_step(trainable, args)
 
     if args.mode == "padded":
         batches = padded_batches(data["examples"], args.batch, args.seed)
@@ -151,12 +151,7 @@ def main():
     def step(batch):
         ids, labels, positions, mask, _ = batch
         logits = forward(model, ids, positions, mask)
-        loss = F.cross_entropy(logits.reshape(-1, args.vocab), labels.reshape(-1))
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trainable, args.max_grad_norm)
-        optimizer.step()
-        optimizer.zero_grad()
-        return loss.item()
+        return apply(F.cross_entropy(logits.reshape(-1, args.vocab), labels.reshape(-1)))
 
     for i in range(args.warmup):
         step(batches[i % len(batches)])

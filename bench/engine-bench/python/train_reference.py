@@ -149,6 +149,22 @@ def add_lora(model, targets, r, alpha, dropout):
                     setattr(parent, name, LoraLinear(child, r, alpha, dropout))
 
 
+def optimizer_step(trainable, args):
+    """What a training step does after the forward pass, as a function of the loss: backward,
+    clip_grad_norm_ at args.max_grad_norm, torch.optim.AdamW (args.lr, args.weight_decay) on
+    trainable, zeroed gradients; it returns the loss's value."""
+    optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=args.weight_decay)
+
+    def apply(loss):
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, args.max_grad_norm)
+        optimizer.step()
+        optimizer.zero_grad()
+        return loss.item()
+
+    return apply
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--hidden", type=int, default=128)
@@ -184,19 +200,14 @@ def main():
     add_lora(model, set(args.targets.split(",")), args.r, args.alpha, args.dropout)
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=args.weight_decay)
+    apply = optimizer_step(trainable, args)
 
     data = torch.Generator().manual_seed(args.seed + 1)
 
     def step():
         tokens = torch.randint(args.vocab, (args.batch, args.seq + 1), generator=data)
         logits = model(tokens[:, :-1])
-        loss = F.cross_entropy(logits.reshape(-1, args.vocab), tokens[:, 1:].reshape(-1))
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trainable, args.max_grad_norm)
-        optimizer.step()
-        optimizer.zero_grad()
-        return loss.item()
+        return apply(F.cross_entropy(logits.reshape(-1, args.vocab), tokens[:, 1:].reshape(-1)))
 
     for _ in range(args.warmup):
         step()

@@ -21,6 +21,7 @@ import dev.anneal.tuner.train.TrainableModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -86,36 +87,33 @@ public final class DpoBench {
         List<PreferencePair> pairs = fixturePairs(options.path("--pairs"));
         Engine.getInstance();
         djlStepsPerSecond(options.path("--model"), pairs, 1, warmup, steps);
-        String torchVersion = "?";
+        String[] torchVersion = {"?"};
         List<String> rows = new ArrayList<>();
         for (int threads : options.integers("--threads")) {
-            List<Double> djl = new ArrayList<>();
-            List<Double> torch = new ArrayList<>();
-            for (int run = 0; run < runs; run++) {
-                djl.add(djlStepsPerSecond(options.path("--model"), pairs, threads, warmup, steps));
-                JsonNode reference =
-                        PyTorchReference.run(
-                                options.path("--python"),
-                                options.path("--script"),
-                                threads,
-                                List.of(
-                                        "--model", options.string("--model"),
-                                        "--threads", Integer.toString(threads),
-                                        "--warmup", Integer.toString(warmup),
-                                        "--steps", Integer.toString(steps)));
-                torch.add(reference.get("steps_per_s").get(0).asDouble());
-                torchVersion = reference.get("torch").asText();
-                System.err.printf(
-                        Locale.ROOT,
-                        "threads %d run %d: engine %.1f, PyTorch %.1f DPO steps/s (load %s)%n",
-                        threads,
-                        run + 1,
-                        djl.get(run),
-                        torch.get(run),
-                        Machine.loadAverage());
-            }
-            double djlMedian = Machine.median(djl);
-            double torchMedian = Machine.median(torch);
+            Map<String, AlternatingRuns.Side> sides = new LinkedHashMap<>();
+            sides.put(
+                    "engine",
+                    () -> djlStepsPerSecond(options.path("--model"), pairs, threads, warmup, steps));
+            sides.put(
+                    "PyTorch",
+                    () -> {
+                        JsonNode reference =
+                                PyTorchReference.run(
+                                        options.path("--python"),
+                                        options.path("--script"),
+                                        threads,
+                                        List.of(
+                                                "--model", options.string("--model"),
+                                                "--threads", Integer.toString(threads),
+                                                "--warmup", Integer.toString(warmup),
+                                                "--steps", Integer.toString(steps)));
+                        torchVersion[0] = reference.get("torch").asText();
+                        return reference.get("steps_per_s").get(0).asDouble();
+                    });
+            AlternatingRuns measured =
+                    AlternatingRuns.run(runs, "threads " + threads, "DPO steps/s", sides);
+            double djlMedian = measured.median("engine");
+            double torchMedian = measured.median("PyTorch");
             rows.add(
                     String.format(
                             Locale.ROOT,
@@ -124,8 +122,8 @@ public final class DpoBench {
                             djlMedian,
                             torchMedian,
                             djlMedian / torchMedian,
-                            spread(djl),
-                            spread(torch)));
+                            measured.spread("engine", 1),
+                            measured.spread("PyTorch", 1)));
         }
         System.out.printf(
                 Locale.ROOT,
@@ -136,7 +134,7 @@ public final class DpoBench {
                 warmup);
         System.out.println(
                 "| threads | engine (DJL 0.36, libtorch 2.7.1) | PyTorch "
-                        + torchVersion
+                        + torchVersion[0]
                         + " (reference_dpo.py step) | engine / PyTorch | engine runs | PyTorch"
                         + " runs |");
         System.out.println("| --- | --- | --- | --- | --- | --- |");
@@ -245,11 +243,5 @@ public final class DpoBench {
             counted[t] = targets[t] == 1;
         }
         return new TokenizedExample(ids, counted);
-    }
-
-    private static String spread(List<Double> values) {
-        return values.stream()
-                .map(v -> String.format(Locale.ROOT, "%.1f", v))
-                .collect(Collectors.joining(", "));
     }
 }

@@ -10,6 +10,7 @@ import dev.anneal.tuner.model.LlamaForCausalLM;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -74,7 +75,7 @@ public final class GenerationBench {
                         options.path("--model"));
         String loadBefore = Machine.loadAverage();
         List<String> rows = new ArrayList<>();
-        String torchVersion = "?";
+        String[] torchVersion = {"?"};
         try (NDManager manager = NDManager.newBaseManager();
                 TextTokenizer tokenizer = TextTokenizer.load(options.path("--model"))) {
             LlamaForCausalLM model = HfModelLoader.load(options.path("--model"), manager);
@@ -86,28 +87,29 @@ public final class GenerationBench {
                 for (int i = 0; i < warmup; i++) {
                     generator.generate(promptIds, config);
                 }
-                List<Double> djl = new ArrayList<>();
-                List<Double> torch = new ArrayList<>();
-                boolean sameIds = true;
-                for (int run = 0; run < runs; run++) {
-                    long start = System.nanoTime();
-                    long[] ids = generator.generate(promptIds, config).generatedIds();
-                    djl.add(newTokens / ((System.nanoTime() - start) / 1e9));
-                    PyTorchReference.Speed reference =
-                            pytorch.speed(promptIds, newTokens, threads, referenceWarmup);
-                    torch.add(reference.tokensPerSecond());
-                    torchVersion = reference.torchVersion();
-                    sameIds &= Arrays.equals(ids, reference.ids());
-                    System.err.printf(
-                            Locale.ROOT,
-                            "threads %d run %d: DJL %.0f, PyTorch %.0f tokens/s%n",
-                            threads,
-                            run + 1,
-                            djl.get(run),
-                            torch.get(run));
-                }
-                double djlMedian = Machine.median(djl);
-                double torchMedian = Machine.median(torch);
+                long[][] engineIds = {null};
+                boolean[] sameIds = {true};
+                Map<String, AlternatingRuns.Side> sides = new LinkedHashMap<>();
+                sides.put(
+                        "DJL",
+                        () -> {
+                            long start = System.nanoTime();
+                            engineIds[0] = generator.generate(promptIds, config).generatedIds();
+                            return newTokens / ((System.nanoTime() - start) / 1e9);
+                        });
+                sides.put(
+                        "PyTorch",
+                        () -> {
+                            PyTorchReference.Speed reference =
+                                    pytorch.speed(promptIds, newTokens, threads, referenceWarmup);
+                            torchVersion[0] = reference.torchVersion();
+                            sameIds[0] &= Arrays.equals(engineIds[0], reference.ids());
+                            return reference.tokensPerSecond();
+                        });
+                AlternatingRuns measured =
+                        AlternatingRuns.run(runs, "threads " + threads, "tokens/s", sides);
+                double djlMedian = measured.median("DJL");
+                double torchMedian = measured.median("PyTorch");
                 rows.add(
                         String.format(
                                 Locale.ROOT,
@@ -116,9 +118,9 @@ public final class GenerationBench {
                                 djlMedian,
                                 torchMedian,
                                 djlMedian / torchMedian,
-                                spread(djl),
-                                spread(torch),
-                                sameIds ? "yes" : "NO"));
+                                measured.spread("DJL", 0),
+                                measured.spread("PyTorch", 0),
+                                sameIds[0] ? "yes" : "NO"));
             }
         }
         System.out.printf(
@@ -130,18 +132,12 @@ public final class GenerationBench {
                 runs);
         System.out.println(
                 "| threads | DJL 0.36 (libtorch 2.7.1) | PyTorch "
-                        + torchVersion
+                        + torchVersion[0]
                         + " (reference) | DJL / PyTorch | DJL runs | PyTorch runs | same ids |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
         rows.forEach(System.out::println);
         System.out.printf(
                 "%nMachine: %s; load average (1, 5, 15 min) %s before, %s after.%n",
                 Machine.cpu(), loadBefore, Machine.loadAverage());
-    }
-
-    private static String spread(List<Double> values) {
-        return values.stream()
-                .map(v -> String.format(Locale.ROOT, "%.0f", v))
-                .collect(Collectors.joining(", "));
     }
 }

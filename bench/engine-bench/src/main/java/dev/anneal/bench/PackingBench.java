@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -114,37 +115,36 @@ public final class PackingBench {
             System.err.println("data: " + dataSummary);
 
             djlUsefulTokensPerSecond(model, trainFile, prepared, size, 1, warmup, options);
-            String torchVersion = "?";
+            String[] torchVersion = {"?"};
             List<String> rows = new ArrayList<>();
-            double paddedFraction = Double.NaN;
+            double[] paddedFraction = {Double.NaN};
             for (int threads : options.integers("--threads")) {
-                List<Double> djl = new ArrayList<>();
-                List<Double> padded = new ArrayList<>();
-                List<Double> packed = new ArrayList<>();
-                for (int run = 0; run < runs; run++) {
-                    djl.add(
-                            djlUsefulTokensPerSecond(
-                                    model, trainFile, prepared, size, threads, warmup, options));
-                    JsonNode paddedRun = reference(options, size, data, "padded", threads);
-                    padded.add(paddedRun.get("useful_tokens_per_s").get(0).asDouble());
-                    paddedFraction = paddedRun.get("padded_fraction").asDouble();
-                    JsonNode packedRun = reference(options, size, data, "packed", threads);
-                    packed.add(packedRun.get("useful_tokens_per_s").get(0).asDouble());
-                    torchVersion = packedRun.get("torch").asText();
-                    System.err.printf(
-                            Locale.ROOT,
-                            "threads %d run %d: engine packed %.0f, PyTorch padded %.0f, PyTorch"
-                                    + " packed %.0f useful tokens/s (load %s)%n",
-                            threads,
-                            run + 1,
-                            djl.get(run),
-                            padded.get(run),
-                            packed.get(run),
-                            Machine.loadAverage());
-                }
-                double djlMedian = Machine.median(djl);
-                double paddedMedian = Machine.median(padded);
-                double packedMedian = Machine.median(packed);
+                Map<String, AlternatingRuns.Side> sides = new LinkedHashMap<>();
+                sides.put(
+                        "engine packed",
+                        () ->
+                                djlUsefulTokensPerSecond(
+                                        model, trainFile, prepared, size, threads, warmup, options));
+                sides.put(
+                        "PyTorch padded",
+                        () -> {
+                            JsonNode run = reference(options, size, data, "padded", threads);
+                            paddedFraction[0] = run.get("padded_fraction").asDouble();
+                            return run.get("useful_tokens_per_s").get(0).asDouble();
+                        });
+                sides.put(
+                        "PyTorch packed",
+                        () -> {
+                            JsonNode run = reference(options, size, data, "packed", threads);
+                            torchVersion[0] = run.get("torch").asText();
+                            return run.get("useful_tokens_per_s").get(0).asDouble();
+                        });
+                AlternatingRuns measured =
+                        AlternatingRuns.run(
+                                runs, "threads " + threads, "useful tokens/s", sides);
+                double djlMedian = measured.median("engine packed");
+                double paddedMedian = measured.median("PyTorch padded");
+                double packedMedian = measured.median("PyTorch packed");
                 rows.add(
                         String.format(
                                 Locale.ROOT,
@@ -155,9 +155,9 @@ public final class PackingBench {
                                 packedMedian,
                                 djlMedian / paddedMedian,
                                 djlMedian / packedMedian,
-                                spread(djl),
-                                spread(padded),
-                                spread(packed)));
+                                measured.spread("engine packed", 0),
+                                measured.spread("PyTorch padded", 0),
+                                measured.spread("PyTorch packed", 0)));
             }
             System.out.printf(
                     Locale.ROOT,
@@ -170,12 +170,12 @@ public final class PackingBench {
                             + " padding.%n%n",
                     dataSummary,
                     options.integer("--padded-batch"),
-                    100 * paddedFraction);
+                    100 * paddedFraction[0]);
             System.out.println(
                     "| threads | engine, packed (DJL 0.36, libtorch 2.7.1) | PyTorch "
-                            + torchVersion
+                            + torchVersion[0]
                             + ", padded per batch | PyTorch "
-                            + torchVersion
+                            + torchVersion[0]
                             + ", packed | engine / padded | engine / packed | engine runs |"
                             + " padded runs | packed runs |");
             System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -378,11 +378,5 @@ public final class PackingBench {
                         "--r", Integer.toString(TrainingBench.RANK)));
         return PyTorchReference.run(
                 options.path("--python"), options.path("--script"), threads, arguments);
-    }
-
-    private static String spread(List<Double> values) {
-        return values.stream()
-                .map(v -> String.format(Locale.ROOT, "%.0f", v))
-                .collect(Collectors.joining(", "));
     }
 }

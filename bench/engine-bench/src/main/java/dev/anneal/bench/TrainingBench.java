@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -81,7 +82,7 @@ public final class TrainingBench {
         int runs = options.integer("--runs");
         int warmup = options.integer("--warmup");
         String loadBefore = Machine.loadAverage();
-        String torchVersion = "?";
+        String[] torchVersion = {"?"};
         List<String> rows = new ArrayList<>();
         for (String name : options.string("--sizes").split(",")) {
             SyntheticModel.Size size = SIZES.get(name);
@@ -96,39 +97,35 @@ public final class TrainingBench {
                 djlTokensPerSecond(
                         model, size, options.integers("--threads").get(0), warmup, steps);
                 for (int threads : options.integers("--threads")) {
-                    List<Double> djl = new ArrayList<>();
-                    List<Double> torch = new ArrayList<>();
-                    for (int run = 0; run < runs; run++) {
-                        djl.add(djlTokensPerSecond(model, size, threads, warmup, steps));
-                        List<String> arguments = new ArrayList<>(size.referenceArguments());
-                        arguments.addAll(
-                                List.of(
-                                        "--threads", Integer.toString(threads),
-                                        "--warmup", Integer.toString(warmup),
-                                        "--steps", Integer.toString(steps),
-                                        "--targets", String.join(",", TARGETS),
-                                        "--r", Integer.toString(RANK),
-                                        "--dropout", "0"));
-                        JsonNode reference =
-                                PyTorchReference.run(
-                                        options.path("--python"),
-                                        options.path("--script"),
-                                        threads,
-                                        arguments);
-                        torch.add(reference.get("tokens_per_s").get(0).asDouble());
-                        torchVersion = reference.get("torch").asText();
-                        System.err.printf(
-                                Locale.ROOT,
-                                "%s threads %d run %d: DJL %.0f, PyTorch %.0f tokens/s (load %s)%n",
-                                name,
-                                threads,
-                                run + 1,
-                                djl.get(run),
-                                torch.get(run),
-                                Machine.loadAverage());
-                    }
-                    double djlMedian = Machine.median(djl);
-                    double torchMedian = Machine.median(torch);
+                    Map<String, AlternatingRuns.Side> sides = new LinkedHashMap<>();
+                    sides.put("DJL", () -> djlTokensPerSecond(model, size, threads, warmup, steps));
+                    sides.put(
+                            "PyTorch",
+                            () -> {
+                                List<String> arguments =
+                                        new ArrayList<>(size.referenceArguments());
+                                arguments.addAll(
+                                        List.of(
+                                                "--threads", Integer.toString(threads),
+                                                "--warmup", Integer.toString(warmup),
+                                                "--steps", Integer.toString(steps),
+                                                "--targets", String.join(",", TARGETS),
+                                                "--r", Integer.toString(RANK),
+                                                "--dropout", "0"));
+                                JsonNode reference =
+                                        PyTorchReference.run(
+                                                options.path("--python"),
+                                                options.path("--script"),
+                                                threads,
+                                                arguments);
+                                torchVersion[0] = reference.get("torch").asText();
+                                return reference.get("tokens_per_s").get(0).asDouble();
+                            });
+                    AlternatingRuns measured =
+                            AlternatingRuns.run(
+                                    runs, name + " threads " + threads, "tokens/s", sides);
+                    double djlMedian = measured.median("DJL");
+                    double torchMedian = measured.median("PyTorch");
                     rows.add(
                             String.format(
                                     Locale.ROOT,
@@ -143,8 +140,8 @@ public final class TrainingBench {
                                     djlMedian * flopsPerToken / 1e9,
                                     torchMedian * flopsPerToken / 1e9,
                                     PEAK_GFLOPS,
-                                    spread(djl),
-                                    spread(torch)));
+                                    measured.spread("DJL", 0),
+                                    measured.spread("PyTorch", 0)));
                 }
             }
         }
@@ -157,7 +154,7 @@ public final class TrainingBench {
                 warmup);
         System.out.println(
                 "| model | params | threads | DJL 0.36 (libtorch 2.7.1) | PyTorch "
-                        + torchVersion
+                        + torchVersion[0]
                         + " (reference) | DJL / PyTorch | DJL GFLOP/s | PyTorch GFLOP/s | peak"
                         + " GFLOP/s | DJL runs | PyTorch runs |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -267,11 +264,5 @@ public final class TrainingBench {
         long adapterWidths = (d + d) * 2 + (d + kv) * 2;
         long adapters = 6L * RANK * adapterWidths * size.layers();
         return 4.0 * matrixElements + attention + adapters;
-    }
-
-    private static String spread(List<Double> values) {
-        return values.stream()
-                .map(v -> String.format(Locale.ROOT, "%.0f", v))
-                .collect(Collectors.joining(", "));
     }
 }

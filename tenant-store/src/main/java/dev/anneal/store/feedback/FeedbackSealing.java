@@ -71,21 +71,22 @@ public class FeedbackSealing {
             String tenantId = (String) r[1];
             PreferenceFeedback row =
                     new PreferenceFeedback(
-                            tenantId,
-                            (UUID) r[2],
-                            "legacy",
-                            Instant.EPOCH,
-                            Instant.EPOCH,
-                            (String) r[3],
-                            (String) r[4],
-                            (String) r[5],
-                            null,
-                            null,
-                            (String) r[6],
-                            null,
-                            null,
-                            null,
-                            r[7] == null ? "{}" : (String) r[7]);
+                            new FeedbackRow(
+                                    tenantId,
+                                    (UUID) r[2],
+                                    "legacy",
+                                    Instant.EPOCH,
+                                    Instant.EPOCH,
+                                    (String) r[3],
+                                    (String) r[4],
+                                    (String) r[5],
+                                    null,
+                                    null,
+                                    (String) r[6],
+                                    null,
+                                    null,
+                                    null,
+                                    r[7] == null ? "{}" : (String) r[7]));
             List<DataKey> own = tenantKeys.computeIfAbsent(tenantId, keys::dataKeysOf);
             row.seal(own.get(0), own.get(own.size() - 1));
             var update =

@@ -91,38 +91,23 @@ public class PreferenceFeedback {
 
     protected PreferenceFeedback() {}
 
-    /** A judgement to store; message lists and metadata as JSON text. */
-    public PreferenceFeedback(
-            String tenantId,
-            UUID eventId,
-            String type,
-            Instant createdAt,
-            Instant receivedAt,
-            String prompt,
-            String chosen,
-            String rejected,
-            String chosenModel,
-            String rejectedModel,
-            String completion,
-            String model,
-            Double score,
-            String annotatorId,
-            String metadata) {
-        this.tenantId = tenantId;
-        this.eventId = eventId;
-        this.type = type;
-        this.createdAt = createdAt;
-        this.receivedAt = receivedAt;
-        this.prompt = prompt;
-        this.chosen = chosen;
-        this.rejected = rejected;
-        this.chosenModel = chosenModel;
-        this.rejectedModel = rejectedModel;
-        this.completion = completion;
-        this.model = model;
-        this.score = score;
-        this.annotatorId = annotatorId;
-        this.metadata = metadata;
+    /** A judgement to store, from its plain values; {@link #seal} seals it. */
+    public PreferenceFeedback(FeedbackRow row) {
+        this.tenantId = row.tenantId();
+        this.eventId = row.eventId();
+        this.type = row.type();
+        this.createdAt = row.createdAt();
+        this.receivedAt = row.receivedAt();
+        this.prompt = row.prompt();
+        this.chosen = row.chosen();
+        this.rejected = row.rejected();
+        this.chosenModel = row.chosenModel();
+        this.rejectedModel = row.rejectedModel();
+        this.completion = row.completion();
+        this.model = row.model();
+        this.score = row.score();
+        this.annotatorId = row.annotatorId();
+        this.metadata = row.metadata();
     }
 
     /**

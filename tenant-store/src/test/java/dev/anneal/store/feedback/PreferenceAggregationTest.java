@@ -24,21 +24,22 @@ class PreferenceAggregationTest {
     private static PreferenceFeedback judge(String chosen, String rejected, String annotator) {
         PreferenceFeedback judgement =
                 new PreferenceFeedback(
-                        "tenant-1",
-                        UUID.randomUUID(),
-                        "pairwise",
-                        Instant.EPOCH,
-                        Instant.EPOCH,
-                        PROMPT,
-                        chosen,
-                        rejected,
-                        "a",
-                        "b",
-                        null,
-                        null,
-                        null,
-                        annotator,
-                        "{}");
+                        new FeedbackRow(
+                                "tenant-1",
+                                UUID.randomUUID(),
+                                "pairwise",
+                                Instant.EPOCH,
+                                Instant.EPOCH,
+                                PROMPT,
+                                chosen,
+                                rejected,
+                                "a",
+                                "b",
+                                null,
+                                null,
+                                null,
+                                annotator,
+                                "{}"));
         judgement.seal(KEY, KEY);
         return judgement;
     }

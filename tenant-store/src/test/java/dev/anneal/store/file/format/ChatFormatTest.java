@@ -1,13 +1,16 @@
 package dev.anneal.store.file.format;
 
+import static dev.anneal.store.file.format.Jsonl.ASSISTANT;
+import static dev.anneal.store.file.format.Jsonl.USER;
+import static dev.anneal.store.file.format.Jsonl.chat;
+import static dev.anneal.store.file.format.Jsonl.error;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
 class ChatFormatTest {
 
-    private static final String USER = "{\"role\":\"user\",\"content\":\"What is 2+2?\"}";
-    private static final String ASSISTANT = "{\"role\":\"assistant\",\"content\":\"4\"}";
 
     @Test
     void shouldAcceptChatWhenMessagesAreWellFormed() {
@@ -197,16 +200,5 @@ class ChatFormatTest {
                 .isEqualTo(new LineError(1, "parallel_tool_calls", "must be a boolean"));
         assertThat(error(messages + "\"metadata\":[]}"))
                 .isEqualTo(new LineError(1, "metadata", "must be an object"));
-    }
-
-    static String chat(String... messages) {
-        return "{\"messages\":[" + String.join(",", messages) + "]}";
-    }
-
-    /** The one error of a file made of this line. */
-    static LineError error(String line) {
-        ValidationResult result = Jsonl.validate(line + "\n");
-        assertThat(result.errors()).hasSize(1);
-        return result.errors().get(0);
     }
 }

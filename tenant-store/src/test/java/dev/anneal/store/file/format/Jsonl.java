@@ -1,11 +1,18 @@
 package dev.anneal.store.file.format;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 /** Test helpers that feed text to a {@link JsonlValidator} the way an upload would. */
 final class Jsonl {
 
     static final int DEFAULT_CHUNK = 64 * 1024;
+
+    /** A user's chat message and an assistant's answer to it. */
+    static final String USER = "{\"role\":\"user\",\"content\":\"What is 2+2?\"}";
+
+    static final String ASSISTANT = "{\"role\":\"assistant\",\"content\":\"4\"}";
 
     private Jsonl() {}
 
@@ -32,5 +39,17 @@ final class Jsonl {
             System.arraycopy(data, off, chunk, 0, len);
             validator.accept(chunk, 0, len);
         }
+    }
+
+    /** A chat line of these messages. */
+    static String chat(String... messages) {
+        return "{\"messages\":[" + String.join(",", messages) + "]}";
+    }
+
+    /** The one error of a file made of this line. */
+    static LineError error(String line) {
+        ValidationResult result = Jsonl.validate(line + "\n");
+        assertThat(result.errors()).hasSize(1);
+        return result.errors().get(0);
     }
 }

@@ -1,7 +1,9 @@
 package dev.anneal.store.file.format;
 
-import static dev.anneal.store.file.format.ChatFormatTest.chat;
-import static dev.anneal.store.file.format.ChatFormatTest.error;
+import static dev.anneal.store.file.format.Jsonl.ASSISTANT;
+import static dev.anneal.store.file.format.Jsonl.USER;
+import static dev.anneal.store.file.format.Jsonl.chat;
+import static dev.anneal.store.file.format.Jsonl.error;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
@@ -12,8 +14,6 @@ import org.junit.jupiter.api.Test;
  */
 class LineShapeTest {
 
-    private static final String USER = "{\"role\":\"user\",\"content\":\"What is 2+2?\"}";
-    private static final String ASSISTANT = "{\"role\":\"assistant\",\"content\":\"4\"}";
 
     @Test
     void shouldReportSyntaxErrorWhenItFollowsABrokenRule() {

@@ -1,6 +1,6 @@
 package dev.anneal.store.file.format;
 
-import static dev.anneal.store.file.format.ChatFormatTest.error;
+import static dev.anneal.store.file.format.Jsonl.error;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
