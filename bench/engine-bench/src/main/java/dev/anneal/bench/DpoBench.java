@@ -25,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * DPO optimizer steps/s: the engine's DPO step beside the PyTorch reference DPO step ({@code
@@ -93,7 +92,9 @@ public final class DpoBench {
             Map<String, AlternatingRuns.Side> sides = new LinkedHashMap<>();
             sides.put(
                     "engine",
-                    () -> djlStepsPerSecond(options.path("--model"), pairs, threads, warmup, steps));
+                    () ->
+                            djlStepsPerSecond(
+                                    options.path("--model"), pairs, threads, warmup, steps));
             sides.put(
                     "PyTorch",
                     () -> {

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Generation speed with the KV cache: tokens/s of greedy decoding on stories260K, the engine (DJL

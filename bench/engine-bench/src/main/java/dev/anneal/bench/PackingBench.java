@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Collectors;
 
 /**
  * Training that wastes no tokens: useful tokens/s (input positions that are not padding) of LoRA
@@ -124,7 +123,8 @@ public final class PackingBench {
                         "engine packed",
                         () ->
                                 djlUsefulTokensPerSecond(
-                                        model, trainFile, prepared, size, threads, warmup, options));
+                                        model, trainFile, prepared, size, threads, warmup,
+                                        options));
                 sides.put(
                         "PyTorch padded",
                         () -> {
@@ -140,8 +140,7 @@ public final class PackingBench {
                             return run.get("useful_tokens_per_s").get(0).asDouble();
                         });
                 AlternatingRuns measured =
-                        AlternatingRuns.run(
-                                runs, "threads " + threads, "useful tokens/s", sides);
+                        AlternatingRuns.run(runs, "threads " + threads, "useful tokens/s", sides);
                 double djlMedian = measured.median("engine packed");
                 double paddedMedian = measured.median("PyTorch padded");
                 double packedMedian = measured.median("PyTorch packed");

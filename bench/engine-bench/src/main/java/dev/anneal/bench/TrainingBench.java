@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * LoRA training throughput: tokens/s of LoRA pre-training steps through the product's recipe
@@ -102,8 +101,7 @@ public final class TrainingBench {
                     sides.put(
                             "PyTorch",
                             () -> {
-                                List<String> arguments =
-                                        new ArrayList<>(size.referenceArguments());
+                                List<String> arguments = new ArrayList<>(size.referenceArguments());
                                 arguments.addAll(
                                         List.of(
                                                 "--threads", Integer.toString(threads),

@@ -4,13 +4,11 @@ import static dev.anneal.store.file.format.Jsonl.ASSISTANT;
 import static dev.anneal.store.file.format.Jsonl.USER;
 import static dev.anneal.store.file.format.Jsonl.chat;
 import static dev.anneal.store.file.format.Jsonl.error;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
 class ChatFormatTest {
-
 
     @Test
     void shouldAcceptChatWhenMessagesAreWellFormed() {

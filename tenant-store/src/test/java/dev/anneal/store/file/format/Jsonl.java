@@ -1,8 +1,7 @@
 package dev.anneal.store.file.format;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Test helpers that feed text to a {@link JsonlValidator} the way an upload would. */
 final class Jsonl {

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
  */
 class LineShapeTest {
 
-
     @Test
     void shouldReportSyntaxErrorWhenItFollowsABrokenRule() {
         String line = "{\"messages\":[{\"role\":\"bot\",\"content\":\"x\"}],\"tools\": nope}";
