@@ -128,6 +128,26 @@ class FineTuningEndToEndIT {
         assertThat(job.getString("training_type")).isEqualTo("lora");
         assertThat(job.getInt("hyperparameters.n_epochs")).isEqualTo(5);
 
+        // where the worker's time went, phase by phase, loading the model apart from the data
+        String metrics = TestApi.management().get("/q/metrics").then().extract().asString();
+        for (String phase :
+                List.of(
+                        "claim",
+                        "decrypt",
+                        "load_model",
+                        "tokenize",
+                        "first_step",
+                        "steps",
+                        "store_model",
+                        "finish")) {
+            assertThat(metrics)
+                    .as("phase %s", phase)
+                    .containsPattern(
+                            "anneal_tuner_job_phase_seconds_count\\{[^}]*phase=\""
+                                    + phase
+                                    + "\"[^}]*\\} [1-9]");
+        }
+
         // the metrics file
         List<String> resultFiles = job.getList("result_files");
         assertThat(resultFiles).hasSize(1);

@@ -22,10 +22,10 @@ import java.util.Map;
  * and a row of a Markdown table is printed: jobs per minute, job creation's median and 99th
  * percentile, and per job the worker time spent in training steps beside everything else. A second
  * table says where the worker's time per job goes, from the tuners' own meters ({@code
- * anneal_tuner_job_phase_seconds}: claim, decrypt, prepare, first step, steps, checkpoints, store
- * model, finish). First, with one idle tuner, {@code --latency-jobs} jobs are submitted one at a
- * time and the time from {@code POST /v1/fine_tuning/jobs} to the job's first step is taken as a
- * client sees it: until its first metrics event can be read.
+ * anneal_tuner_job_phase_seconds}: claim, decrypt, load model, tokenize, first step, steps,
+ * checkpoints, store model, finish). First, with one idle tuner, {@code --latency-jobs} jobs are
+ * submitted one at a time and the time from {@code POST /v1/fine_tuning/jobs} to the job's first
+ * step is taken as a client sees it: until its first metrics event can be read.
  *
  * <pre>
  * java ... JobThroughputBench [--jobs 300] [--workers 1,2,4] [--steps 4] [--latency-jobs 20]
@@ -83,8 +83,8 @@ public final class JobThroughputBench {
         System.out.println();
         System.out.println(
                 "Per job, means from the tuners' anneal_tuner_job_phase_seconds; \"first step\" is"
-                        + " the first training step itself, \"prepare\" loading the model and"
-                        + " tokenising.");
+                        + " the first training step itself, \"tokenize\" preparing the data and"
+                        + " setting up the run after the model is loaded.");
         System.out.printf(
                 "%d cores; load average %s%n",
                 Runtime.getRuntime().availableProcessors(),
@@ -112,7 +112,8 @@ public final class JobThroughputBench {
             List.of(
                     "claim",
                     "decrypt",
-                    "prepare",
+                    "load_model",
+                    "tokenize",
                     "first_step",
                     "steps",
                     "checkpoints",

@@ -8,6 +8,7 @@ import dev.anneal.tuner.model.LlamaConfig;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import dev.anneal.tuner.train.TrainableModel;
 import dev.anneal.tuner.train.TrainingConfig;
+import dev.anneal.tuner.train.TrainingEvent;
 import dev.anneal.tuner.train.TrainingListener;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,6 +59,7 @@ final class TrainingLoop {
                 TextTokenizer tokenizer = TextTokenizer.load(config.modelDir())) {
             TrainableModel model =
                     TrainableModel.load(config.modelDir(), config.lora(), config.seed(), manager);
+            listener.onEvent(new TrainingEvent.ModelLoaded(model.totalElements()));
             long eos = endOfSequence(model.model().config());
             options.checkStop(0);
             SequencePacker.Packed train = prepare(config.data().train(), tokenizer, eos, options);

@@ -17,6 +17,13 @@ import java.util.Map;
 public sealed interface TrainingEvent {
 
     /**
+     * The starting model's weights (and new adapters) are loaded; the data is prepared next.
+     *
+     * @param totalParameters elements in the model, adapters included
+     */
+    record ModelLoaded(long totalParameters) implements TrainingEvent {}
+
+    /**
      * The run is set up and about to train.
      *
      * @param method sft, pretrain or dpo

@@ -66,7 +66,8 @@ class SftRecipeTest {
         assertThat(events.of(TrainingEvent.CheckpointSaved.class))
                 .extracting(TrainingEvent.CheckpointSaved::step)
                 .containsExactly(4, 8);
-        assertThat(events.events.get(0)).isInstanceOf(TrainingEvent.TrainingStarted.class);
+        assertThat(events.events.get(0)).isInstanceOf(TrainingEvent.ModelLoaded.class);
+        assertThat(events.events.get(1)).isInstanceOf(TrainingEvent.TrainingStarted.class);
         assertThat(events.events.get(events.events.size() - 1))
                 .isInstanceOf(TrainingEvent.TrainingFinished.class);
         assertThat(result.steps()).isEqualTo(8);

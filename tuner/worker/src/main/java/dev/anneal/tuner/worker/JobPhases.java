@@ -24,8 +24,13 @@ public class JobPhases {
         CLAIM,
         /** The training (and validation) data decrypted into the work folder. */
         DECRYPT,
-        /** The starting model loaded and the data tokenised, up to the training loop. */
-        PREPARE,
+        /** The starting model found and its weights (and new adapters) loaded. */
+        LOAD_MODEL,
+        /**
+         * The data tokenised and packed, and the run set up (a checkpoint restored), up to the
+         * loop.
+         */
+        TOKENIZE,
         /** The first training step. */
         FIRST_STEP,
         /** Every later step, checkpoints aside. */

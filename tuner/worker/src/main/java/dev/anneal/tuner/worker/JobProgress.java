@@ -44,6 +44,7 @@ final class JobProgress implements TrainingListener {
     private int logEvery = 1;
     private int startStep;
     private long startedNanos;
+    private long modelLoadedNanos;
     private long firstStepEndedNanos;
     private long laterCheckpointNanos;
     private final JobPhases phases;
@@ -76,7 +77,9 @@ final class JobProgress implements TrainingListener {
 
     @Override
     public void onEvent(TrainingEvent event) {
-        if (event instanceof TrainingEvent.TrainingStarted started) {
+        if (event instanceof TrainingEvent.ModelLoaded) {
+            modelLoadedNanos = System.nanoTime();
+        } else if (event instanceof TrainingEvent.TrainingStarted started) {
             started(started);
         } else if (event instanceof TrainingEvent.StepMetrics step) {
             step(step);
@@ -293,6 +296,11 @@ final class JobProgress implements TrainingListener {
     /** The metrics file's bytes so far. */
     byte[] csv() {
         return csv.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** When the starting model was loaded ({@link System#nanoTime()}). */
+    long modelLoadedNanos() {
+        return modelLoadedNanos;
     }
 
     /** When the training loop began ({@link System#nanoTime()}), after data and model loading. */

@@ -119,7 +119,9 @@ final class JobRun {
                             job.createdAt());
             TrainingResult result = Recipe.of(config).run(progress, options);
             long trained = System.nanoTime();
-            phases.record(Phase.PREPARE, progress.trainingStartedNanos() - preparing);
+            phases.record(Phase.LOAD_MODEL, progress.modelLoadedNanos() - preparing);
+            phases.record(
+                    Phase.TOKENIZE, progress.trainingStartedNanos() - progress.modelLoadedNanos());
             phases.record(
                     Phase.STEPS,
                     trained - progress.firstStepEndedNanos() - progress.laterCheckpointNanos());
