@@ -69,7 +69,9 @@ class UploadPipelineTest {
         assertThat(result.errors())
                 .containsExactly(new LineError(1, "completion", "must not be empty"));
         assertThat(result.lines()).isEqualTo(10_002);
-        assertThat(stored.size()).isEqualTo(first.length);
+        // the first chunk may or may not have been stored before the error was known; nothing
+        // written after it is
+        assertThat(stored.size()).isLessThanOrEqualTo(first.length);
     }
 
     private static void write(UploadPipeline pipeline, byte[] file, int chunkSize)
