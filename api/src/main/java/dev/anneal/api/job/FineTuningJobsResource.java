@@ -23,6 +23,7 @@ import dev.anneal.store.tenant.CurrentTenant;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -88,6 +89,7 @@ public class FineTuningJobsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a fine-tuning job; it is queued at once")
     @Audited("job.create")
+    @Transactional // one transaction from the file's lookup to the job's place in the queue
     public JobObject create(CreateJobRequest request) {
         if (request == null) {
             throw new InvalidRequestException("A JSON body is required.", null);

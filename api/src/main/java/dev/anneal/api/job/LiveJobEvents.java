@@ -89,6 +89,13 @@ public class LiveJobEvents {
         drains.shutdownNow();
     }
 
+    /**
+     * Whether a stream in this process follows {@code jobId}: events of no other job need reading.
+     */
+    public boolean follows(String jobId) {
+        return byJob.containsKey(jobId);
+    }
+
     /** Hands one event from the feed to the streams of its job; never blocks. */
     public void deliver(JobEventRecord event) {
         Set<Follower> followers = byJob.get(event.jobId());

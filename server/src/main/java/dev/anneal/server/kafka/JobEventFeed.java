@@ -61,6 +61,9 @@ public class JobEventFeed {
             kafka.seekToEnd(partitions);
             while (true) {
                 for (ConsumerRecord<String, byte[]> record : kafka.poll(Duration.ofSeconds(1))) {
+                    if (record.key() != null && !live.follows(record.key())) {
+                        continue; // keyed by job: nobody here follows this one
+                    }
                     try {
                         live.deliver(JobEventRecord.fromJson(record.value()));
                     } catch (IllegalArgumentException e) {

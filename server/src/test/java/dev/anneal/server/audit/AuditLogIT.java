@@ -10,25 +10,69 @@ import static dev.anneal.server.TestApi.uploadChat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.anneal.server.AnnealTestResources;
+import dev.anneal.store.UnitOfWork;
+import dev.anneal.store.audit.AuditEntry;
+import dev.anneal.store.audit.AuditLog;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
  * The audit log through HTTP: what a tenant's keys and the administrator do lands in it with who,
- * where from, which request and what came of it; each tenant sees only its own entries; and an
- * edited or removed row is found by the chain check, named.
+ * where from, which request and what came of it; each tenant sees only its own entries; appends
+ * racing each other still form one chain; and an edited or removed row is found by the chain check,
+ * named.
  */
 @QuarkusTest
 @WithTestResource(AnnealTestResources.class)
 class AuditLogIT {
 
     @Inject EntityManager em;
+    @Inject AuditLog log;
+
+    @Test
+    void shouldKeepOneUnbrokenChainWhenManyAppendAtOnce() throws Exception {
+        AuditEntry.Actor actor = new AuditEntry.Actor("api_key", "key-test", "test");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<AuditEntry>> appends = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                AuditLog.Event event =
+                        new AuditLog.Event(
+                                null,
+                                actor,
+                                "127.0.0.1",
+                                "req-" + i,
+                                "test.append",
+                                "target-" + i,
+                                "succeeded",
+                                200,
+                                null);
+                appends.add(pool.submit(() -> UnitOfWork.call(() -> log.append(event))));
+            }
+            for (Future<AuditEntry> append : appends) {
+                append.get(1, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(verify().getBoolean("valid")).isTrue();
+        // two entries linked to the same predecessor would be a fork
+        assertThat(sql("select (count(*) - count(distinct prev_hash))::text from audit_event"))
+                .isEqualTo("0");
+    }
 
     @Test
     void shouldRecordATenantsChangesDownloadsAndRefusalsWithWhoWhereAndOutcome() {

@@ -135,6 +135,38 @@ class JobQueueIT {
     }
 
     @Test
+    void shouldPlaceEachJobAloneWhereTheWholeQueuePlacesIt() throws Exception {
+        drain();
+        String busy = TestApi.newTenantKey();
+        String busyFile = uploadStoryChats(busy, 2);
+        String quiet = TestApi.newTenantKey();
+        String quietFile = uploadStoryChats(quiet, 2);
+        List<String> jobs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            jobs.add(createJob(busy, Map.of("model", "anneal-nano", "training_file", busyFile)));
+        }
+        // the first busy job runs on a lease that expires, so it waits to be taken over; the
+        // second runs on a live one
+        inRequest(() -> queue.claim("worker-lost", Duration.ofMillis(300), 10, MAX_ATTEMPTS))
+                .orElseThrow();
+        claim("worker-live", 10).orElseThrow();
+        Thread.sleep(500);
+        for (int i = 0; i < 3; i++) {
+            jobs.add(createJob(quiet, Map.of("model", "anneal-nano", "training_file", quietFile)));
+            jobs.add(createJob(busy, Map.of("model", "anneal-nano", "training_file", busyFile)));
+        }
+
+        Map<String, Long> positions = inRequest(() -> queue.positions(jobs));
+
+        assertThat(positions).hasSize(jobs.size() - 1).containsEntry(jobs.get(0), 1L);
+        for (String job : jobs) {
+            assertThat(inRequest(() -> queue.position(job)))
+                    .as(job)
+                    .isEqualTo(Optional.ofNullable(positions.get(job)));
+        }
+    }
+
+    @Test
     void shouldMakeATenantWaitWhileOthersRunWhenItIsAtItsLimit() {
         drain();
         String first = TestApi.newTenantKey();

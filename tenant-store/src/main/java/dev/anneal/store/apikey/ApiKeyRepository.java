@@ -130,12 +130,18 @@ public class ApiKeyRepository {
     /** The live key whose secret is {@code secret}, if any. */
     @Transactional
     public Optional<ApiKey> findActive(String secret) {
-        return em.createQuery(
-                        "from ApiKey k where k.keyHash = :hash and k.revokedAt is null",
-                        ApiKey.class)
-                .setParameter("hash", KeyDigest.of(secret))
-                .getResultStream()
-                .findFirst();
+        // native SQL: every request asks, and Hibernate would translate HQL anew each time (it
+        // caches no query plan while the tenant filter is on, and that filter is on in every
+        // session)
+        @SuppressWarnings("unchecked")
+        List<ApiKey> keys =
+                em.createNativeQuery(
+                                "select * from api_key where key_hash = :hash and revoked_at is"
+                                        + " null",
+                                ApiKey.class)
+                        .setParameter("hash", KeyDigest.of(secret))
+                        .getResultList();
+        return keys.stream().findFirst();
     }
 
     /** The live key with this id, if any: what a portal session signed in with it still holds. */

@@ -22,7 +22,8 @@ import java.util.Map;
 
 /**
  * Appends to, lists and verifies the audit log. Appends are serialized by a transaction-scoped
- * advisory lock, so each entry links to the one committed before it, across every process that
+ * advisory lock, taken with the read of the chain's head in one call ({@code audit_chain_head()},
+ * migration V17), so each entry links to the one committed before it, across every process that
  * shares the database. The chain's key is made once, wrapped by the master key, and kept in {@code
  * audit_key}.
  */
@@ -96,12 +97,8 @@ public class AuditLog {
     @Transactional(TxType.REQUIRES_NEW)
     public AuditEntry append(Event event) {
         AuditChain chain = chain();
-        em.createNativeQuery("select pg_advisory_xact_lock(hashtext('anneal:audit'))")
-                .getSingleResult();
-        List<?> last =
-                em.createNativeQuery("select hash from audit_event order by seq desc limit 1")
-                        .getResultList();
-        String prevHash = last.isEmpty() ? AuditChain.GENESIS : (String) last.get(0);
+        String head = (String) em.createNativeQuery("select audit_chain_head()").getSingleResult();
+        String prevHash = head == null ? AuditChain.GENESIS : head;
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         AuditEntry draft =
                 new AuditEntry(

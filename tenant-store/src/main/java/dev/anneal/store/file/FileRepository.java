@@ -31,12 +31,13 @@ public class FileRepository {
         this.currentTenant = currentTenant;
     }
 
+    /**
+     * Loads by key, to which Hibernate applies the tenant filter too; an HQL query would be
+     * translated anew on every call, since Hibernate caches no query plan while a filter is on.
+     */
     @Transactional
     public Optional<StoredFile> find(String id) {
-        return em.createQuery("from StoredFile f where f.id = :id", StoredFile.class)
-                .setParameter("id", id)
-                .getResultStream()
-                .findFirst();
+        return Optional.ofNullable(em.find(StoredFile.class, id));
     }
 
     /** The file, or {@link NotFoundException} naming {@code param}. */

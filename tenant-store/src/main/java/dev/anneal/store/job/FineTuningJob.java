@@ -114,7 +114,8 @@ public class FineTuningJob {
             long seed,
             JobSpec spec,
             Map<String, String> metadata,
-            Instant createdAt) {
+            Instant createdAt,
+            int eventCount) {
         this.id = id;
         this.model = model;
         this.trainingFile = trainingFile;
@@ -126,6 +127,7 @@ public class FineTuningJob {
         this.metadata = metadata == null ? null : write(metadata);
         this.status = JobStatus.QUEUED.wireName();
         this.createdAt = createdAt;
+        this.eventCount = eventCount;
     }
 
     public String id() {

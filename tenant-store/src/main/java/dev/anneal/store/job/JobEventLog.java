@@ -4,9 +4,11 @@ import dev.anneal.store.Ids;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.Query;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -79,21 +81,59 @@ public class JobEventLog {
                         type,
                         message,
                         data == null ? null : FineTuningJob.write(data));
-        em.createNativeQuery(
-                        "insert into job_event (id, tenant_id, job_id, job_seq, created_at, level,"
-                                + " type, message, data) values (:id, :tenant, :job, :seq,"
-                                + " :created, :level, :type, :message, :data)")
-                .setParameter("id", event.id())
-                .setParameter("tenant", tenantId)
-                .setParameter("job", jobId)
-                .setParameter("seq", seq)
-                .setParameter("created", event.createdAt())
-                .setParameter("level", level)
-                .setParameter("type", type)
-                .setParameter("message", message)
-                .setParameter("data", event.data())
-                .executeUpdate();
+        insert(List.of(event));
         return event;
+    }
+
+    /**
+     * Stores the first events of {@code job}, persisted in this transaction with its event count
+     * already set to their number: numbered 1, 2, … in one statement.
+     */
+    void opening(FineTuningJob job, List<String> messages) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        List<JobEvent> opening = new ArrayList<>(messages.size());
+        for (String message : messages) {
+            opening.add(
+                    new JobEvent(
+                            Ids.newId("ftevent"),
+                            job.tenantId(),
+                            job.id(),
+                            opening.size() + 1,
+                            now,
+                            INFO,
+                            MESSAGE,
+                            message,
+                            null));
+        }
+        insert(opening);
+    }
+
+    private void insert(List<JobEvent> events) {
+        StringBuilder sql =
+                new StringBuilder(
+                        "insert into job_event (id, tenant_id, job_id, job_seq, created_at, level,"
+                                + " type, message, data) values ");
+        for (int i = 0; i < events.size(); i++) {
+            sql.append(i == 0 ? "" : ", ")
+                    .append(
+                            "(:id%1$d, :tenant%1$d, :job%1$d, :seq%1$d, :created%1$d, :level%1$d,"
+                                    .formatted(i))
+                    .append(" :type%1$d, :message%1$d, :data%1$d)".formatted(i));
+        }
+        Query insert = em.createNativeQuery(sql.toString());
+        for (int i = 0; i < events.size(); i++) {
+            JobEvent event = events.get(i);
+            insert.setParameter("id" + i, event.id())
+                    .setParameter("tenant" + i, event.tenantId())
+                    .setParameter("job" + i, event.jobId())
+                    .setParameter("seq" + i, event.jobSeq())
+                    .setParameter("created" + i, event.createdAt())
+                    .setParameter("level" + i, event.level())
+                    .setParameter("type" + i, event.type())
+                    .setParameter("message" + i, event.message())
+                    .setParameter("data" + i, event.data());
+        }
+        insert.executeUpdate();
     }
 
     /**

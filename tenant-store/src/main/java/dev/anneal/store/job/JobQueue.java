@@ -46,6 +46,17 @@ public class JobQueue {
                   and j.tenant_id not in (select id from tenant where suspended_at is not null))
             """;
 
+    /**
+     * Follows {@link #CANDIDATES}: how many waiting jobs come at or before job {@code :id} in the
+     * claim order (as {@link #positions} ranks it), 0 when it does not wait.
+     */
+    private static final String ONE_POSITION =
+            """
+            select count(*) from waiting
+            where (status <> 'running', turn, seq)
+                <= (select status <> 'running', turn, seq from waiting where id = :id)
+            """;
+
     private final EntityManager em;
     private final JobEventLog events;
 
@@ -376,11 +387,17 @@ public class JobQueue {
 
     /**
      * Where a queued job stands: 1 for the next job to be claimed, in the queue's fair order; empty
-     * when it is not waiting.
+     * when it is not waiting. It counts the jobs at or before this one instead of ranking the whole
+     * queue, which a job's creation would otherwise pay for as the queue grows.
      */
     @Transactional
     public Optional<Long> position(String jobId) {
-        return Optional.ofNullable(positions(List.of(jobId)).get(jobId));
+        Number position =
+                (Number)
+                        em.createNativeQuery(CANDIDATES + ONE_POSITION)
+                                .setParameter("id", jobId)
+                                .getSingleResult();
+        return position.longValue() == 0 ? Optional.empty() : Optional.of(position.longValue());
     }
 
     /**

@@ -56,9 +56,14 @@ public class JobRepository {
             JobSpec spec,
             Map<String, String> metadata) {
         quotas.requireRoomForJob(currentTenant.require());
+        String id = Ids.newId("ftjob");
+        List<String> opening =
+                List.of(
+                        "Created fine-tuning job: " + id,
+                        "Files validated, moving job to queued state");
         FineTuningJob job =
                 new FineTuningJob(
-                        Ids.newId("ftjob"),
+                        id,
                         model,
                         trainingFile,
                         validationFile,
@@ -66,12 +71,11 @@ public class JobRepository {
                         seed,
                         spec,
                         metadata,
-                        Instant.now().truncatedTo(ChronoUnit.MICROS));
+                        Instant.now().truncatedTo(ChronoUnit.MICROS),
+                        opening.size());
         em.persist(job);
         em.flush();
-        events.info(job.id(), "Created fine-tuning job: " + job.id());
-        events.info(job.id(), "Files validated, moving job to queued state");
-        em.refresh(job);
+        events.opening(job, opening);
         return job;
     }
 

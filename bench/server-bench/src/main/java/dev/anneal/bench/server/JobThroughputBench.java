@@ -286,6 +286,7 @@ public final class JobThroughputBench {
             for (ServerProcess tuner : tuners) {
                 tuner.awaitReady(Duration.ofMinutes(2));
             }
+            System.err.printf("%d tuner(s): creating %d jobs%n", workers, jobs);
             long started = System.nanoTime();
             List<String> ids = new ArrayList<>();
             List<Double> creations = new ArrayList<>();
