@@ -30,10 +30,9 @@ public final class DataKey {
      * One cipher and one MAC per thread, initialised for each use: looking them up in the providers
      * cost more than sealing a short field (the feedback consumer seals several per judgement).
      */
-    private static final ThreadLocal<Cipher> GCM =
-            ThreadLocal.withInitial(() -> instance("cipher"));
+    private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(DataKey::newCipher);
 
-    private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> instance("mac"));
+    private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(DataKey::newMac);
 
     /**
      * Nonces from a generator of each thread's own (NIST SP 800-90A's Hash_DRBG, seeded from the
@@ -53,15 +52,19 @@ public final class DataKey {
         this.hmacKey = new SecretKeySpec(material, "HmacSHA256");
     }
 
-    @SuppressWarnings("unchecked")
-    private static <T> T instance(String kind) {
+    private static Cipher newCipher() {
         try {
-            return (T)
-                    (kind.equals("mac")
-                            ? Mac.getInstance("HmacSHA256")
-                            : Cipher.getInstance("AES/GCM/NoPadding"));
+            return Cipher.getInstance("AES/GCM/NoPadding");
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM or HmacSHA256 is not available.", e);
+            throw new IllegalStateException("AES-GCM is not available.", e);
+        }
+    }
+
+    private static Mac newMac() {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available.", e);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.anneal.tuner.model;
 
+import static dev.anneal.tuner.model.LlamaForCausalLM.PackedAttention.PER_EXAMPLE;
+import static dev.anneal.tuner.model.LlamaForCausalLM.PackedAttention.WHOLE_ROWS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -153,9 +155,6 @@ class PackedForwardTest {
             }
         }
     }
-
-    private static final PackedAttention PER_EXAMPLE = PackedAttention.PER_EXAMPLE;
-    private static final PackedAttention WHOLE_ROWS = PackedAttention.WHOLE_ROWS;
 
     /**
      * The logits where {@code weights} count (the padding's are not read), under "logits", and the
