@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.anneal.server.launch.EmbeddedInfrastructure;
 import dev.anneal.server.launch.LaunchSettings;
 import dev.anneal.server.launch.ServerProcess;
+import dev.anneal.tuner.worker.JobPhases;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -109,16 +111,7 @@ public final class JobThroughputBench {
 
     /** The phases of {@code anneal_tuner_job_phase_seconds}, in the order of a run. */
     private static final List<String> PHASES =
-            List.of(
-                    "claim",
-                    "decrypt",
-                    "load_model",
-                    "tokenize",
-                    "first_step",
-                    "steps",
-                    "checkpoints",
-                    "store_model",
-                    "finish");
+            Arrays.stream(JobPhases.Phase.values()).map(JobPhases.Phase::tag).toList();
 
     private record Row(String throughput, String phases) {}
 

@@ -42,7 +42,8 @@ public class JobPhases {
         /** The transaction that marks the job succeeded. */
         FINISH;
 
-        String tag() {
+        /** The value of the metric's {@code phase} tag. */
+        public String tag() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
