@@ -1,6 +1,7 @@
 package dev.anneal.api.file;
 
 import dev.anneal.store.InvalidRequestException;
+import dev.anneal.store.file.format.ByteScan;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -167,22 +168,33 @@ final class MultipartReader {
         return limit - pos >= n;
     }
 
-    /** The index of the delimiter in the unread bytes, or -1. */
+    /**
+     * The index of the delimiter in the unread bytes, or -1. Every byte of an upload passes here:
+     * the CRs that may start a delimiter are found eight bytes at a time ({@link ByteScan}).
+     */
     private int findDelimiter() {
         int last = limit - delimiter.length;
-        outer:
-        for (int i = pos; i <= last; i++) {
-            if (buf[i] != '\r') {
-                continue;
+        int i = pos;
+        while (i <= last) {
+            int cr = ByteScan.indexOf(buf, i, last + 1, (byte) '\r');
+            if (cr < 0) {
+                return -1;
             }
-            for (int j = 1; j < delimiter.length; j++) {
-                if (buf[i + j] != delimiter[j]) {
-                    continue outer;
-                }
+            if (delimiterAt(cr)) {
+                return cr;
             }
-            return i;
+            i = cr + 1;
         }
         return -1;
+    }
+
+    private boolean delimiterAt(int at) {
+        for (int j = 1; j < delimiter.length; j++) {
+            if (buf[at + j] != delimiter[j]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The content of the current part: ends at the next delimiter, which it consumes. */

@@ -3,23 +3,46 @@ package dev.anneal.store.blob;
 import dev.anneal.store.crypto.DataKey;
 import dev.anneal.store.crypto.PrivateFiles;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * A {@link PendingBlob} of {@link LocalBlobStore}: ciphertext goes to a private pending file
  * through the encrypting stream, whose segment-sized writes (64 KiB) need no further buffering; the
  * commit forces it to disk and links it to its final name.
+ *
+ * <p>Every {@value #FLUSH_EVERY} bytes a flusher thread forces what was written so far to disk
+ * while the writes go on, so that the disk works during a long upload rather than only at its
+ * commit: the commit's force then finds only the tail dirty (for 256 MiB it took a quarter of a
+ * second here, a fifth of the whole upload). A flush that fails fails the commit.
  */
 final class LocalPendingBlob extends EncryptingPendingBlob {
+
+    static final long FLUSH_EVERY = 32L * 1024 * 1024;
+
+    private static final ExecutorService FLUSHERS =
+            Executors.newCachedThreadPool(
+                    r -> {
+                        Thread thread = new Thread(r, "anneal-blob-flush");
+                        thread.setDaemon(true);
+                        return thread;
+                    });
 
     private final Path pending;
     private final Path target;
     private final FileChannel channel;
+    private long unflushed;
+    private Future<?> flushing = CompletableFuture.completedFuture(null);
 
     LocalPendingBlob(Path pending, Path target, BlobKey key, DataKey dataKey) throws IOException {
         super(key, dataKey);
@@ -30,11 +53,41 @@ final class LocalPendingBlob extends EncryptingPendingBlob {
 
     @Override
     OutputStream ciphertextSink() {
-        return new ChannelSink(channel);
+        return new ChannelSink();
+    }
+
+    /** Starts a background flush once enough is written and the previous one has ended. */
+    private void wrote(int bytes) throws IOException {
+        unflushed += bytes;
+        if (unflushed >= FLUSH_EVERY && flushing.isDone()) {
+            awaitFlush();
+            unflushed = 0;
+            flushing =
+                    FLUSHERS.submit(
+                            () -> {
+                                channel.force(false);
+                                return null;
+                            });
+        }
+    }
+
+    /** Waits for the flush in flight; its failure is thrown here. */
+    private void awaitFlush() throws IOException {
+        try {
+            flushing.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io
+                    ? io
+                    : new IOException("Could not flush pending blob " + pending, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("Interrupted while flushing " + pending);
+        }
     }
 
     @Override
     void publish() throws IOException {
+        awaitFlush();
         channel.force(true);
         channel.close();
         PrivateFiles.publish(pending, target);
@@ -54,13 +107,7 @@ final class LocalPendingBlob extends EncryptingPendingBlob {
     }
 
     /** Writes to the channel and leaves it open, so that the commit can force it to disk. */
-    private static final class ChannelSink extends OutputStream {
-
-        private final FileChannel channel;
-
-        ChannelSink(FileChannel channel) {
-            this.channel = channel;
-        }
+    private final class ChannelSink extends OutputStream {
 
         @Override
         public void write(int b) throws IOException {
@@ -73,6 +120,7 @@ final class LocalPendingBlob extends EncryptingPendingBlob {
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
+            wrote(len);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.anneal.store.feedback;
 
+import dev.anneal.store.TransactionLocks;
 import dev.anneal.store.crypto.DataKey;
 import dev.anneal.store.tenant.TenantKeyRing;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -55,8 +56,7 @@ public class FeedbackSealing {
     }
 
     private int sealBatch() {
-        em.createNativeQuery("select pg_advisory_xact_lock(hashtext('anneal:feedback-sealing'))")
-                .getSingleResult();
+        TransactionLocks.lock(em, "anneal:feedback-sealing");
         @SuppressWarnings("unchecked")
         List<Object[]> rows =
                 em.createNativeQuery(

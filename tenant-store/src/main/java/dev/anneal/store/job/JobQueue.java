@@ -1,5 +1,6 @@
 package dev.anneal.store.job;
 
+import dev.anneal.store.TransactionLocks;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -104,9 +105,7 @@ public class JobQueue {
                 continue;
             }
             // Serialise the limit check per tenant: two workers must not both take its last slot.
-            em.createNativeQuery("select pg_advisory_xact_lock(hashtext(:tenant))")
-                    .setParameter("tenant", tenantId)
-                    .getSingleResult();
+            TransactionLocks.lock(em, tenantId);
             long running =
                     ((Number)
                                     em.createNativeQuery(

@@ -1,6 +1,7 @@
 package dev.anneal.store.quota;
 
 import dev.anneal.store.NotFoundException;
+import dev.anneal.store.TransactionLocks;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -224,9 +225,7 @@ public class Quotas {
     }
 
     private void lock(String tenantId) {
-        em.createNativeQuery("select pg_advisory_xact_lock(hashtext(:key))")
-                .setParameter("key", "quota:" + tenantId)
-                .getSingleResult();
+        TransactionLocks.lock(em, "quota:" + tenantId);
     }
 
     private static void require(Quota quota, long wouldUse, QuotaLimits limits, String what) {

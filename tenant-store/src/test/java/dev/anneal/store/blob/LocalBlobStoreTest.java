@@ -70,6 +70,36 @@ class LocalBlobStoreTest extends BlobStoreContract {
     }
 
     @Test
+    void shouldReadBackSameBytesWhenFlushedInTheBackgroundWhileWriting() throws IOException {
+        byte[] data = random((int) (2.5 * LocalPendingBlob.FLUSH_EVERY));
+
+        try (PendingBlob blob = store.create(key, dataKey)) {
+            for (int off = 0; off < data.length; off += 65_536) {
+                blob.output().write(data, off, Math.min(65_536, data.length - off));
+            }
+            blob.commit();
+        }
+
+        assertThat(read(key, dataKey)).isEqualTo(data);
+        assertThat(pendingFiles()).isEmpty();
+    }
+
+    @Test
+    void shouldLeaveNothingWhenDiscardedWhileAFlushMayRun() throws IOException {
+        byte[] chunk = random(65_536);
+        try (PendingBlob blob = store.create(key, dataKey)) {
+            for (long written = 0;
+                    written <= LocalPendingBlob.FLUSH_EVERY;
+                    written += chunk.length) {
+                blob.output().write(chunk);
+            }
+        }
+
+        assertThat(stored()).isEmpty();
+        assertThat(store.exists(key)).isFalse();
+    }
+
+    @Test
     void shouldCreateOwnerOnlyFilesAndFoldersWhenWriting() throws IOException {
         write(key, MARKER);
 

@@ -29,8 +29,14 @@ import java.util.Map;
  * submitted one at a time and the time from {@code POST /v1/fine_tuning/jobs} to the job's first
  * step is taken as a client sees it: until its first metrics event can be read.
  *
+ * <p>Before all that, with no tuner running, {@code --warmup-jobs} jobs are created and cancelled
+ * at once, so that the api process is measured as it serves after its first minutes rather than
+ * while its JIT compiler still takes most of a core (a fresh process compiles for minutes: its
+ * creations are then slower by half). Their creation times are printed apart, as the cold figure.
+ *
  * <pre>
  * java ... JobThroughputBench [--jobs 300] [--workers 1,2,4] [--steps 4] [--latency-jobs 20]
+ *     [--warmup-jobs 1000]
  * </pre>
  */
 public final class JobThroughputBench {
@@ -44,10 +50,12 @@ public final class JobThroughputBench {
         List<Integer> workerCounts = BenchApi.intsArg(args, "--workers", List.of(1, 2, 4));
         int steps = BenchApi.intArg(args, "--steps", 4);
         int latencyJobs = BenchApi.intArg(args, "--latency-jobs", 20);
+        int warmupJobs = BenchApi.intArg(args, "--warmup-jobs", 1000);
         Path dataDir = Files.createTempDirectory("anneal-jobs-bench-");
         List<String> rows = new ArrayList<>();
         List<String> phaseRows = new ArrayList<>();
         String latency;
+        String warmup;
         try (EmbeddedInfrastructure infrastructure =
                         EmbeddedInfrastructure.start(LaunchSettings.embeddedIn(dataDir));
                 ServerProcess api =
@@ -56,6 +64,7 @@ public final class JobThroughputBench {
                                 "768m",
                                 withRoles(environment(infrastructure, workerCounts), "api"))) {
             api.awaitReady(Duration.ofMinutes(2));
+            warmup = warmUp(api, warmupJobs);
             latency = firstStepLatency(infrastructure, api, dataDir, latencyJobs, steps);
             for (int workers : workerCounts) {
                 Row row = measure(infrastructure, api, dataDir, workers, jobs, steps);
@@ -65,6 +74,7 @@ public final class JobThroughputBench {
         } finally {
             ServerProcess.deleteTree(dataDir);
         }
+        System.out.println(warmup);
         System.out.println(latency);
         System.out.println();
         System.out.printf(
@@ -140,6 +150,38 @@ public final class JobThroughputBench {
                         + "\",\"max_seq_length\":64,\"checkpoint_interval\":1000,"
                         + "\"hyperparameters\":{\"n_epochs\":1,\"batch_size\":2}}";
         return new Tenant(key, body);
+    }
+
+    /**
+     * Creates {@code count} jobs and cancels each at once, with no tuner running: the api process's
+     * JIT warm-up; a line with their creation times.
+     */
+    private static String warmUp(ServerProcess apiProcess, int count) throws Exception {
+        if (count == 0) {
+            return "(no warm-up: --warmup-jobs 0; creation times below include the api's JIT"
+                    + " warm-up)";
+        }
+        String api = apiProcess.baseUri();
+        Tenant tenant = tenant(api, "bench-warmup", count, 1);
+        System.err.printf("warm-up: creating and cancelling %d jobs%n", count);
+        List<Double> creations = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long posting = System.nanoTime();
+            String id =
+                    BenchApi.post(api, tenant.key(), "/v1/fine_tuning/jobs", tenant.body())
+                            .get("id")
+                            .asText();
+            creations.add((System.nanoTime() - posting) / 1e6);
+            BenchApi.post(api, tenant.key(), "/v1/fine_tuning/jobs/" + id + "/cancel", "");
+        }
+        Collections.sort(creations);
+        return String.format(
+                Locale.ROOT,
+                "Warm-up of the fresh api process, no tuner running: %d jobs created (and"
+                        + " cancelled), creation p50 %.1f ms, p99 %.1f ms",
+                count,
+                percentile(creations, 50),
+                percentile(creations, 99));
     }
 
     /**

@@ -5,25 +5,25 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * Byte-level scans of upload chunks: newlines, blank lines and UTF-8 well-formedness. The hot loops
- * read eight bytes at a time as one {@code long} (SWAR), because they run over every byte of every
- * upload.
+ * Byte-level scans of upload chunks: a given byte (newlines, the multipart reader's delimiters),
+ * blank lines and UTF-8 well-formedness. The hot loops read eight bytes at a time as one {@code
+ * long} (SWAR), because they run over every byte of every upload.
  */
-final class ByteScan {
+public final class ByteScan {
 
     private static final VarHandle LONGS =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGH_BITS = 0x8080808080808080L;
-    private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
 
     private ByteScan() {}
 
-    /** Index of the first {@code '\n'} in {@code b[from, to)}, or -1. */
-    static int indexOfNewline(byte[] b, int from, int to) {
+    /** Index of the first {@code value} in {@code b[from, to)}, or -1. */
+    public static int indexOf(byte[] b, int from, int to, byte value) {
+        long pattern = (value & 0xFFL) * ONES;
         int i = from;
         for (; i <= to - Long.BYTES; i += Long.BYTES) {
-            long word = (long) LONGS.get(b, i) ^ NEWLINES;
+            long word = (long) LONGS.get(b, i) ^ pattern;
             // Classic "has zero byte": exact for the lowest zero byte, which is all we need.
             long zeros = (word - ONES) & ~word & HIGH_BITS;
             if (zeros != 0) {
@@ -31,7 +31,7 @@ final class ByteScan {
             }
         }
         for (; i < to; i++) {
-            if (b[i] == '\n') {
+            if (b[i] == value) {
                 return i;
             }
         }

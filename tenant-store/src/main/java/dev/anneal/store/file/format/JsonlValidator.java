@@ -61,7 +61,7 @@ public final class JsonlValidator {
         int end = off + len;
         int pos = off;
         while (pos < end && !lineLimitReached) {
-            int newline = ByteScan.indexOfNewline(buf, pos, end);
+            int newline = ByteScan.indexOf(buf, pos, end, (byte) '\n');
             if (newline < 0) {
                 append(buf, pos, end - pos);
                 return;

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -17,10 +18,10 @@ class ByteScanTest {
             Arrays.fill(b, (byte) 'a');
             b[at] = '\n';
 
-            assertThat(ByteScan.indexOfNewline(b, 0, b.length))
+            assertThat(ByteScan.indexOf(b, 0, b.length, (byte) '\n'))
                     .as("newline at %d", at)
                     .isEqualTo(at);
-            assertThat(ByteScan.indexOfNewline(b, 3, b.length)).isEqualTo(at >= 3 ? at : -1);
+            assertThat(ByteScan.indexOf(b, 3, b.length, (byte) '\n')).isEqualTo(at >= 3 ? at : -1);
         }
     }
 
@@ -28,22 +29,44 @@ class ByteScanTest {
     void shouldFindFirstNewlineWhenSeveralShareAWord() {
         byte[] b = "ab\n\ncd\nefghijkl".getBytes(UTF_8);
 
-        assertThat(ByteScan.indexOfNewline(b, 0, b.length)).isEqualTo(2);
-        assertThat(ByteScan.indexOfNewline(b, 4, b.length)).isEqualTo(6);
+        assertThat(ByteScan.indexOf(b, 0, b.length, (byte) '\n')).isEqualTo(2);
+        assertThat(ByteScan.indexOf(b, 4, b.length, (byte) '\n')).isEqualTo(6);
     }
 
     @Test
     void shouldNotMistakeBytesNearNewlineForNewlineWhenScanning() {
         byte[] b = {0x0B, 0x09, (byte) 0x8A, 0x0A - 1, 0x1A, 0x4A, 0x00, 0x0B, 'x', 'y'};
 
-        assertThat(ByteScan.indexOfNewline(b, 0, b.length)).isEqualTo(-1);
+        assertThat(ByteScan.indexOf(b, 0, b.length, (byte) '\n')).isEqualTo(-1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(bytes = {'\r', 0x00, 0x01, 0x7F, (byte) 0x80, (byte) 0xFF})
+    void shouldFindAnyByteValueWhereAPlainLoopFindsIt(byte value) {
+        Random random = new Random(value);
+        for (int round = 0; round < 500; round++) {
+            byte[] b = new byte[random.nextInt(40)];
+            for (int i = 0; i < b.length; i++) {
+                // neighbours of the value, which a careless SWAR test mistakes for it
+                b[i] = (byte) (value + random.nextInt(5) - 2);
+            }
+            int from = b.length == 0 ? 0 : random.nextInt(b.length);
+            int expected = -1;
+            for (int i = from; i < b.length && expected < 0; i++) {
+                expected = b[i] == value ? i : -1;
+            }
+
+            assertThat(ByteScan.indexOf(b, from, b.length, value))
+                    .as("%s from %d", Arrays.toString(b), from)
+                    .isEqualTo(expected);
+        }
     }
 
     @Test
     void shouldStopAtEndWhenNewlineLiesBeyondIt() {
         byte[] b = "abcdefghijklmnop\n".getBytes(UTF_8);
 
-        assertThat(ByteScan.indexOfNewline(b, 0, 16)).isEqualTo(-1);
+        assertThat(ByteScan.indexOf(b, 0, 16, (byte) '\n')).isEqualTo(-1);
     }
 
     @Test
