@@ -19,6 +19,15 @@ public interface FeedbackSettings {
     @WithDefault("30s")
     Duration maxBackoff();
 
+    /**
+     * How long the group waits for a consumer that stopped heartbeating (killed, host gone) before
+     * its partitions go to the others: a crashed consumer's feedback waits that long. Kafka's
+     * default is 45 s; a consumer heartbeats every third of this.
+     */
+    @WithName("session-timeout")
+    @WithDefault("10s")
+    Duration sessionTimeout();
+
     /** How long a batch may keep failing before the consumer reports itself unhealthy. */
     @WithName("unhealthy-after")
     @WithDefault("5m")

@@ -156,6 +156,9 @@ public class PreferenceFeedbackConsumer {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSize());
+        int sessionTimeoutMs = (int) settings.sessionTimeout().toMillis();
+        config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionTimeoutMs);
+        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(1, sessionTimeoutMs / 3));
         // a tenant's new topic is subscribed to within this (the pattern is matched on metadata)
         config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 10_000);
         try (KafkaConsumer<byte[], byte[]> kafka =
