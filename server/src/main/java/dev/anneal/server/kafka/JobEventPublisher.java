@@ -9,6 +9,7 @@ import dev.anneal.events.Topics;
 import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.job.JobEvent;
 import dev.anneal.store.job.JobEventOutbox;
+import dev.anneal.store.job.WakeUps;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -35,6 +37,12 @@ import org.jboss.logging.Logger;
  * stored, each batch marked published only after Kafka acknowledged it ({@code acks=all},
  * idempotent producer). While Kafka is unreachable the events wait in the database; nothing is
  * lost.
+ *
+ * <p>The relay does not poll the table: a notification wakes it when events are added ({@link
+ * WakeUps#JOB_EVENT_ADDED}), so an idle platform does no work here and a quiet job's event leaves
+ * at once. While events keep coming, relays start at least {@value #MIN_GAP_MS} ms apart, so that
+ * they are gathered into batches rather than each paying for a transaction; without a notification
+ * it looks anyway every {@value #FALLBACK_POLL_MS} ms, in case one was missed.
  */
 @ApplicationScoped
 public class JobEventPublisher {
@@ -42,24 +50,38 @@ public class JobEventPublisher {
     private static final Logger LOG = Logger.getLogger(JobEventPublisher.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BATCH = 500;
-    private static final long IDLE_MS = 100;
+    private static final long MIN_GAP_MS = 100;
+    private static final long FALLBACK_POLL_MS = 5_000;
     private static final long RETRY_MS = 2000;
 
     private final KafkaSettings settings;
     private final JobEventOutbox outbox;
+    private final String dbUrl;
+    private final String dbUser;
+    private final String dbPassword;
     private KafkaProducer<String, byte[]> producer;
+    private WakeUps wakeUps;
     private Thread thread;
     private volatile boolean stopping;
 
     @Inject
-    JobEventPublisher(KafkaSettings settings, JobEventOutbox outbox) {
+    JobEventPublisher(
+            KafkaSettings settings,
+            JobEventOutbox outbox,
+            @ConfigProperty(name = "quarkus.datasource.jdbc.url") String dbUrl,
+            @ConfigProperty(name = "quarkus.datasource.username") String dbUser,
+            @ConfigProperty(name = "quarkus.datasource.password") String dbPassword) {
         this.settings = settings;
         this.outbox = outbox;
+        this.dbUrl = dbUrl;
+        this.dbUser = dbUser;
+        this.dbPassword = dbPassword;
     }
 
     void start(@Observes StartupEvent startup) {
         Map<String, Object> config = ReliableProducer.config(settings, "anneal-job-events");
         producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+        wakeUps = WakeUps.start(dbUrl, dbUser, dbPassword, WakeUps.JOB_EVENT_ADDED);
         thread = new Thread(this::run, "anneal-job-event-relay");
         thread.setDaemon(true);
         thread.start();
@@ -68,9 +90,15 @@ public class JobEventPublisher {
     private void run() {
         while (!stopping) {
             try {
+                long seen = wakeUps.generation();
+                long started = System.nanoTime();
                 int relayed = UnitOfWork.call(() -> outbox.relay(BATCH, this::publish));
                 if (relayed < BATCH) {
-                    Thread.sleep(IDLE_MS);
+                    wakeUps.awaitAfter(seen, Duration.ofMillis(FALLBACK_POLL_MS));
+                    long since = (System.nanoTime() - started) / 1_000_000;
+                    if (since < MIN_GAP_MS) {
+                        Thread.sleep(MIN_GAP_MS - since);
+                    }
                 }
             } catch (InterruptedException e) {
                 return;
@@ -135,6 +163,9 @@ public class JobEventPublisher {
 
     void stop(@Observes ShutdownEvent shutdown) throws InterruptedException {
         stopping = true;
+        if (wakeUps != null) {
+            wakeUps.close();
+        }
         if (thread != null) {
             thread.join(5_000);
         }

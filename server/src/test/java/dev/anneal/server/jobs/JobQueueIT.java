@@ -10,8 +10,8 @@ import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.job.JobError;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
-import dev.anneal.store.job.JobQueueWakeUps;
 import dev.anneal.store.job.LeaseRenewals;
+import dev.anneal.store.job.WakeUps;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -77,7 +77,7 @@ class JobQueueIT {
     @Test
     void shouldWakeIdleWorkersWhenAJobIsQueuedOrHandedBack() throws Exception {
         drain();
-        try (JobQueueWakeUps wakeUps = JobQueueWakeUps.start(dbUrl, dbUser, dbPassword)) {
+        try (WakeUps wakeUps = WakeUps.start(dbUrl, dbUser, dbPassword, WakeUps.JOB_QUEUED)) {
             // listening: the start's own wake-up (for what was queued before) has happened
             awaitWakeUp(wakeUps, 0);
             String key = TestApi.newTenantKey();
@@ -95,8 +95,22 @@ class JobQueueIT {
         }
     }
 
-    /** Waits for a wake-up after {@code seen}, far less long than a worker's poll would. */
-    private static void awaitWakeUp(JobQueueWakeUps wakeUps, long seen) throws Exception {
+    @Test
+    void shouldWakeTheEventRelayWhenJobEventsAreAdded() throws Exception {
+        try (WakeUps wakeUps = WakeUps.start(dbUrl, dbUser, dbPassword, WakeUps.JOB_EVENT_ADDED)) {
+            awaitWakeUp(wakeUps, 0);
+            String key = TestApi.newTenantKey();
+            String file = uploadStoryChats(key, 2);
+
+            long seen = wakeUps.generation();
+            createJob(key, Map.of("model", "anneal-nano", "training_file", file)); // its events
+
+            awaitWakeUp(wakeUps, seen);
+        }
+    }
+
+    /** Waits for a wake-up after {@code seen}, far less long than a poll would. */
+    private static void awaitWakeUp(WakeUps wakeUps, long seen) throws Exception {
         long waiting = System.nanoTime();
         wakeUps.awaitAfter(seen, Duration.ofSeconds(30));
         assertThat(wakeUps.generation()).isGreaterThan(seen);

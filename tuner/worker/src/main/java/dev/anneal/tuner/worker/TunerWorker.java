@@ -8,9 +8,9 @@ import dev.anneal.store.file.FileService;
 import dev.anneal.store.job.JobEventLog;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
-import dev.anneal.store.job.JobQueueWakeUps;
 import dev.anneal.store.job.JobRepository;
 import dev.anneal.store.job.LeaseRenewals;
+import dev.anneal.store.job.WakeUps;
 import dev.anneal.store.model.ModelRepository;
 import dev.anneal.store.tenant.CurrentTenant;
 import dev.anneal.store.tenant.TenantErasure;
@@ -63,7 +63,7 @@ public class TunerWorker {
     private final String dbUser;
     private final String dbPassword;
     private ScheduledExecutorService heartbeats;
-    private JobQueueWakeUps wakeUps;
+    private WakeUps wakeUps;
     private volatile boolean stopping;
 
     @Inject
@@ -142,7 +142,7 @@ public class TunerWorker {
         // plaintext left by a process of this host that died mid-job (killed, out of memory)
         WorkFolders.sweep(context.workRoot());
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "anneal-lease"));
-        wakeUps = JobQueueWakeUps.start(dbUrl, dbUser, dbPassword);
+        wakeUps = WakeUps.start(dbUrl, dbUser, dbPassword, WakeUps.JOB_QUEUED);
         String owner = ownerPrefix();
         for (int i = 0; i < settings.concurrency(); i++) {
             slots.add(startSlot(owner, i));

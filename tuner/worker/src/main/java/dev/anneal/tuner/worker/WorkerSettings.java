@@ -25,8 +25,8 @@ public interface WorkerSettings {
 
     /**
      * How often an idle worker slot looks for a claimable job by itself: it is woken at once when a
-     * job is queued ({@link dev.anneal.store.job.JobQueueWakeUps}), so this bounds how soon a job
-     * whose worker died is taken over, or a missed notification is made up for.
+     * job is queued ({@link dev.anneal.store.job.WakeUps}), so this bounds how soon a job whose
+     * worker died is taken over, or a missed notification is made up for.
      */
     @WithName("poll-interval")
     @WithDefault("1s")

@@ -11,25 +11,36 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 /**
- * Tells idle workers that a job was queued, the moment its transaction commits: one connection of
- * its own LISTENs on the channel the queue's trigger notifies ({@code anneal_job_queued}, see
- * migration V16) and wakes every waiting slot. Slots still poll at their own interval, so a lost
- * connection (it is opened again, after a pause) or a missed notification delays a job, never loses
- * it.
+ * Wakes threads waiting for work the moment the transaction that made it commits: one connection of
+ * its own LISTENs on a channel that a trigger notifies, and every notification wakes every waiting
+ * thread. Two channels:
  *
- * <p>A waiting slot calls {@link #awaitAfter} with the generation it read ({@link #generation})
- * before it last looked at the queue, so a notification that arrives between its look and its wait
- * is not missed.
+ * <ul>
+ *   <li>{@link #JOB_QUEUED}: a job was queued or handed back (migration V16); idle tuner slots wait
+ *       on it;
+ *   <li>{@link #JOB_EVENT_ADDED}: job events were added (migration V18); the job-event relay waits
+ *       on it instead of polling the table.
+ * </ul>
+ *
+ * <p>Waiters still poll at their own interval, so a lost connection (it is opened again, after a
+ * pause) or a missed notification delays work, never loses it. A waiter calls {@link #awaitAfter}
+ * with the generation it read ({@link #generation}) before it last looked for work, so a
+ * notification that arrives between its look and its wait is not missed.
  */
-public final class JobQueueWakeUps implements AutoCloseable {
+public final class WakeUps implements AutoCloseable {
 
-    static final String CHANNEL = "anneal_job_queued";
+    /** A job was queued or handed back to the queue. */
+    public static final String JOB_QUEUED = "anneal_job_queued";
 
-    private static final Logger LOG = Logger.getLogger(JobQueueWakeUps.class);
+    /** Job events were added (to relay to Kafka). */
+    public static final String JOB_EVENT_ADDED = "anneal_job_event_added";
+
+    private static final Logger LOG = Logger.getLogger(WakeUps.class);
     private static final int LISTEN_WAIT_MS = 1_000;
     private static final long RECONNECT_PAUSE_MS = 5_000;
 
     private final String url;
+    private final String channel;
     private final Properties credentials;
     private final Thread listener;
     private final Object signal = new Object();
@@ -37,24 +48,25 @@ public final class JobQueueWakeUps implements AutoCloseable {
     private volatile boolean closed;
     private volatile Connection connection;
 
-    private JobQueueWakeUps(String url, String user, String password) {
+    private WakeUps(String url, String user, String password, String channel) {
         this.url = url;
+        this.channel = channel;
         this.credentials = new Properties();
         credentials.setProperty("user", user);
         credentials.setProperty("password", password);
-        credentials.setProperty("ApplicationName", "anneal-job-wake-ups");
-        this.listener = new Thread(this::listen, "anneal-job-wake-ups");
+        credentials.setProperty("ApplicationName", "anneal-wake-ups");
+        this.listener = new Thread(this::listen, "anneal-wake-ups-" + channel);
         listener.setDaemon(true);
     }
 
-    /** Starts listening on the database at {@code url} as {@code user}. */
-    public static JobQueueWakeUps start(String url, String user, String password) {
-        JobQueueWakeUps wakeUps = new JobQueueWakeUps(url, user, password);
+    /** Starts listening on {@code channel} of the database at {@code url} as {@code user}. */
+    public static WakeUps start(String url, String user, String password, String channel) {
+        WakeUps wakeUps = new WakeUps(url, user, password, channel);
         wakeUps.listener.start();
         return wakeUps;
     }
 
-    /** The count of wake-ups so far; read it before looking at the queue. */
+    /** The count of wake-ups so far; read it before looking for work. */
     public long generation() {
         synchronized (signal) {
             return generation;
@@ -62,7 +74,7 @@ public final class JobQueueWakeUps implements AutoCloseable {
     }
 
     /**
-     * Waits until a job is queued after {@code seen} was read, or {@code atMost} passed.
+     * Waits until a notification comes after {@code seen} was read, or {@code atMost} passed.
      *
      * @throws InterruptedException when the waiting thread is interrupted
      */
@@ -79,7 +91,7 @@ public final class JobQueueWakeUps implements AutoCloseable {
         }
     }
 
-    /** Wakes every waiting slot. */
+    /** Wakes every waiting thread. */
     public void wakeAll() {
         synchronized (signal) {
             generation++;
@@ -92,8 +104,8 @@ public final class JobQueueWakeUps implements AutoCloseable {
             try (Connection c = DriverManager.getConnection(url, credentials);
                     Statement statement = c.createStatement()) {
                 connection = c;
-                statement.execute("LISTEN " + CHANNEL);
-                // what was queued while nobody listened
+                statement.execute("LISTEN " + channel);
+                // what was notified while nobody listened
                 wakeAll();
                 PGConnection notifications = c.unwrap(PGConnection.class);
                 while (!closed) {
@@ -107,9 +119,9 @@ public final class JobQueueWakeUps implements AutoCloseable {
                     return;
                 }
                 LOG.warnf(
-                        "Not listening for queued jobs (%s); idle workers poll until it is back,"
-                                + " trying again in %d s",
-                        e.getMessage(), RECONNECT_PAUSE_MS / 1000);
+                        "Not listening on %s (%s); waiters poll until it is back, trying again in"
+                                + " %d s",
+                        channel, e.getMessage(), RECONNECT_PAUSE_MS / 1000);
                 pause();
             } finally {
                 connection = null;
@@ -126,7 +138,7 @@ public final class JobQueueWakeUps implements AutoCloseable {
         }
     }
 
-    /** Stops listening and wakes every waiting slot. */
+    /** Stops listening and wakes every waiting thread. */
     @Override
     public void close() {
         closed = true;
