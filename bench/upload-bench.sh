@@ -5,8 +5,10 @@
 # -> streaming multipart parse -> JSONL validation -> AES-256-GCM encryption -> blob storage in
 # the data dir -- against a plain `cp` of the same file on the same disk (the reference for what
 # the disk can do). Both are timed including a `sync` afterwards, so neither wins by leaving dirty
-# pages behind. Two untimed 32 MiB uploads warm the JIT up first. Runs alternate the order (cp
-# first, then upload first, ...) to even out cache and noise effects; the table shows medians.
+# pages behind. Three untimed 256 MiB uploads warm the JIT up first (ADR 0040: a fresh server's
+# first uploads run at half speed while C2 compiles; two of 32 MiB were not enough). Runs
+# alternate the order (cp first, then upload first, ...) to even out cache and noise effects; the
+# table shows medians.
 # The server runs standalone (embedded PostgreSQL and Kafka) with the given heap limit (-Xmx),
 # which shows that uploads stream rather than buffer: a 1 GiB upload succeeds with a 256 MiB
 # heap. The server's peak RSS (VmHWM, reset after start-up) and peak heap used (from its GC log)
@@ -177,7 +179,7 @@ BYTES=$(stat -c %s "$FILE")
 SHA=$(sha256sum "$FILE")
 SHA=${SHA%% *}
 log "dataset: $BYTES bytes, sha256 $SHA"
-java -cp "$BENCH_JAR" dev.anneal.bench.server.GenerateChatJsonl 32M "$WARMUP_FILE" 2>/dev/null
+java -cp "$BENCH_JAR" dev.anneal.bench.server.GenerateChatJsonl 256M "$WARMUP_FILE" 2>/dev/null
 
 # --- server ------------------------------------------------------------------------------------
 HTTP_PORT=$(free_port)
@@ -223,8 +225,8 @@ GC_SKIP=0
 GC_NAME=""
 [[ -r $GCLOG ]] && { gcline=$(head -n 1 "$GCLOG"); [[ $gcline =~ Using\ (.*)$ ]] && GC_NAME=${BASH_REMATCH[1]}; }
 
-# Warm-up (not timed): two uploads of a 32 MiB file, so that the timed runs see JIT-compiled code.
-for warm in 1 2; do
+# Warm-up (not timed): three uploads of a 256 MiB file, so that the timed runs see compiled code.
+for warm in 1 2 3; do
     code=$(curl -sS -o "$WORK/upload.json" -w '%{http_code}' -H "Authorization: Bearer $KEY" \
         -F purpose=fine-tune -F "file=@$WARMUP_FILE" "$URL/v1/files")
     [[ $code == 200 ]] || { log "warm-up upload answered HTTP $code: $(head -c 2000 "$WORK/upload.json")"; exit 1; }
