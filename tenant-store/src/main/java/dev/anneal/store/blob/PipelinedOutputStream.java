@@ -3,7 +3,9 @@ package dev.anneal.store.blob;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -19,11 +21,17 @@ import java.util.concurrent.BlockingQueue;
  */
 public final class PipelinedOutputStream extends OutputStream {
 
-    private static final int DEPTH = 4;
-    private static final byte[] END = new byte[0];
+    /** The most chunks waiting for the worker; one more may be in its hands. */
+    public static final int DEPTH = 4;
+
+    private static final Runnable NOTHING = () -> {};
+    private static final Chunk END = new Chunk(new byte[0], 0, NOTHING);
+
+    /** Bytes {@code [0, length)} of {@code bytes}; {@code written} runs once the worker is done. */
+    private record Chunk(byte[] bytes, int length, Runnable written) {}
 
     private final OutputStream sink;
-    private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(DEPTH);
+    private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(DEPTH);
     private final Thread worker;
     private volatile IOException failure;
     private volatile boolean aborted;
@@ -38,14 +46,15 @@ public final class PipelinedOutputStream extends OutputStream {
 
     private void drain() {
         try {
-            for (byte[] chunk = queue.take(); chunk != END; chunk = queue.take()) {
+            for (Chunk chunk = queue.take(); chunk != END; chunk = queue.take()) {
                 if (failure == null && !aborted) {
                     try {
-                        sink.write(chunk);
+                        sink.write(chunk.bytes(), 0, chunk.length());
                     } catch (IOException | RuntimeException e) {
                         failure = e instanceof IOException io ? io : new IOException(e);
                     }
                 }
+                chunk.written().run();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -64,21 +73,25 @@ public final class PipelinedOutputStream extends OutputStream {
         }
         throwIfFailed();
         if (len > 0) {
-            enqueue(Arrays.copyOfRange(b, off, off + len));
+            enqueue(new Chunk(Arrays.copyOfRange(b, off, off + len), len, NOTHING));
         }
     }
 
     /**
-     * Writes all of {@code chunk} without copying it: the caller hands it over and nobody may
-     * change it afterwards; other threads may read it, so one copy can feed several streams.
+     * Writes {@code chunk[0, length)} without copying it: nobody may change those bytes until
+     * {@code written} runs, which it does once the worker is done with them (written, skipped after
+     * a failure, or dropped by {@link #abort}), so the caller can reuse the array then. Other
+     * threads may read it meanwhile, so one copy can feed several streams.
      */
-    public void writeOwned(byte[] chunk) throws IOException {
+    public void writeOwned(byte[] chunk, int length, Runnable written) throws IOException {
         if (closed) {
             throw new IOException("Stream closed");
         }
         throwIfFailed();
-        if (chunk.length > 0) {
-            enqueue(chunk);
+        if (length > 0) {
+            enqueue(new Chunk(chunk, length, written));
+        } else {
+            written.run();
         }
     }
 
@@ -102,7 +115,9 @@ public final class PipelinedOutputStream extends OutputStream {
         }
         closed = true;
         aborted = true;
-        queue.clear();
+        List<Chunk> dropped = new ArrayList<>();
+        queue.drainTo(dropped);
+        dropped.forEach(chunk -> chunk.written().run());
         try {
             enqueue(END);
             join();
@@ -111,7 +126,7 @@ public final class PipelinedOutputStream extends OutputStream {
         }
     }
 
-    private void enqueue(byte[] chunk) throws InterruptedIOException {
+    private void enqueue(Chunk chunk) throws InterruptedIOException {
         try {
             queue.put(chunk);
         } catch (InterruptedException e) {

@@ -7,6 +7,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 class PipelinedOutputStreamTest {
@@ -22,6 +25,46 @@ class PipelinedOutputStreamTest {
             }
         }
         assertThat(sink.toByteArray()).isEqualTo(data);
+    }
+
+    @Test
+    void shouldHandEveryOwnedChunkBackWhenWrittenFailedOrDropped() throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        OutputStream stuck =
+                new OutputStream() {
+                    @Override
+                    public void write(int b) {}
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        holding.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        throw new IOException("disk gone");
+                    }
+                };
+        AtomicInteger handedBack = new AtomicInteger();
+        PipelinedOutputStream out = new PipelinedOutputStream(stuck, "test");
+        byte[] chunk = new byte[8];
+        out.writeOwned(chunk, 8, handedBack::incrementAndGet); // in the worker's hands
+        holding.await();
+        for (int i = 0; i < PipelinedOutputStream.DEPTH; i++) {
+            out.writeOwned(chunk, 8, handedBack::incrementAndGet); // queued
+        }
+        new Thread(
+                        () -> {
+                            LockSupport.parkNanos(50_000_000);
+                            release.countDown();
+                        })
+                .start();
+
+        out.abort(); // drops the queued ones; the one in hand fails
+
+        assertThat(handedBack).hasValue(1 + PipelinedOutputStream.DEPTH);
     }
 
     @Test

@@ -8,6 +8,8 @@ import dev.anneal.store.file.format.LineError;
 import dev.anneal.store.file.format.ValidationResult;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 class UploadPipelineTest {
@@ -72,6 +74,35 @@ class UploadPipelineTest {
         // the first chunk may or may not have been stored before the error was known; nothing
         // written after it is
         assertThat(stored.size()).isLessThanOrEqualTo(first.length);
+    }
+
+    @Test
+    void shouldStoreEveryByteWhenStorageIsSlowerThanValidation() throws IOException {
+        byte[] file = GOOD.repeat(5_000).getBytes(UTF_8);
+        ByteArrayOutputStream stored = new ByteArrayOutputStream();
+        OutputStream slow =
+                new OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        stored.write(b);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        // a slow disk: chunks wait for their arrays to come back
+                        LockSupport.parkNanos(200_000);
+                        stored.write(b, off, len);
+                    }
+                };
+        UploadPipeline pipeline = new UploadPipeline(JsonlLimits.DEFAULTS, slow, "test");
+
+        write(pipeline, file, 1021);
+        ValidationResult result = pipeline.finishValidation();
+        pipeline.finishStorage();
+
+        assertThat(result.isValid()).isTrue();
+        assertThat(result.lines()).isEqualTo(5_000);
+        assertThat(stored.toByteArray()).isEqualTo(file);
     }
 
     private static void write(UploadPipeline pipeline, byte[] file, int chunkSize)
