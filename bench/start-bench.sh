@@ -50,6 +50,8 @@ build_server_if_missing "$ROOT"
 HTTP_PORT=$(free_port)
 MANAGEMENT_PORT=$(free_port "$HTTP_PORT")
 KAFKA_PORT=$(free_port "$HTTP_PORT" "$MANAGEMENT_PORT")
+# fixed too: a controller port picked at each start could be the HTTP port, not yet bound then
+CONTROLLER_PORT=$(free_port "$HTTP_PORT" "$MANAGEMENT_PORT" "$KAFKA_PORT")
 
 # One start and stop with the given archive setting; sets READY_US, CPU_CS, PG_MS, KAFKA_MS, STOP_US.
 start_once() {
@@ -57,7 +59,8 @@ start_once() {
     t0=$(now_us)
     set -m
     ANNEAL_DATA_DIR=$DATA QUARKUS_HTTP_PORT=$HTTP_PORT ANNEAL_MANAGEMENT_PORT=$MANAGEMENT_PORT \
-        ANNEAL_KAFKA_PORT=$KAFKA_PORT ANNEAL_CDS_ARCHIVE=$archive \
+        ANNEAL_KAFKA_PORT=$KAFKA_PORT ANNEAL_KAFKA_CONTROLLER_PORT=$CONTROLLER_PORT \
+        ANNEAL_CDS_ARCHIVE=$archive \
         "$ROOT/anneal" start >"$log" 2>&1 &
     PID=$!
     set +m

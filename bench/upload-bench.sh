@@ -185,6 +185,8 @@ java -cp "$BENCH_JAR" dev.anneal.bench.server.GenerateChatJsonl 256M "$WARMUP_FI
 HTTP_PORT=$(free_port)
 KAFKA_PORT=$(free_port "$HTTP_PORT")
 MANAGEMENT_PORT=$(free_port "$HTTP_PORT" "$KAFKA_PORT")
+# fixed too: a controller port picked at start could be the HTTP port, not yet bound then
+CONTROLLER_PORT=$(free_port "$HTTP_PORT" "$KAFKA_PORT" "$MANAGEMENT_PORT")
 ADMIN=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 URL=http://127.0.0.1:$HTTP_PORT
 MAX_BYTES=$((BYTES > 1073741824 ? BYTES * 2 : 2147483648))
@@ -195,6 +197,7 @@ ANNEAL_DATA_DIR=$DATA \
     QUARKUS_HTTP_PORT=$HTTP_PORT \
     ANNEAL_MANAGEMENT_PORT=$MANAGEMENT_PORT \
     ANNEAL_KAFKA_PORT=$KAFKA_PORT \
+    ANNEAL_KAFKA_CONTROLLER_PORT=$CONTROLLER_PORT \
     ANNEAL_ADMIN_KEY=$ADMIN \
     ANNEAL_FILES_MAX_BYTES=$MAX_BYTES \
     java "-Xmx$HEAP" "-Xlog:gc:file=$GCLOG" -jar "$JAR" >"$LOG" 2>&1 &
