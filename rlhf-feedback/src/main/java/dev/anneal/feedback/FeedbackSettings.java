@@ -14,6 +14,15 @@ public interface FeedbackSettings {
     @WithDefault("2000")
     int batchSize();
 
+    /**
+     * How many batches are stored at once, each in a transaction and on a database connection of
+     * its own, while the consumer thread reads and checks the next: one store waits for PostgreSQL
+     * while another seals its texts.
+     */
+    @WithName("stores")
+    @WithDefault("2")
+    int stores();
+
     /** Longest wait between two attempts while the database or Kafka refuses a batch. */
     @WithName("max-backoff")
     @WithDefault("30s")

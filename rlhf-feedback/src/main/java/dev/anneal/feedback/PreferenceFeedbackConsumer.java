@@ -16,8 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,10 +56,10 @@ import org.jboss.logging.MDC;
  * transaction. A crash anywhere before (2) reads the batch again, which stores nothing twice (event
  * ids are unique per tenant); nothing is committed that is not stored or dead-lettered.
  *
- * <p>Batches overlap by one: while batch <i>n</i> is being stored (on a thread of its own), the
- * consumer thread polls and checks batch <i>n</i>+1; once <i>n</i> is stored, <i>n</i>+1 starts
- * storing and <i>n</i> is committed. Offsets are still committed in order, each only after its
- * batch's rows.
+ * <p>Batches overlap: up to {@code anneal.feedback.stores} of them are being stored at once (on
+ * threads of their own, each in its own transaction) while the consumer thread polls and checks the
+ * next. Once the oldest is stored, it is committed. Offsets are still committed in order, each only
+ * after the rows of its batch and of every batch before it.
  *
  * <p>While a step fails (the database or Kafka is down) the consumer pauses its partitions, keeps
  * polling to stay in its group, and retries with exponential backoff up to {@code
@@ -121,7 +123,8 @@ public class PreferenceFeedbackConsumer {
                 new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
         deadLetters.initTransactions();
         stores =
-                Executors.newSingleThreadExecutor(
+                Executors.newFixedThreadPool(
+                        settings.stores(),
                         task -> {
                             Thread store = new Thread(task, "anneal-feedback-store");
                             store.setDaemon(true);
@@ -166,20 +169,19 @@ public class PreferenceFeedbackConsumer {
                         config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = kafka;
             kafka.subscribe(Topics.PREFERENCE_TOPICS, new Rebalances());
-            Batch inHand = null; // stored or being stored, not yet committed
+            Deque<Batch> inHand = new ArrayDeque<>(); // stored or being stored, oldest first
             while (!stopping) {
                 ConsumerRecords<byte[], byte[]> records =
-                        kafka.poll(inHand == null ? POLL : Duration.ZERO);
+                        kafka.poll(inHand.isEmpty() ? POLL : Duration.ZERO);
                 metrics.lag(lag(kafka));
                 boolean rebalanced = revoked;
                 revoked = false;
                 Batch next = records.isEmpty() ? null : new Batch(records);
-                if (rebalanced && inHand != null) {
+                if (rebalanced && !inHand.isEmpty()) {
                     giveUp(kafka, inHand, next);
-                    inHand = null;
                     next = null;
                 }
-                inHand = advance(kafka, inHand, next);
+                advance(kafka, inHand, next);
                 kafka.resume(kafka.paused());
             }
         } catch (WakeupException | InterruptedException e) {
@@ -193,47 +195,56 @@ public class PreferenceFeedbackConsumer {
     }
 
     /**
-     * Waits until {@code inHand} is stored, starts storing {@code next}, then dead-letters and
-     * commits {@code inHand}.
-     *
-     * @return the batch now in hand: {@code next}, or {@code null} when both were given up
+     * Starts storing {@code next}, if any, once fewer than {@code anneal.feedback.stores} batches
+     * are in hand: until then, and when there is no next batch, waits until the oldest is stored,
+     * then dead-letters and commits it. Batches given up (a failure that outlasted a rebalance, or
+     * shutdown) leave {@code inHand} empty.
      */
-    private Batch advance(KafkaConsumer<byte[], byte[]> kafka, Batch inHand, Batch next)
+    private void advance(KafkaConsumer<byte[], byte[]> kafka, Deque<Batch> inHand, Batch next)
             throws InterruptedException {
         try {
-            if (inHand != null) {
-                FeedbackWriter.Outcome outcome = retrying(kafka, "store", inHand::stored);
-                metrics.stored(outcome.stored());
-                metrics.duplicates(outcome.duplicates());
-                inHand.invalid.addAll(outcome.unknownTenants());
+            while (!inHand.isEmpty() && (next == null || inHand.size() >= settings.stores())) {
+                commit(kafka, inHand.peekFirst());
+                inHand.removeFirst();
+                if (next == null) {
+                    break; // nothing new: one commit per poll keeps the group's heartbeat going
+                }
             }
             if (next != null) {
                 next.startStoring();
+                inHand.addLast(next);
             }
-            if (inHand != null) {
-                retrying(
-                        kafka,
-                        "dead-letter and commit offsets",
-                        () -> deadLetterAndCommit(kafka, inHand.records, inHand.invalid));
-            }
-            return next;
         } catch (BatchGivenUp e) {
             giveUp(kafka, inHand, next);
-            return null;
         }
     }
 
+    /** Waits until {@code batch} is stored, then dead-letters and commits it. */
+    private void commit(KafkaConsumer<byte[], byte[]> kafka, Batch batch)
+            throws InterruptedException {
+        FeedbackWriter.Outcome outcome = retrying(kafka, "store", batch::stored);
+        metrics.stored(outcome.stored());
+        metrics.duplicates(outcome.duplicates());
+        batch.invalid.addAll(outcome.unknownTenants());
+        retrying(
+                kafka,
+                "dead-letter and commit offsets",
+                () -> deadLetterAndCommit(kafka, batch.records, batch.invalid));
+    }
+
     /**
-     * Abandons the batches (oldest first): waits for a store still running, then moves each
-     * partition this consumer still owns back to its first uncommitted record.
+     * Abandons the batches in hand and {@code next} (oldest first): waits for stores still running,
+     * then moves each partition this consumer still owns back to its first uncommitted record.
      */
-    private void giveUp(KafkaConsumer<byte[], byte[]> kafka, Batch... batches) {
+    private void giveUp(KafkaConsumer<byte[], byte[]> kafka, Deque<Batch> inHand, Batch next) {
+        List<Batch> batches = new ArrayList<>(inHand);
+        if (next != null) {
+            batches.add(next);
+        }
+        inHand.clear();
         Set<TopicPartition> owned = kafka.assignment();
         Set<TopicPartition> rewound = new HashSet<>();
         for (Batch batch : batches) {
-            if (batch == null) {
-                continue;
-            }
             LOG.infof(
                     "Gave up %d records in hand (partitions revoked, a failure or shutdown);"
                             + " they will be read again",

@@ -42,16 +42,25 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * feedback role against an embedded PostgreSQL and Kafka broker, and waits until every record is a
  * row of {@code preference_feedback}. Then a bare {@link KafkaConsumer} (a group of its own) reads
  * the same records from the beginning of the topic, and the Markdown table puts the two side by
- * side: what storing costs beside merely reading. A warm-up of {@code --warmup} records is sent and
- * stored first and left out of the figures (the bare consumer reads it too); it is long because the
- * JIT compilers of both JVMs otherwise take a good part of the two cores during the run.
+ * side: what storing costs beside merely reading.
+ *
+ * <p>Without {@code --rate} the records are a backlog when the timing starts: while they are
+ * produced, a transaction of this JVM holds {@code preference_feedback} in exclusive mode, so the
+ * consumer's {@code COPY} waits (with at most two batches in hand) and the producer's work is done
+ * before the drain is timed, from the lock's release to the last record's commit. With {@code
+ * --rate} the records are produced while the consumer stores them, and the latency columns count.
+ *
+ * <p>A warm-up of {@code --warmup} records is sent and stored first and left out of the figures
+ * (the bare consumer reads it too); it is long because the JIT compilers of both JVMs otherwise
+ * take a good part of the two cores during the run.
  *
  * <p>Latency is from produce to commit, per record: from just before this JVM's {@code send} to the
  * first moment an {@link Admin} client, asking every 20 ms, sees the group's committed offset of
  * the record's partition past the record. The consumer commits offsets only after the database
  * committed the batch's rows, so this is an upper bound of produce-to-stored (by up to the polling
- * interval and one admin request). End-to-end records/s counts from the first send to the last
- * record's commit; at the end {@code count(*)} of the table must equal every record sent.
+ * interval and one admin request). End-to-end records/s counts from the first send (or the
+ * backlog's release) to the last record's commit; at the end {@code count(*)} of the table must
+ * equal every record sent.
  *
  * <pre>
  * java ... FeedbackIngestionBench [--records 600000] [--batch-size N] [--rate 0] [--warmup 200000]
@@ -109,26 +118,33 @@ public final class FeedbackIngestionBench {
                 String loadBefore = loadAverage();
                 int target = warmup + records;
                 Sends sends = new Sends();
-                AtomicReference<Exception> produceFailure = new AtomicReference<>();
                 long started;
                 try (CommitWatch commits = CommitWatch.start(bootstrap)) {
-                    started = System.nanoTime();
-                    Thread producer =
-                            new Thread(
-                                    () -> {
-                                        try {
-                                            produce(bootstrap, tenant, records, rate, sends);
-                                        } catch (Exception e) {
-                                            produceFailure.set(e);
-                                        }
-                                    },
-                                    "bench-producer");
-                    producer.start();
-                    producer.join();
-                    if (produceFailure.get() != null) {
-                        throw produceFailure.get();
+                    double producedSeconds;
+                    if (rate > 0) {
+                        started = System.nanoTime();
+                        produce(bootstrap, tenant, records, rate, sends);
+                        producedSeconds = (sends.lastSendNanos() - started) / 1e9;
+                    } else {
+                        try (Connection holder =
+                                DriverManager.getConnection(
+                                        config.get("anneal.db.url"),
+                                        config.get("anneal.db.user"),
+                                        config.get("anneal.db.password"))) {
+                            holder.setAutoCommit(false);
+                            try (Statement lock = holder.createStatement()) {
+                                // reads go on; the consumer's COPY waits for the lock
+                                lock.execute("lock table preference_feedback in exclusive mode");
+                            }
+                            long producing = System.nanoTime();
+                            produce(bootstrap, tenant, records, 0, sends);
+                            producedSeconds = (sends.lastSendNanos() - producing) / 1e9;
+                            System.err.printf(
+                                    "Backlog of %d records produced; draining%n", records);
+                            started = System.nanoTime();
+                            holder.commit();
+                        }
                     }
-                    double producedSeconds = (sends.lastSendNanos() - started) / 1e9;
                     commits.awaitPast(sends.nextOffsets(), Duration.ofMinutes(10));
                     double endToEndSeconds = (commits.lastChangeNanos() - started) / 1e9;
                     long stored = count(db);
@@ -154,13 +170,13 @@ public final class FeedbackIngestionBench {
                     double bare = read / readSeconds;
                     System.out.printf(
                             Locale.ROOT,
-                            "| %,d%s | %s | %,.0f | %.0f | %.0f | %,.0f | %.3f | %s, %s, %s |%n",
+                            "| %,d%s | %s | %,.0f | %s | %s | %,.0f | %.3f | %s, %s, %s |%n",
                             records,
-                            rate > 0 ? String.format(Locale.ROOT, " at %,d/s", rate) : "",
+                            rate > 0 ? String.format(Locale.ROOT, " at %,d/s", rate) : " backlog",
                             batchSize > 0 ? String.valueOf(batchSize) : "default",
                             endToEnd,
-                            latency[0],
-                            latency[1],
+                            rate > 0 ? String.format(Locale.ROOT, "%.0f", latency[0]) : "–",
+                            rate > 0 ? String.format(Locale.ROOT, "%.0f", latency[1]) : "–",
                             bare,
                             endToEnd / bare,
                             loadBefore.split(" ")[0],
@@ -168,14 +184,15 @@ public final class FeedbackIngestionBench {
                             loadAfter.split(" ")[0]);
                     System.out.printf(
                             Locale.ROOT,
-                            "Producing took %.1f s (%,.0f records/s%s); storing all took %.1f s"
-                                    + " from the first send; the bare consumer read %,d records in"
-                                    + " %.1f s; mean latency %.0f ms, max %.0f ms; load average"
-                                    + " %s%n",
+                            "Producing took %.1f s (%,.0f records/s%s); storing took %.1f s"
+                                    + " from %s; the bare consumer read %,d records in %.1f s;"
+                                    + " latency from send to commit: mean %.0f ms, max %.0f ms;"
+                                    + " load average %s%n",
                             producedSeconds,
                             records / producedSeconds,
                             rate > 0 ? ", limited to " + rate : "",
                             endToEndSeconds,
+                            rate > 0 ? "the first send" : "the backlog's release",
                             read,
                             readSeconds,
                             latency[2],
