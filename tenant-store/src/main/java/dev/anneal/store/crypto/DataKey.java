@@ -2,6 +2,7 @@ package dev.anneal.store.crypto;
 
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Objects;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -32,15 +33,14 @@ public final class DataKey {
      */
     private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(DataKey::newCipher);
 
-    private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(DataKey::newMac);
+    private static final ThreadLocal<KeyedMac> HMAC = ThreadLocal.withInitial(KeyedMac::new);
 
     /**
      * Nonces from a generator of each thread's own (NIST SP 800-90A's Hash_DRBG, seeded from the
      * system's source): the shared default reads {@code /dev/urandom} under a lock for every nonce,
      * which cost the feedback consumer a tenth of its time.
      */
-    private static final ThreadLocal<SecureRandom> NONCES =
-            ThreadLocal.withInitial(DataKey::nonceGenerator);
+    private static final ThreadLocal<Nonces> NONCES = ThreadLocal.withInitial(Nonces::new);
 
     private final byte[] material;
     private final SecretKeySpec aesKey;
@@ -110,12 +110,13 @@ public final class DataKey {
     public byte[] seal(byte[] plaintext, byte[] associatedData) {
         byte[] out = new byte[1 + NONCE_LENGTH + plaintext.length + TAG_BITS / 8];
         out[0] = SEAL_VERSION;
-        byte[] nonce = new byte[NONCE_LENGTH];
-        NONCES.get().nextBytes(nonce);
-        System.arraycopy(nonce, 0, out, 1, NONCE_LENGTH);
+        NONCES.get().next(out, 1);
         try {
             Cipher cipher = GCM.get();
-            cipher.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.init(
+                    Cipher.ENCRYPT_MODE,
+                    aesKey,
+                    new GCMParameterSpec(TAG_BITS, out, 1, NONCE_LENGTH));
             cipher.updateAAD(associatedData);
             cipher.doFinal(plaintext, 0, plaintext.length, out, 1 + NONCE_LENGTH);
             return out;
@@ -159,11 +160,50 @@ public final class DataKey {
      */
     public byte[] hmacSha256(byte[] message) {
         try {
-            Mac mac = HMAC.get();
-            mac.init(hmacKey);
-            return mac.doFinal(message);
+            return HMAC.get().under(this).doFinal(message);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is not available in this JVM.", e);
+        }
+    }
+
+    /**
+     * A thread's MAC and the key it was last initialised with: {@code doFinal} leaves it ready for
+     * that key again, so initialising it anew (two hash blocks) is needed only for another key.
+     */
+    private static final class KeyedMac {
+        private final Mac mac = newMac();
+        private DataKey key;
+
+        Mac under(DataKey wanted) throws GeneralSecurityException {
+            if (key != wanted) {
+                key = null; // a failed init leaves no key behind
+                mac.init(wanted.hmacKey);
+                key = wanted;
+            }
+            return mac;
+        }
+    }
+
+    /**
+     * A thread's nonces, drawn from its generator 64 at a time: each draw of Hash_DRBG costs
+     * several hash blocks whatever its length, so one per nonce cost more than the encryption.
+     */
+    private static final class Nonces {
+        private static final int BATCH = 64;
+
+        private final SecureRandom generator = nonceGenerator();
+        private final byte[] buffer = new byte[BATCH * NONCE_LENGTH];
+        private int next = buffer.length;
+
+        /** Writes a fresh nonce to {@code out} at {@code offset}. */
+        void next(byte[] out, int offset) {
+            if (next == buffer.length) {
+                generator.nextBytes(buffer);
+                next = 0;
+            }
+            System.arraycopy(buffer, next, out, offset, NONCE_LENGTH);
+            Arrays.fill(buffer, next, next + NONCE_LENGTH, (byte) 0); // used once, kept nowhere
+            next += NONCE_LENGTH;
         }
     }
 
