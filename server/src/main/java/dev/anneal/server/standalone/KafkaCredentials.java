@@ -45,20 +45,35 @@ public record KafkaCredentials(
                 existed);
     }
 
-    /** The client settings of the platform principal, for every Kafka client of the platform. */
-    public KafkaSettings platformClient(String bootstrapServers) {
-        return new KafkaSettings(bootstrapServers, clientSecurity(PLATFORM_USER, platformPassword));
+    /**
+     * The client settings of the platform principal, for every Kafka client of the platform.
+     *
+     * @param mechanism {@link #MECHANISM} or {@code PLAIN}
+     */
+    public KafkaSettings platformClient(String bootstrapServers, String mechanism) {
+        return new KafkaSettings(
+                bootstrapServers, clientSecurity(PLATFORM_USER, platformPassword, mechanism));
     }
 
     /** The security properties of a SCRAM client {@code user}. */
     public static Map<String, String> clientSecurity(String user, String password) {
+        return clientSecurity(user, password, MECHANISM);
+    }
+
+    private static Map<String, String> clientSecurity(
+            String user, String password, String mechanism) {
         return Map.of(
                 "security.protocol",
                 "SASL_PLAINTEXT",
                 "sasl.mechanism",
-                MECHANISM,
+                mechanism,
                 "sasl.jaas.config",
-                jaas("org.apache.kafka.common.security.scram.ScramLoginModule", user, password));
+                jaas(
+                        mechanism.equals("PLAIN")
+                                ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+                                : "org.apache.kafka.common.security.scram.ScramLoginModule",
+                        user,
+                        password));
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -96,6 +97,32 @@ class EmbeddedKafkaBrokerTest {
         assertThat(Files.getPosixFilePermissions(root.resolve(KafkaCredentials.PLATFORM_FILE)))
                 .containsExactlyInAnyOrder(
                         PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    }
+
+    @Test
+    void shouldTakeThePlatformPrincipalOverScramAsWellAsPlainOnLoopback() throws Exception {
+        try (EmbeddedKafkaBroker broker =
+                EmbeddedKafkaBroker.start(root.resolve("kafka"), "localhost", 0, 0)) {
+            assertThat(broker.clientSettings().admin()).containsEntry("sasl.mechanism", "PLAIN");
+            Properties scram = new Properties();
+            scram.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            scram.putAll(
+                    KafkaCredentials.clientSecurity(
+                            KafkaCredentials.PLATFORM_USER, broker.platformPassword()));
+            try (Admin platform = Admin.create(clientConfig(broker));
+                    Admin tool = Admin.create(scram)) {
+                assertThat(platform.listTopics().names().get()).isNotNull();
+                assertThat(tool.listTopics().names().get()).isNotNull();
+            }
+        }
+    }
+
+    @Test
+    void shouldSendThePlatformPasswordInPlainOnlyOnLoopback() {
+        assertThat(EmbeddedKafkaBroker.platformMechanism("localhost")).isEqualTo("PLAIN");
+        assertThat(EmbeddedKafkaBroker.platformMechanism("127.0.0.1")).isEqualTo("PLAIN");
+        assertThat(EmbeddedKafkaBroker.platformMechanism("10.1.2.3"))
+                .isEqualTo(KafkaCredentials.MECHANISM);
     }
 
     @Test
