@@ -11,7 +11,7 @@ public interface FeedbackSettings {
 
     /** Most records read, validated and stored as one batch (one transaction, one commit). */
     @WithName("batch-size")
-    @WithDefault("2000")
+    @WithDefault("10000")
     int batchSize();
 
     /**
