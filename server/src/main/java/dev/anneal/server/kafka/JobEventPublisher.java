@@ -9,6 +9,7 @@ import dev.anneal.events.Topics;
 import dev.anneal.store.UnitOfWork;
 import dev.anneal.store.job.JobEvent;
 import dev.anneal.store.job.JobEventOutbox;
+import dev.anneal.store.job.WakeUpChannels;
 import dev.anneal.store.job.WakeUps;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -28,7 +29,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -56,9 +56,7 @@ public class JobEventPublisher {
 
     private final KafkaSettings settings;
     private final JobEventOutbox outbox;
-    private final String dbUrl;
-    private final String dbUser;
-    private final String dbPassword;
+    private final WakeUpChannels wakeUpChannels;
     private KafkaProducer<String, byte[]> producer;
     private WakeUps wakeUps;
     private Thread thread;
@@ -66,22 +64,16 @@ public class JobEventPublisher {
 
     @Inject
     JobEventPublisher(
-            KafkaSettings settings,
-            JobEventOutbox outbox,
-            @ConfigProperty(name = "quarkus.datasource.jdbc.url") String dbUrl,
-            @ConfigProperty(name = "quarkus.datasource.username") String dbUser,
-            @ConfigProperty(name = "quarkus.datasource.password") String dbPassword) {
+            KafkaSettings settings, JobEventOutbox outbox, WakeUpChannels wakeUpChannels) {
         this.settings = settings;
         this.outbox = outbox;
-        this.dbUrl = dbUrl;
-        this.dbUser = dbUser;
-        this.dbPassword = dbPassword;
+        this.wakeUpChannels = wakeUpChannels;
     }
 
     void start(@Observes StartupEvent startup) {
         Map<String, Object> config = ReliableProducer.config(settings, "anneal-job-events");
         producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
-        wakeUps = WakeUps.start(dbUrl, dbUser, dbPassword, WakeUps.JOB_EVENT_ADDED);
+        wakeUps = wakeUpChannels.listen(WakeUps.JOB_EVENT_ADDED);
         thread = new Thread(this::run, "anneal-job-event-relay");
         thread.setDaemon(true);
         thread.start();

@@ -11,6 +11,7 @@ import dev.anneal.store.job.JobError;
 import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
 import dev.anneal.store.job.LeaseRenewals;
+import dev.anneal.store.job.WakeUpChannels;
 import dev.anneal.store.job.WakeUps;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -29,7 +30,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -57,14 +57,7 @@ class JobQueueIT {
     @Inject JobQueue queue;
     @Inject LeaseRenewals renewals;
 
-    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String dbUrl;
-
-    @ConfigProperty(name = "quarkus.datasource.username")
-    String dbUser;
-
-    @ConfigProperty(name = "quarkus.datasource.password")
-    String dbPassword;
+    @Inject WakeUpChannels wakeUpChannels;
 
     private final List<JobLease> held = new ArrayList<>();
 
@@ -77,7 +70,7 @@ class JobQueueIT {
     @Test
     void shouldWakeIdleWorkersWhenAJobIsQueuedOrHandedBack() throws Exception {
         drain();
-        try (WakeUps wakeUps = WakeUps.start(dbUrl, dbUser, dbPassword, WakeUps.JOB_QUEUED)) {
+        try (WakeUps wakeUps = wakeUpChannels.listen(WakeUps.JOB_QUEUED)) {
             // listening: the start's own wake-up (for what was queued before) has happened
             awaitWakeUp(wakeUps, 0);
             String key = TestApi.newTenantKey();
@@ -97,7 +90,7 @@ class JobQueueIT {
 
     @Test
     void shouldWakeTheEventRelayWhenJobEventsAreAdded() throws Exception {
-        try (WakeUps wakeUps = WakeUps.start(dbUrl, dbUser, dbPassword, WakeUps.JOB_EVENT_ADDED)) {
+        try (WakeUps wakeUps = wakeUpChannels.listen(WakeUps.JOB_EVENT_ADDED)) {
             awaitWakeUp(wakeUps, 0);
             String key = TestApi.newTenantKey();
             String file = uploadStoryChats(key, 2);

@@ -10,6 +10,7 @@ import dev.anneal.store.job.JobLease;
 import dev.anneal.store.job.JobQueue;
 import dev.anneal.store.job.JobRepository;
 import dev.anneal.store.job.LeaseRenewals;
+import dev.anneal.store.job.WakeUpChannels;
 import dev.anneal.store.job.WakeUps;
 import dev.anneal.store.model.ModelRepository;
 import dev.anneal.store.tenant.CurrentTenant;
@@ -59,9 +60,7 @@ public class TunerWorker {
     private final Set<Heartbeat> running = ConcurrentHashMap.newKeySet();
     private final List<Thread> slots = new CopyOnWriteArrayList<>();
     private final AtomicInteger restarts = new AtomicInteger();
-    private final String dbUrl;
-    private final String dbUser;
-    private final String dbPassword;
+    private final WakeUpChannels wakeUpChannels;
     private ScheduledExecutorService heartbeats;
     private WakeUps wakeUps;
     private volatile boolean stopping;
@@ -73,9 +72,7 @@ public class TunerWorker {
             @ConfigProperty(name = "anneal.data-dir") Path dataDir,
             @ConfigProperty(name = "anneal.checkpoints-kept", defaultValue = "3")
                     int checkpointsKept,
-            @ConfigProperty(name = "quarkus.datasource.jdbc.url") String dbUrl,
-            @ConfigProperty(name = "quarkus.datasource.username") String dbUser,
-            @ConfigProperty(name = "quarkus.datasource.password") String dbPassword,
+            WakeUpChannels wakeUpChannels,
             JobQueue queue,
             LeaseRenewals renewals,
             JobRepository jobs,
@@ -90,9 +87,7 @@ public class TunerWorker {
         this.settings = settings;
         this.roles = roles;
         this.renewals = renewals;
-        this.dbUrl = dbUrl;
-        this.dbUser = dbUser;
-        this.dbPassword = dbPassword;
+        this.wakeUpChannels = wakeUpChannels;
         Path workRoot = settings.workDir().map(Path::of).orElse(dataDir.resolve("work"));
         this.context =
                 new WorkerContext(
@@ -142,7 +137,7 @@ public class TunerWorker {
         // plaintext left by a process of this host that died mid-job (killed, out of memory)
         WorkFolders.sweep(context.workRoot());
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "anneal-lease"));
-        wakeUps = WakeUps.start(dbUrl, dbUser, dbPassword, WakeUps.JOB_QUEUED);
+        wakeUps = wakeUpChannels.listen(WakeUps.JOB_QUEUED);
         String owner = ownerPrefix();
         for (int i = 0; i < settings.concurrency(); i++) {
             slots.add(startSlot(owner, i));
