@@ -165,14 +165,6 @@ public final class UploadPipeline {
      */
     private static final class ValidatingSink extends OutputStream {
 
-        /**
-         * Arrays enough for both stages' queues, the one each has in hand, and the one being
-         * filled.
-         */
-        private static final int POOLED_CHUNKS = 2 * (PipelinedOutputStream.DEPTH + 1) + 1;
-
-        private final BlockingQueue<byte[]> freeChunks = new ArrayBlockingQueue<>(POOLED_CHUNKS);
-        private int chunksMade;
         private final JsonlValidator validator;
         private volatile boolean errors;
         private volatile boolean saturated;
