@@ -86,7 +86,7 @@ public final class ByteScan {
     }
 
     /** Index after the multi-byte sequence starting at {@code i}, or -1 if it is malformed. */
-    private static int afterSequence(byte[] b, int i, int end) {
+    static int afterSequence(byte[] b, int i, int end) {
         int lead = b[i] & 0xFF;
         int length;
         int min = 0x80;

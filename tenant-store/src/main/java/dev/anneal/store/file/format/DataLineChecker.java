@@ -4,15 +4,16 @@ import dev.anneal.tuner.data.InvalidTrainingDataException;
 import dev.anneal.tuner.data.LineFormat;
 
 /**
- * Checks the content of one data line: UTF-8, JSON (one pass of the token stream into a {@link
- * LineShape}), format detection (the engine's {@link LineFormat#detect}) and the format's rules.
- * Remembers the file's format, set by the first line whose format could be detected. Not
- * thread-safe.
+ * Checks the content of one data line: the plain chat line's fast path ({@link PlainChatLine}), or
+ * else UTF-8, JSON (one pass of the token stream into a {@link LineShape}), format detection (the
+ * engine's {@link LineFormat#detect}) and the format's rules. Remembers the file's format, set by
+ * the first line whose format could be detected. Not thread-safe.
  */
 final class DataLineChecker {
 
     static final String INVALID_UTF8 = "invalid UTF-8";
 
+    private final PlainChatLine plainChat = new PlainChatLine();
     private final LineShape line = new LineShape();
     private DatasetFormat fileFormat;
     private long formatLine;
@@ -28,6 +29,11 @@ final class DataLineChecker {
      */
     LineViolation check(byte[] b, int off, int len, long lineNumber) {
         try {
+            if ((fileFormat == null || fileFormat == DatasetFormat.CHAT)
+                    && plainChat.accepts(b, off, len)) {
+                setFormat(DatasetFormat.CHAT, lineNumber);
+                return null;
+            }
             if (!ByteScan.isValidUtf8(b, off, len)) {
                 return new LineViolation(null, INVALID_UTF8);
             }
@@ -43,8 +49,7 @@ final class DataLineChecker {
                 return new LineViolation(e.field(), e.reason());
             }
             if (fileFormat == null) {
-                fileFormat = format;
-                formatLine = lineNumber;
+                setFormat(format, lineNumber);
             } else if (format != fileFormat) {
                 return new LineViolation(
                         null,
@@ -59,6 +64,13 @@ final class DataLineChecker {
             return null;
         } catch (LineViolation violation) {
             return violation;
+        }
+    }
+
+    private void setFormat(DatasetFormat format, long lineNumber) {
+        if (fileFormat == null) {
+            fileFormat = format;
+            formatLine = lineNumber;
         }
     }
 }
