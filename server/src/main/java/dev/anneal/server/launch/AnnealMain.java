@@ -7,6 +7,7 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -18,7 +19,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The platform's entry point. In standalone mode it first starts an embedded PostgreSQL and Kafka
- * broker (unless external ones are configured), then the application with every role.
+ * broker (unless external ones are configured), then the application with every role, as soon as
+ * PostgreSQL serves: the broker goes on starting beside it, and {@link EmbeddedBrokerGate} holds
+ * the application's first use of Kafka until it serves (ADR 0044).
  *
  * <p>Stopping (Ctrl-C, SIGTERM; see {@link StopSignals}) is done by the main thread, in order: the
  * application, so that the database and the broker outlive every request, then the broker and the
@@ -33,6 +36,8 @@ public class AnnealMain {
 
     private static final Logger LOG = Logger.getLogger(AnnealMain.class);
 
+    private static volatile EmbeddedInfrastructure startedHere;
+
     /** How long a shutdown started by the JVM waits for the main thread's ordered stop. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(20);
 
@@ -42,8 +47,9 @@ public class AnnealMain {
     public static void main(String... args) throws Exception {
         CompletableFuture<Void> staticInit = initialiseApplicationClass();
         EmbeddedInfrastructure infrastructure =
-                EmbeddedInfrastructure.start(LaunchSettings.fromEnvironment());
+                EmbeddedInfrastructure.begin(LaunchSettings.fromEnvironment());
         awaitStaticInit(staticInit, infrastructure);
+        startedHere = infrastructure;
         infrastructure.configuration().forEach(System::setProperty);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -130,6 +136,15 @@ public class AnnealMain {
             Thread.currentThread().interrupt();
         }
         infrastructure.close();
+    }
+
+    /**
+     * The embedded servers {@link #main} started in this process, the broker perhaps still starting
+     * ({@link EmbeddedBrokerGate} waits for it); empty when {@link #main} did not start the
+     * application (tests start their servers themselves).
+     */
+    static Optional<EmbeddedInfrastructure> startedHere() {
+        return Optional.ofNullable(startedHere);
     }
 
     /** Announces where the platform is, then serves until asked to stop. */

@@ -33,11 +33,28 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
     }
 
     /**
-     * Starts what the settings do not name as external: PostgreSQL (a child process, mostly waiting
-     * on it) on a thread of its own while the broker starts on the caller's, so that a start costs
-     * the slower of the two rather than their sum.
+     * Starts what the settings do not name as external, and returns once both serve: what tests and
+     * benchmarks start beside the servers they run.
      */
     public static EmbeddedInfrastructure start(LaunchSettings settings) throws IOException {
+        EmbeddedInfrastructure infrastructure = begin(settings);
+        try {
+            infrastructure.awaitKafka();
+        } catch (IOException | RuntimeException e) {
+            infrastructure.close();
+            throw e;
+        }
+        return infrastructure;
+    }
+
+    /**
+     * Starts what the settings do not name as external, PostgreSQL (a child process, mostly waiting
+     * on it) and the broker each on a thread of its own, and returns once PostgreSQL serves, the
+     * broker still starting: the application needs the database to start, but only the broker's
+     * address and credentials, and starts beside it (its clients wait for the broker; readiness
+     * says DOWN until it answers). {@link #awaitKafka} waits for the broker.
+     */
+    public static EmbeddedInfrastructure begin(LaunchSettings settings) throws IOException {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("anneal.data-dir", settings.dataDir().toString());
         CompletableFuture<EmbeddedPostgresServer> postgres =
@@ -52,7 +69,7 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
         try {
             if (settings.kafkaBootstrapServers().isEmpty()) {
                 kafka =
-                        EmbeddedKafkaBroker.start(
+                        EmbeddedKafkaBroker.startInBackground(
                                 settings.dataDir().resolve("kafka"),
                                 settings.kafkaHost(),
                                 settings.kafkaPort(),
@@ -127,6 +144,17 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
             closeQuietly(join(started));
         } catch (IOException | RuntimeException e) {
             LOG.debugf(e, "The other embedded server did not start either");
+        }
+    }
+
+    /**
+     * Waits until the embedded broker, if any, serves clients.
+     *
+     * @throws IOException or the unchecked exception the broker's start failed with
+     */
+    public void awaitKafka() throws IOException {
+        if (kafka != null) {
+            kafka.awaitStarted();
         }
     }
 

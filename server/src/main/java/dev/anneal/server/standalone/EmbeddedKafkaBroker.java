@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,8 +41,10 @@ import org.jboss.logging.Logger;
  * the broker is lowered to WARN (see {@link BrokerLogLevels}).
  *
  * <p>Lifecycle: {@link #start} blocks until the broker is registered and serves clients; {@link
- * #close()} shuts it down in order and waits for it, is idempotent, and may be called from any
- * thread. As in a standalone broker, a fatal metadata fault ends the JVM (Kafka's {@code
+ * #startInBackground} returns as soon as its address and credentials are known, the broker starting
+ * on a thread of its own until {@link #awaitStarted}; {@link #close()} shuts it down in order
+ * (after its start, if that is still going on) and waits for it, is idempotent, and may be called
+ * from any thread. As in a standalone broker, a fatal metadata fault ends the JVM (Kafka's {@code
  * Exit.halt}).
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
@@ -50,7 +54,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String INTERNAL_TOPIC_PARTITIONS = "5";
 
-    private final KafkaRaftServer server;
+    /** Completes with the server once it serves clients, or with the failure of its start. */
+    private final CompletableFuture<KafkaRaftServer> server = new CompletableFuture<>();
+
     private final Path logDir;
     private final String bootstrapServers;
     private final KafkaCredentials credentials;
@@ -58,12 +64,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private EmbeddedKafkaBroker(
-            KafkaRaftServer server,
-            Path logDir,
-            String host,
-            int clientPort,
-            KafkaCredentials credentials) {
-        this.server = server;
+            Path logDir, String host, int clientPort, KafkaCredentials credentials) {
         this.logDir = logDir;
         this.bootstrapServers = host + ":" + clientPort;
         this.credentials = credentials;
@@ -80,6 +81,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public static EmbeddedKafkaBroker start(Path logDir, String host, int port, int controllerPort)
             throws IOException {
+        EmbeddedKafkaBroker broker = startInBackground(logDir, host, port, controllerPort);
+        broker.awaitStarted();
+        return broker;
+    }
+
+    /**
+     * Prepares the broker as {@link #start} does (ports, credentials, a new directory formatted),
+     * then returns while the broker itself starts on a thread of its own: what a client needs
+     * ({@link #clientConfiguration}) is known at once, so the application can start beside it.
+     * {@link #awaitStarted} waits for the broker and reports a failed start.
+     */
+    public static EmbeddedKafkaBroker startInBackground(
+            Path logDir, String host, int port, int controllerPort) throws IOException {
         Path dir = logDir.toAbsolutePath().normalize();
         long startedAt = System.nanoTime();
         int clientPort = FreePorts.resolve(host, port);
@@ -100,18 +114,51 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (!formatted && !credentials.provisioned()) {
             provisionPlatformUser(dir, host, clientPort, quorumPort, credentials);
         }
-        KafkaRaftServer server = startServer(properties);
-        EmbeddedKafkaBroker broker =
-                new EmbeddedKafkaBroker(server, dir, host, clientPort, credentials);
-        LOG.infof(
-                "Kafka broker started on %s (controller %s:%d) with log in %s in %d ms%s",
-                broker.bootstrapServers,
-                CONTROLLER_HOST,
-                quorumPort,
-                dir,
-                (System.nanoTime() - startedAt) / 1_000_000,
-                formatted ? " (formatted)" : "");
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, host, clientPort, credentials);
+        Thread starting =
+                new Thread(
+                        () -> {
+                            try {
+                                broker.server.complete(startServer(properties));
+                                LOG.infof(
+                                        "Kafka broker started on %s (controller %s:%d) with log in"
+                                                + " %s in %d ms%s",
+                                        broker.bootstrapServers,
+                                        CONTROLLER_HOST,
+                                        quorumPort,
+                                        dir,
+                                        (System.nanoTime() - startedAt) / 1_000_000,
+                                        formatted ? " (formatted)" : "");
+                            } catch (Throwable e) {
+                                broker.server.completeExceptionally(e);
+                            }
+                        },
+                        "anneal-embedded-kafka-start");
+        starting.start();
         return broker;
+    }
+
+    /**
+     * Waits until the broker serves clients.
+     *
+     * @throws IOException or the unchecked exception its start failed with
+     */
+    public void awaitStarted() throws IOException {
+        try {
+            server.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IOException("The Kafka broker did not start", cause);
+        }
     }
 
     private static KafkaRaftServer startServer(Properties properties) {
@@ -217,8 +264,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        KafkaRaftServer started;
+        try {
+            started = server.join();
+        } catch (CompletionException e) {
+            return; // nothing runs: its start failed, and said so
+        }
         long stoppingAt = System.nanoTime();
-        shutDown(server);
+        shutDown(started);
         LOG.infof(
                 "Kafka broker on %s stopped in %d ms",
                 bootstrapServers, (System.nanoTime() - stoppingAt) / 1_000_000);

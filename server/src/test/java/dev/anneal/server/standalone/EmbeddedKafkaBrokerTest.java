@@ -80,6 +80,39 @@ class EmbeddedKafkaBrokerTest {
     }
 
     @Test
+    void shouldKnowItsAddressBeforeItServesAndStopWhenClosedWhileStarting() throws Exception {
+        Path logDir = root.resolve("kafka");
+        EmbeddedKafkaBroker starting =
+                EmbeddedKafkaBroker.startInBackground(logDir, "localhost", 0, 0);
+        int port = port(starting);
+        assertThat(starting.clientConfiguration())
+                .containsEntry("anneal.kafka.bootstrap-servers", starting.bootstrapServers());
+
+        starting.close();
+
+        assertThat(isFree(port)).as("client port released on close").isTrue();
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(logDir, "localhost", 0, 0);
+                Admin admin = Admin.create(clientConfig(broker))) {
+            assertThat(admin.listTopics().names().get()).isNotNull();
+        }
+    }
+
+    @Test
+    void shouldReportAFailedStartWhenAwaited() throws Exception {
+        Path logDir = root.resolve("kafka");
+        EmbeddedKafkaBroker.start(logDir, "localhost", 0, 0).close();
+        Path meta = logDir.resolve("meta.properties");
+        Files.writeString(
+                meta, Files.readString(meta).replaceAll("(?m)^node\\.id=.*$", "node.id=7"));
+
+        EmbeddedKafkaBroker broker =
+                EmbeddedKafkaBroker.startInBackground(logDir, "localhost", 0, 0);
+
+        assertThatThrownBy(broker::awaitStarted).hasMessageContaining("node id 7");
+        broker.close(); // nothing to stop, and no wait
+    }
+
+    @Test
     void shouldRefuseAClientWithoutCredentials() throws Exception {
         try (EmbeddedKafkaBroker broker =
                 EmbeddedKafkaBroker.start(root.resolve("kafka"), "localhost", 0, 0)) {
