@@ -2,8 +2,9 @@
 # How soon the standalone platform is ready after `./anneal start`: from launching the command to
 # the first 200 of /q/health/ready (polled every 20 ms), embedded PostgreSQL and Kafka included.
 # One first start on an empty data folder (initdb, the broker's format, every migration; it also
-# writes the class data sharing archive when it stops), then --starts restarts of the same folder
-# with the archive and as many without (ANNEAL_CDS_ARCHIVE empty), alternating. Prints a Markdown
+# writes the class data sharing archive when it stops: on JDK 25 and later an AOT cache), then
+# --starts restarts of the same folder with the archive and as many without (ANNEAL_CDS_ARCHIVE
+# empty), alternating. The JDK is the one `./anneal` runs: `java` on the PATH. Prints a Markdown
 # table of medians, with each start's CPU time at ready and what the log says PostgreSQL and the
 # broker took, and the load average before and after.
 #   bench/start-bench.sh [--starts 5]
@@ -25,7 +26,7 @@ BASE=${BENCH_DIR:-/tmp}
 mkdir -p "$BASE"
 WORK=$(mktemp -d "$BASE/anneal-start-bench.XXXXXX")
 DATA=$WORK/data
-ARCHIVE=$WORK/anneal.jsa
+ARCHIVE=$WORK/anneal-archive
 PID=""
 
 cleanup() {
@@ -121,4 +122,4 @@ row "first, empty data folder" first_ready first_cpu first_pg first_kafka
 row "restart, class data sharing" cds_ready cds_cpu cds_pg cds_kafka
 row "restart, without" off_ready off_cpu off_pg off_kafka
 echo
-echo "$(nproc) cores; load average (1 min) $LOAD_BEFORE before, $LOAD_AFTER after; ready = \`./anneal start\` to the first 200 of /q/health/ready."
+echo "$(nproc) cores; $(java -version 2>&1 | head -1); load average (1 min) $LOAD_BEFORE before, $LOAD_AFTER after; ready = \`./anneal start\` to the first 200 of /q/health/ready."
