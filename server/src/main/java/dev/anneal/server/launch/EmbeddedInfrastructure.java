@@ -1,13 +1,13 @@
 package dev.anneal.server.launch;
 
 import dev.anneal.events.KafkaSettings;
+import dev.anneal.server.standalone.BackgroundStart;
 import dev.anneal.server.standalone.EmbeddedKafkaBroker;
 import dev.anneal.server.standalone.EmbeddedPostgresServer;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.jboss.logging.Logger;
 
 /**
@@ -59,7 +59,8 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
         config.put("anneal.data-dir", settings.dataDir().toString());
         CompletableFuture<EmbeddedPostgresServer> postgres =
                 settings.dbUrl().isEmpty()
-                        ? startAsync(
+                        ? BackgroundStart.run(
+                                "anneal-embedded-postgres-start",
                                 () ->
                                         EmbeddedPostgresServer.start(
                                                 settings.dataDir().resolve("postgres"),
@@ -81,7 +82,7 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
         }
         EmbeddedPostgresServer database;
         try {
-            database = join(postgres);
+            database = BackgroundStart.join(postgres);
         } catch (IOException | RuntimeException e) {
             closeQuietly(kafka);
             throw e;
@@ -99,49 +100,10 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
         return new EmbeddedInfrastructure(database, kafka, config);
     }
 
-    private interface Starter<T> {
-        T start() throws IOException;
-    }
-
-    private static <T> CompletableFuture<T> startAsync(Starter<T> starter) {
-        CompletableFuture<T> started = new CompletableFuture<>();
-        Thread thread =
-                new Thread(
-                        () -> {
-                            try {
-                                started.complete(starter.start());
-                            } catch (Throwable e) {
-                                started.completeExceptionally(e);
-                            }
-                        },
-                        "anneal-embedded-postgres-start");
-        thread.start();
-        return started;
-    }
-
-    /** The started server, or the start's own failure as it was thrown. */
-    private static <T> T join(CompletableFuture<T> started) throws IOException {
-        try {
-            return started.join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new IOException(cause);
-        }
-    }
-
     /** Waits for a start that is no longer wanted and stops what it started. */
     private static void closeWhenStarted(CompletableFuture<? extends AutoCloseable> started) {
         try {
-            closeQuietly(join(started));
+            closeQuietly(BackgroundStart.join(started));
         } catch (IOException | RuntimeException e) {
             LOG.debugf(e, "The other embedded server did not start either");
         }

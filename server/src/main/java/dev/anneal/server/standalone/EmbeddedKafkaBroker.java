@@ -55,7 +55,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final String INTERNAL_TOPIC_PARTITIONS = "5";
 
     /** Completes with the server once it serves clients, or with the failure of its start. */
-    private final CompletableFuture<KafkaRaftServer> server = new CompletableFuture<>();
+    private final CompletableFuture<KafkaRaftServer> server;
 
     private final Path logDir;
     private final String bootstrapServers;
@@ -64,7 +64,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private EmbeddedKafkaBroker(
-            Path logDir, String host, int clientPort, KafkaCredentials credentials) {
+            CompletableFuture<KafkaRaftServer> server,
+            Path logDir,
+            String host,
+            int clientPort,
+            KafkaCredentials credentials) {
+        this.server = server;
         this.logDir = logDir;
         this.bootstrapServers = host + ":" + clientPort;
         this.credentials = credentials;
@@ -114,28 +119,24 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (!formatted && !credentials.provisioned()) {
             provisionPlatformUser(dir, host, clientPort, quorumPort, credentials);
         }
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, host, clientPort, credentials);
-        Thread starting =
-                new Thread(
+        String bootstrapServers = host + ":" + clientPort;
+        CompletableFuture<KafkaRaftServer> server =
+                BackgroundStart.run(
+                        "anneal-embedded-kafka-start",
                         () -> {
-                            try {
-                                broker.server.complete(startServer(properties));
-                                LOG.infof(
-                                        "Kafka broker started on %s (controller %s:%d) with log in"
-                                                + " %s in %d ms%s",
-                                        broker.bootstrapServers,
-                                        CONTROLLER_HOST,
-                                        quorumPort,
-                                        dir,
-                                        (System.nanoTime() - startedAt) / 1_000_000,
-                                        formatted ? " (formatted)" : "");
-                            } catch (Throwable e) {
-                                broker.server.completeExceptionally(e);
-                            }
-                        },
-                        "anneal-embedded-kafka-start");
-        starting.start();
-        return broker;
+                            KafkaRaftServer started = startServer(properties);
+                            LOG.infof(
+                                    "Kafka broker started on %s (controller %s:%d) with log in %s"
+                                            + " in %d ms%s",
+                                    bootstrapServers,
+                                    CONTROLLER_HOST,
+                                    quorumPort,
+                                    dir,
+                                    (System.nanoTime() - startedAt) / 1_000_000,
+                                    formatted ? " (formatted)" : "");
+                            return started;
+                        });
+        return new EmbeddedKafkaBroker(server, dir, host, clientPort, credentials);
     }
 
     /**
@@ -144,21 +145,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @throws IOException or the unchecked exception its start failed with
      */
     public void awaitStarted() throws IOException {
-        try {
-            server.join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new IOException("The Kafka broker did not start", cause);
-        }
+        BackgroundStart.join(server);
     }
 
     private static KafkaRaftServer startServer(Properties properties) {
