@@ -2,6 +2,7 @@ package dev.anneal.server.launch;
 
 import dev.anneal.api.auth.AdminKey;
 import io.quarkus.arc.Arc;
+import io.quarkus.bootstrap.logging.InitialConfigurator;
 import io.quarkus.runtime.ApplicationLifecycleManager;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
@@ -13,9 +14,12 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.Level;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
+import org.jboss.logmanager.handlers.ConsoleHandler;
 
 /**
  * The platform's entry point. In standalone mode it first starts an embedded PostgreSQL and Kafka
@@ -46,9 +50,14 @@ public class AnnealMain {
 
     public static void main(String... args) throws Exception {
         CompletableFuture<Void> staticInit = initialiseApplicationClass();
-        EmbeddedInfrastructure infrastructure =
-                EmbeddedInfrastructure.begin(LaunchSettings.fromEnvironment());
-        awaitStaticInit(staticInit, infrastructure);
+        EmbeddedInfrastructure infrastructure;
+        try {
+            infrastructure = EmbeddedInfrastructure.begin(LaunchSettings.fromEnvironment());
+            awaitStaticInit(staticInit, infrastructure);
+        } catch (Exception | Error e) {
+            logEarlyRecordsAsConfigured();
+            throw e;
+        }
         startedHere = infrastructure;
         infrastructure.configuration().forEach(System::setProperty);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -116,6 +125,26 @@ public class AnnealMain {
                 throw cause;
             }
             throw (Error) e.getCause();
+        }
+    }
+
+    /**
+     * Until Quarkus has configured logging, its delayed handler keeps every record, DEBUG and TRACE
+     * included, and a JVM that exits before then writes them all out ahead of its error (about 600
+     * lines). A start that fails that early sends the kept records through a console handler that
+     * shows the platform's own at INFO and above and the libraries' from WARN, as configured
+     * logging would.
+     */
+    private static void logEarlyRecordsAsConfigured() {
+        if (!InitialConfigurator.DELAYED_HANDLER.isActivated()) {
+            ConsoleHandler console = InitialConfigurator.createDefaultHandler();
+            console.setLevel(Level.INFO);
+            console.setFilter(
+                    record ->
+                            record.getLevel().intValue() >= Level.WARNING.intValue()
+                                    || String.valueOf(record.getLoggerName())
+                                            .startsWith("dev.anneal."));
+            InitialConfigurator.DELAYED_HANDLER.setHandlers(new Handler[] {console});
         }
     }
 

@@ -155,6 +155,14 @@ public final class ServerProcess implements AutoCloseable {
         return Files.readString(log);
     }
 
+    /** Waits for the process to end by itself; its exit code. */
+    int awaitExit(Duration timeout) throws Exception {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("Server still running after " + timeout);
+        }
+        return process.exitValue();
+    }
+
     /** Sends {@code signal} (e.g. "INT" as Ctrl-C does, "TERM") and waits for the exit code. */
     int stop(String signal) throws Exception {
         new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).start().waitFor();
