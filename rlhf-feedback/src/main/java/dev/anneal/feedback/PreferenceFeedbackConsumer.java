@@ -85,7 +85,10 @@ public class PreferenceFeedbackConsumer {
     private final FeedbackWriter writer;
     private final FeedbackMetrics metrics;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
-    private KafkaProducer<byte[], byte[]> deadLetters;
+
+    /** Made by the consumer thread, before it subscribes. */
+    private volatile KafkaProducer<byte[], byte[]> deadLetters;
+
     private ExecutorService stores;
     private Thread thread;
     private volatile boolean stopping;
@@ -113,15 +116,6 @@ public class PreferenceFeedbackConsumer {
         if (!roles.runs(Roles.FEEDBACK)) {
             return;
         }
-        Map<String, Object> producer =
-                ReliableProducer.config(kafkaSettings, "anneal-feedback-dlq");
-        producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.DLQ_MAX_MESSAGE_BYTES);
-        // dead letters and the batch's offsets are committed together, in one transaction
-        producer.put(
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "anneal-feedback-dlq-" + UUID.randomUUID());
-        deadLetters =
-                new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
-        deadLetters.initTransactions();
         stores =
                 Executors.newFixedThreadPool(
                         settings.stores(),
@@ -153,6 +147,18 @@ public class PreferenceFeedbackConsumer {
         return failingSince;
     }
 
+    /**
+     * The producer of dead letters: they and the batch's offsets are committed together, in one
+     * transaction.
+     */
+    private static KafkaProducer<byte[], byte[]> deadLetterProducer(KafkaSettings kafkaSettings) {
+        Map<String, Object> config = ReliableProducer.config(kafkaSettings, "anneal-feedback-dlq");
+        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.DLQ_MAX_MESSAGE_BYTES);
+        config.put(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "anneal-feedback-dlq-" + UUID.randomUUID());
+        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
     private void run() {
         Map<String, Object> config = kafkaSettings.consumer("anneal-feedback");
         config.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
@@ -168,6 +174,10 @@ public class PreferenceFeedbackConsumer {
                 new KafkaConsumer<>(
                         config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = kafka;
+            // here, not in start: the application's start does not wait for the broker's
+            // transaction coordinator, and a stop closes the producer to end a wait for it
+            deadLetters = deadLetterProducer(kafkaSettings);
+            deadLetters.initTransactions();
             kafka.subscribe(Topics.PREFERENCE_TOPICS, new Rebalances());
             Deque<Batch> inHand = new ArrayDeque<>(); // stored or being stored, oldest first
             while (!stopping) {
@@ -380,7 +390,10 @@ public class PreferenceFeedbackConsumer {
         }
         thread.join(SHUTDOWN_WAIT_MS);
         stores.shutdown();
-        deadLetters.close(Duration.ofSeconds(5));
+        KafkaProducer<byte[], byte[]> producer = deadLetters;
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
     }
 
     /** One poll's records, checked, on their way to the database and then to the commit. */
