@@ -67,11 +67,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             CompletableFuture<KafkaRaftServer> server,
             Path logDir,
             String host,
-            int clientPort,
+            String bootstrapServers,
             KafkaCredentials credentials) {
         this.server = server;
         this.logDir = logDir;
-        this.bootstrapServers = host + ":" + clientPort;
+        this.bootstrapServers = bootstrapServers;
         this.credentials = credentials;
         this.platformMechanism = platformMechanism(host);
     }
@@ -136,7 +136,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                                     formatted ? " (formatted)" : "");
                             return started;
                         });
-        return new EmbeddedKafkaBroker(server, dir, host, clientPort, credentials);
+        return new EmbeddedKafkaBroker(server, dir, host, bootstrapServers, credentials);
     }
 
     /**

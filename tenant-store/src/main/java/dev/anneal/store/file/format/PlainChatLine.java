@@ -88,7 +88,6 @@ final class PlainChatLine {
             if (member == 1) {
                 i = token(i, ',');
             }
-            i = skipWhitespace(i);
             int afterKey;
             if (!role && (afterKey = literal(i, ROLE)) >= 0) {
                 role = true;
