@@ -2,6 +2,8 @@ package dev.anneal.server.launch;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasKey;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -84,6 +86,18 @@ class StandaloneModeIT {
                             .extract()
                             .asString();
             assertThat(downloaded).isEqualTo(content);
+
+            // the packaged server builds its OpenAPI document on the first request (ADR 0047)
+            given().baseUri(server.managementUri())
+                    .get("/q/openapi?format=json")
+                    .then()
+                    .statusCode(200)
+                    .body("paths", hasKey("/v1/files"));
+            given().baseUri(server.managementUri())
+                    .get("/q/openapi")
+                    .then()
+                    .statusCode(200)
+                    .body(containsString("/v1/fine_tuning/jobs:"));
 
             server.stop("TERM");
             assertThat(ServerProcess.processesMentioning(dataDir)).isEmpty();
