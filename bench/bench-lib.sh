@@ -44,6 +44,19 @@ median() {
     fi
 }
 
+# Whether GET http://127.0.0.1:PORT/q/health/ready answers 200, asked through bash's own
+# /dev/tcp. Not curl: here each curl run costs about 25 ms of CPU, mostly its own start-up, so
+# polling with it every 20 ms took half a core from the server being timed (a start measured
+# 0.5-0.9 s slower in alternating pairs).
+ready() {
+    local port=$1 code=""
+    { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
+    printf 'GET /q/health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
+    read -r -t 5 _ code _ <&3 || true
+    exec 3<&- 3>&-
+    [[ $code == 200 ]]
+}
+
 # The 1-minute load average.
 load_average() { cut -d' ' -f1 /proc/loadavg; }
 

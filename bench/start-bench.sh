@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # How soon the standalone platform is ready after `./anneal start`: from launching the command to
-# the first 200 of /q/health/ready (polled every 20 ms), embedded PostgreSQL and Kafka included.
+# the first 200 of /q/health/ready (polled every 20 ms through bash's /dev/tcp), embedded PostgreSQL and Kafka included.
 # One first start on an empty data folder (initdb, the broker's format, every migration; it also
 # writes the class data sharing archive when it stops: on JDK 25 and later an AOT cache), then
 # --starts restarts of the same folder with the archive and as many without (ANNEAL_CDS_ARCHIVE
@@ -65,7 +65,7 @@ start_once() {
         "$ROOT/anneal" start >"$log" 2>&1 &
     PID=$!
     set +m
-    until [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MANAGEMENT_PORT/q/health/ready" || true) == 200 ]]; do
+    until ready "$MANAGEMENT_PORT"; do
         kill -0 "$PID" 2>/dev/null || { log "the server exited during start-up:"; tail -n 40 "$log" >&2; exit 1; }
         (($(now_us) - t0 < 180000000)) || { log "not ready after 180 s"; exit 1; }
         sleep 0.02

@@ -205,7 +205,7 @@ SERVER_PID=$!
 set +m
 
 started=$(now_us)
-until [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MANAGEMENT_PORT/q/health/ready" || true) == 200 ]]; do
+until ready "$MANAGEMENT_PORT"; do
     kill -0 "$SERVER_PID" 2>/dev/null || { log "server exited during start-up"; exit 1; }
     (($(now_us) - started < 180000000)) || { log "server not ready after 180 s"; exit 1; }
     sleep 0.5
