@@ -55,7 +55,7 @@ class ContainerImageIT {
         readOnly(cache);
         readOnly(home);
         // started as the image starts it: the entry point is a link on the PATH to the launcher
-        Path entryPoint = imageLayout();
+        Path entryPoint = LauncherLayout.under(temp);
         try (ServerProcess server =
                 ServerProcess.start(
                         List.of(entryPoint.toString(), "start"),
@@ -66,7 +66,7 @@ class ContainerImageIT {
                                 "ANNEAL_JAVA_OPTS", "-Xmx512m",
                                 // the build is the test's own: no class-sharing archive beside it
                                 "ANNEAL_CDS_ARCHIVE", "",
-                                "PATH", javaFirstOnPath()))) {
+                                "PATH", LauncherLayout.javaFirstOnPath()))) {
             server.awaitReady(Duration.ofMinutes(2));
             given().baseUri(server.baseUri())
                     .header("Authorization", "Bearer " + server.newTenantKey("image"))
@@ -76,29 +76,6 @@ class ContainerImageIT {
                     .then()
                     .statusCode(200);
         }
-    }
-
-    /**
-     * The image's files as the Dockerfile lays them out, under the test's folder: the launcher in
-     * {@code opt/anneal} beside the build, and {@code usr/local/bin/anneal} a link to it.
-     *
-     * @return the link
-     */
-    private Path imageLayout() throws IOException {
-        Path opt = Files.createDirectories(temp.resolve("opt/anneal"));
-        Files.copy(Path.of("..", "anneal"), opt.resolve("anneal"));
-        Files.setPosixFilePermissions(
-                opt.resolve("anneal"), PosixFilePermissions.fromString("r-xr-xr-x"));
-        Files.createDirectories(opt.resolve("server/target"));
-        Files.createSymbolicLink(
-                opt.resolve("server/target/quarkus-app"), APP.toAbsolutePath().normalize());
-        Path bin = Files.createDirectories(temp.resolve("usr/local/bin"));
-        return Files.createSymbolicLink(bin.resolve("anneal"), opt.resolve("anneal"));
-    }
-
-    /** This test's JDK first on the PATH, as the image's is the only one. */
-    private static String javaFirstOnPath() {
-        return Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH");
     }
 
     /** The cache as the build step leaves it; the test's own run writes it first. */
