@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.stream.Stream;
 
 /**
  * The launcher and the build as the container image lays them out, under a test's folder: the
- * launcher in {@code opt/anneal} beside the build (a link to this module's), and {@code
- * usr/local/bin/anneal} a link to it. Run from there the launcher finds no sources, so it never
- * builds.
+ * launcher in {@code opt/anneal} beside the build, and {@code usr/local/bin/anneal} a link to it.
+ * The build's folder is the test's own, with a link to each of this module's build entries, so that
+ * what the launcher writes beside the build stays in the test. Run from there the launcher finds no
+ * sources, so it never builds.
  */
 final class LauncherLayout {
 
@@ -25,12 +27,24 @@ final class LauncherLayout {
         Files.copy(Path.of("..", "anneal"), opt.resolve("anneal"));
         Files.setPosixFilePermissions(
                 opt.resolve("anneal"), PosixFilePermissions.fromString("r-xr-xr-x"));
-        Files.createDirectories(opt.resolve("server/target"));
-        Files.createSymbolicLink(
-                opt.resolve("server/target/quarkus-app"),
-                ServerProcess.JAR.getParent().toAbsolutePath().normalize());
+        Path app = Files.createDirectories(opt.resolve("server/target/quarkus-app"));
+        Path build = ServerProcess.JAR.getParent().toAbsolutePath().normalize();
+        try (Stream<Path> entries = Files.list(build)) {
+            for (Path entry : entries.toList()) {
+                String name = entry.getFileName().toString();
+                // not the class-sharing archives ./anneal start keeps beside the build
+                if (!name.startsWith("anneal-")) {
+                    Files.createSymbolicLink(app.resolve(name), entry);
+                }
+            }
+        }
         Path bin = Files.createDirectories(root.resolve("usr/local/bin"));
         return Files.createSymbolicLink(bin.resolve("anneal"), opt.resolve("anneal"));
+    }
+
+    /** The build's folder in a layout made by {@link #under}. */
+    static Path app(Path root) {
+        return root.resolve("opt/anneal/server/target/quarkus-app");
     }
 
     /** This test's JDK first on the {@code PATH}, the JDK the launcher then runs. */
