@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # How soon the standalone platform is ready after `./anneal start`: from launching the command to
-# the first 200 of /q/health/ready (polled every 20 ms through bash's /dev/tcp), embedded PostgreSQL and Kafka included.
+# the first 200 of /q/health/ready (polled every 20 ms through bash's /dev/tcp), embedded
+# PostgreSQL and Kafka included.
 # One first start on an empty data folder (initdb, the broker's format, every migration; it also
 # writes the class data sharing archive when it stops: on JDK 25 and later an AOT cache), then
 # --starts restarts of the same folder with the archive and as many without (ANNEAL_CDS_ARCHIVE

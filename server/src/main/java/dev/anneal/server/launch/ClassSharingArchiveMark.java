@@ -30,8 +30,7 @@ class ClassSharingArchiveMark {
             return;
         }
         try {
-            Files.deleteIfExists(Path.of(mark));
-            Files.createFile(Path.of(mark));
+            Files.write(Path.of(mark), new byte[0]);
         } catch (IOException e) {
             LOG.warnf(
                     "Could not mark the class data sharing archive as complete (%s); the next start"
