@@ -36,6 +36,8 @@ import java.util.UUID;
  * after a crash. A crash while writing leaves a pending file behind; {@link
  * #sweepPending(Duration)} removes those.
  *
+ * <p>Ciphertext bypasses the page cache where the file system allows it ({@link DirectWrites}).
+ *
  * <p>Thread-safe: it holds no mutable state; the file system arbitrates.
  */
 public final class LocalBlobStore implements BlobStore {
@@ -43,13 +45,23 @@ public final class LocalBlobStore implements BlobStore {
     static final String PENDING_PREFIX = ".pending-";
 
     private final Path root;
+    private final boolean bypassCache;
 
     /**
      * A store under {@code root}. Touches nothing yet: {@code root} and tenant folders are created
      * ({@code rwx------}) by the first write that needs them.
      */
     public LocalBlobStore(Path root) {
+        this(root, true);
+    }
+
+    /**
+     * A store whose writes bypass the page cache where the file system allows it ({@code
+     * bypassCache}, {@link DirectWrites}), or always go through it.
+     */
+    LocalBlobStore(Path root, boolean bypassCache) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+        this.bypassCache = bypassCache;
     }
 
     @Override
@@ -58,7 +70,7 @@ public final class LocalBlobStore implements BlobStore {
         Path tenantDir = tenantDir(key.tenantId());
         PrivateFiles.createDirectories(tenantDir);
         Path pending = tenantDir.resolve(PENDING_PREFIX + UUID.randomUUID());
-        return new LocalPendingBlob(pending, file(key), key, dataKey);
+        return new LocalPendingBlob(pending, file(key), key, dataKey, bypassCache);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static dev.anneal.store.TestBytes.repeat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.anneal.store.crypto.SegmentedAesGcm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,12 @@ class LocalBlobStoreTest extends BlobStoreContract {
     @Override
     BlobStore newStore() {
         root = temp.resolve("blobs");
-        return new LocalBlobStore(root);
+        return new LocalBlobStore(root, bypassCache());
+    }
+
+    /** Whether the store's writes bypass the page cache where the file system allows it. */
+    boolean bypassCache() {
+        return true;
     }
 
     @Override
@@ -97,6 +103,31 @@ class LocalBlobStoreTest extends BlobStoreContract {
 
         assertThat(stored()).isEmpty();
         assertThat(store.exists(key)).isFalse();
+    }
+
+    @Test
+    void shouldReadBackEveryLengthAroundBlockAndBufferEdges() throws IOException {
+        int tail = SegmentedAesGcm.HEADER_SIZE + SegmentedAesGcm.TAG_SIZE;
+        int[] lengths = {
+            0,
+            1,
+            4096 - tail,
+            4096 - tail + 1,
+            DirectWrites.BUFFER_SIZE,
+            DirectWrites.BUFFER_SIZE + 1,
+            3 * DirectWrites.BUFFER_SIZE + 12_345
+        };
+        for (int i = 0; i < lengths.length; i++) {
+            BlobKey blobKey = new BlobKey("tenant-a", "file-" + (10 + i));
+            byte[] data = random(lengths[i]);
+
+            write(blobKey, data);
+
+            assertThat(read(blobKey, dataKey)).as("length %d", lengths[i]).isEqualTo(data);
+            assertThat(Files.size(file(blobKey)))
+                    .isEqualTo(SegmentedAesGcm.ciphertextLength(lengths[i]));
+        }
+        assertThat(pendingFiles()).isEmpty();
     }
 
     @Test
