@@ -142,12 +142,28 @@ class JobQueueIT {
     }
 
     @Test
-    void shouldPlaceEachJobAloneWhereTheWholeQueuePlacesIt() throws Exception {
+    void shouldPlaceEachQueuedJobAloneWhereTheWholeQueuePlacesIt() throws Exception {
         drain();
+        String suspendedTenant = TestApi.newTenant();
+        String suspended = TestApi.newKey(suspendedTenant);
+        String suspendedFile = uploadStoryChats(suspended, 2);
+        List<String> suspendedJobs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            suspendedJobs.add(
+                    createJob(
+                            suspended,
+                            Map.of("model", "anneal-nano", "training_file", suspendedFile)));
+        }
+        TestApi.asAdmin()
+                .post("/v1/admin/tenants/" + suspendedTenant + "/suspend")
+                .then()
+                .statusCode(200);
         String busy = TestApi.newTenantKey();
         String busyFile = uploadStoryChats(busy, 2);
         String quiet = TestApi.newTenantKey();
         String quietFile = uploadStoryChats(quiet, 2);
+        String crowd = TestApi.newTenantKey();
+        String crowdFile = uploadStoryChats(crowd, 2);
         List<String> jobs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             jobs.add(createJob(busy, Map.of("model", "anneal-nano", "training_file", busyFile)));
@@ -162,14 +178,23 @@ class JobQueueIT {
             jobs.add(createJob(quiet, Map.of("model", "anneal-nano", "training_file", quietFile)));
             jobs.add(createJob(busy, Map.of("model", "anneal-nano", "training_file", busyFile)));
         }
+        for (int i = 0; i < 5; i++) {
+            jobs.add(createJob(crowd, Map.of("model", "anneal-nano", "training_file", crowdFile)));
+        }
+        jobs.add(createJob(quiet, Map.of("model", "anneal-nano", "training_file", quietFile)));
 
         Map<String, Long> positions = inRequest(() -> queue.positions(jobs));
 
         assertThat(positions).hasSize(jobs.size() - 1).containsEntry(jobs.get(0), 1L);
-        for (String job : jobs) {
+        assertThat(inRequest(() -> queue.positions(suspendedJobs))).isEmpty();
+        for (String job : jobs.subList(2, jobs.size())) {
             assertThat(inRequest(() -> queue.position(job)))
                     .as(job)
-                    .isEqualTo(Optional.ofNullable(positions.get(job)));
+                    .isEqualTo(Optional.of(positions.get(job)));
+        }
+        // not queued: one waits to be taken over, one runs; and a suspended tenant's jobs
+        for (String job : List.of(jobs.get(0), jobs.get(1), suspendedJobs.get(1))) {
+            assertThat(inRequest(() -> queue.position(job))).as(job).isEmpty();
         }
     }
 

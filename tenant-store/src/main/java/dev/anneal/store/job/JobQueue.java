@@ -48,14 +48,49 @@ public class JobQueue {
             """;
 
     /**
-     * Follows {@link #CANDIDATES}: how many waiting jobs come at or before job {@code :id} in the
-     * claim order (as {@link #positions} ranks it), 0 when it does not wait.
+     * Where queued job {@code :id} stands in {@link #CANDIDATES}' order, computed without ranking
+     * the whole queue: 0 when it is not queued or its tenant is suspended. The jobs ahead of it are
+     * the jobs waiting to be taken over (always first); its own tenant's queued jobs up to it; and
+     * of each other tenant's waiting jobs, the first k by {@code seq}, k being the job's turn less
+     * that tenant's running jobs (those k have a turn at most the job's; at an equal turn the older
+     * job goes first), less those waiting to be taken over, counted already. It reads the index
+     * entries of the jobs ahead and a few per tenant, so a tenant's long queue costs the creations
+     * of others nothing. {@code JobQueueIT} checks it against the ranking of the whole queue.
      */
     private static final String ONE_POSITION =
             """
-            select count(*) from waiting
-            where (status <> 'running', turn, seq)
-                <= (select status <> 'running', turn, seq from waiting where id = :id)
+            with waiting as not materialized (
+                select * from fine_tuning_job
+                where status = 'queued' or (status = 'running' and lease_expires_at <= now())),
+            live as not materialized (
+                select * from fine_tuning_job where status = 'running' and lease_expires_at > now()),
+            me as (
+                select j.tenant_id, j.seq, own.ahead,
+                       own.rank + (select count(*) from live r where r.tenant_id = j.tenant_id)
+                           as turn
+                from fine_tuning_job j
+                join tenant t on t.id = j.tenant_id and t.suspended_at is null
+                cross join lateral (
+                    select count(*) as rank, count(*) filter (where w.status = 'queued') as ahead
+                    from waiting w where w.tenant_id = j.tenant_id and w.seq <= j.seq) own
+                where j.id = :id and j.status = 'queued')
+            select me.ahead
+                   + (select count(*) from waiting e join tenant t on t.id = e.tenant_id
+                      where e.status = 'running' and t.suspended_at is null)
+                   + (select coalesce(sum(others.ahead), 0)
+                      from tenant u
+                      cross join lateral (
+                          select me.turn - (select count(*) from live r where r.tenant_id = u.id)
+                              as k) uk
+                      cross join lateral (
+                          select count(*) filter (
+                                     where x.status = 'queued'
+                                       and (x.rank < uk.k or x.seq <= me.seq)) as ahead
+                          from (select w.status, w.seq, row_number() over (order by w.seq) as rank
+                                from waiting w where w.tenant_id = u.id
+                                order by w.seq limit greatest(uk.k, 0)) x) others
+                      where u.suspended_at is null and u.id <> me.tenant_id)
+            from me
             """;
 
     private final EntityManager em;
@@ -386,17 +421,18 @@ public class JobQueue {
 
     /**
      * Where a queued job stands: 1 for the next job to be claimed, in the queue's fair order; empty
-     * when it is not waiting. It counts the jobs at or before this one instead of ranking the whole
-     * queue, which a job's creation would otherwise pay for as the queue grows.
+     * when it is not queued (running, ended, or waiting to be taken over from a lost worker) or its
+     * tenant is suspended. A job's creation asks this, so it costs what the jobs ahead of this one
+     * and the number of tenants make it cost, not the length of the whole queue.
      */
     @Transactional
     public Optional<Long> position(String jobId) {
-        Number position =
-                (Number)
-                        em.createNativeQuery(CANDIDATES + ONE_POSITION)
-                                .setParameter("id", jobId)
-                                .getSingleResult();
-        return position.longValue() == 0 ? Optional.empty() : Optional.of(position.longValue());
+        @SuppressWarnings("unchecked")
+        List<Number> position =
+                em.createNativeQuery(ONE_POSITION).setParameter("id", jobId).getResultList();
+        return position.isEmpty() || position.get(0).longValue() == 0
+                ? Optional.empty()
+                : Optional.of(position.get(0).longValue());
     }
 
     /**
