@@ -61,11 +61,6 @@ final class LocalPendingBlob extends EncryptingPendingBlob {
         return direct != null ? new DirectSink() : new ChannelSink();
     }
 
-    /** Whether the ciphertext bypasses the page cache. */
-    boolean bypassesCache() {
-        return direct != null;
-    }
-
     /** Starts a background flush once enough is written and the previous one has ended. */
     private void wrote(int bytes) throws IOException {
         unflushed += bytes;
