@@ -58,7 +58,7 @@ final class LocalPendingBlob extends EncryptingPendingBlob {
 
     @Override
     OutputStream ciphertextSink() {
-        return direct != null ? new DirectSink() : new ChannelSink();
+        return new CiphertextSink();
     }
 
     /** Starts a background flush once enough is written and the previous one has ended. */
@@ -117,8 +117,11 @@ final class LocalPendingBlob extends EncryptingPendingBlob {
         }
     }
 
-    /** Writes to the channel and leaves it open, so that the commit can force it to disk. */
-    private final class ChannelSink extends OutputStream {
+    /**
+     * Hands the ciphertext to {@link DirectWrites}, or writes it to the channel; leaves both open
+     * for the commit, which writes the tail, forces the file to disk and closes them.
+     */
+    private final class CiphertextSink extends OutputStream {
 
         @Override
         public void write(int b) throws IOException {
@@ -127,6 +130,10 @@ final class LocalPendingBlob extends EncryptingPendingBlob {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            if (direct != null) {
+                direct.write(b, off, len);
+                return;
+            }
             ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
@@ -136,26 +143,7 @@ final class LocalPendingBlob extends EncryptingPendingBlob {
 
         @Override
         public void close() {
-            // The pending blob closes the channel after forcing it.
-        }
-    }
-
-    /** Hands the ciphertext to {@link DirectWrites}; the commit writes its tail. */
-    private final class DirectSink extends OutputStream {
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            direct.write(b, off, len);
-        }
-
-        @Override
-        public void close() {
-            // The pending blob writes the tail and closes the channels at its commit.
+            // The pending blob closes the channels at its commit or discard.
         }
     }
 }
