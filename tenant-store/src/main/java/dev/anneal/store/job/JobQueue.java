@@ -30,22 +30,30 @@ import java.util.Optional;
 @ApplicationScoped
 public class JobQueue {
 
+    /**
+     * A job waiting for a worker, as a condition on a {@code fine_tuning_job} row: queued, or
+     * running on a lease that expired (its worker is gone), to be taken over.
+     */
+    private static final String WAITING =
+            "(status = 'queued' or (status = 'running' and lease_expires_at <= now()))";
+
+    /** A job running on a live lease, as a condition on a {@code fine_tuning_job} row. */
+    private static final String LIVE = "(status = 'running' and lease_expires_at > now())";
+
     /** The order jobs are claimed in; also gives the queue position. */
     private static final String CANDIDATES =
             """
             with running as (
-                select tenant_id, count(*) as n from fine_tuning_job
-                where status = 'running' and lease_expires_at > now()
-                group by tenant_id),
+                select tenant_id, count(*) as n from fine_tuning_job where %s group by tenant_id),
             waiting as (
                 select j.id, j.tenant_id, j.seq, j.status, coalesce(r.n, 0) as running,
                        row_number() over (partition by j.tenant_id order by j.seq)
                            + coalesce(r.n, 0) as turn
                 from fine_tuning_job j left join running r on r.tenant_id = j.tenant_id
-                where (j.status = 'queued'
-                       or (j.status = 'running' and j.lease_expires_at <= now()))
+                where %s
                   and j.tenant_id not in (select id from tenant where suspended_at is not null))
-            """;
+            """
+                    .formatted(LIVE, WAITING);
 
     /**
      * Where queued job {@code :id} stands in {@link #CANDIDATES}' order, computed without ranking
@@ -59,11 +67,8 @@ public class JobQueue {
      */
     private static final String ONE_POSITION =
             """
-            with waiting as not materialized (
-                select * from fine_tuning_job
-                where status = 'queued' or (status = 'running' and lease_expires_at <= now())),
-            live as not materialized (
-                select * from fine_tuning_job where status = 'running' and lease_expires_at > now()),
+            with waiting as not materialized (select * from fine_tuning_job where %s),
+            live as not materialized (select * from fine_tuning_job where %s),
             me as (
                 select j.tenant_id, j.seq, own.ahead,
                        own.rank + (select count(*) from live r where r.tenant_id = j.tenant_id)
@@ -91,7 +96,8 @@ public class JobQueue {
                                 order by w.seq limit greatest(uk.k, 0)) x) others
                       where u.suspended_at is null and u.id <> me.tenant_id)
             from me
-            """;
+            """
+                    .formatted(WAITING, LIVE);
 
     private final EntityManager em;
     private final JobEventLog events;
@@ -127,9 +133,9 @@ public class JobQueue {
                     em.createNativeQuery(
                                     "select case when status = 'queued' then 'queued' when"
                                             + " lease_owner is null then 'released' else 'lost' end"
-                                            + " from fine_tuning_job where id = :id and (status ="
-                                            + " 'queued' or (status = 'running' and lease_expires_at"
-                                            + " <= now())) for update skip locked")
+                                            + " from fine_tuning_job where id = :id and "
+                                            + WAITING
+                                            + " for update skip locked")
                             .setParameter("id", jobId)
                             .getResultList();
             if (locked.isEmpty()) {
@@ -145,8 +151,8 @@ public class JobQueue {
                     ((Number)
                                     em.createNativeQuery(
                                                     "select count(*) from fine_tuning_job where"
-                                                            + " tenant_id = :tenant and status ="
-                                                            + " 'running' and lease_expires_at > now()")
+                                                            + " tenant_id = :tenant and "
+                                                            + LIVE)
                                             .setParameter("tenant", tenantId)
                                             .getSingleResult())
                             .longValue();
