@@ -8,7 +8,9 @@
 # pages behind. Three untimed 256 MiB uploads warm the JIT up first (ADR 0040: a fresh server's
 # first uploads run at half speed while C2 compiles; two of 32 MiB were not enough). Runs
 # alternate the order (cp first, then upload first, ...) to even out cache and noise effects; the
-# table shows medians.
+# table shows medians. Each run also times the path's floor: the same file behind 25 lines the
+# validator refuses, which the server reads through HTTP and the multipart parser to its end
+# without validating or storing it (400).
 # The server runs standalone (embedded PostgreSQL and Kafka) with the given heap limit (-Xmx),
 # which shows that uploads stream rather than buffer: a 1 GiB upload succeeds with a 256 MiB
 # heap. The server's peak RSS (VmHWM, reset after start-up) and peak heap used (from its GC log)
@@ -63,6 +65,7 @@ DATA=$WORK/data
 FILE=$WORK/train.jsonl
 WARMUP_FILE=$WORK/warmup.jsonl
 COPY=$WORK/copy.jsonl
+REFUSED_FILE=$WORK/refused.jsonl
 LOG=$WORK/server.log
 GCLOG=$WORK/gc.log
 SERVER_PID=""
@@ -278,23 +281,49 @@ time_upload() {
     curl -sS -o /dev/null -X DELETE -H "Authorization: Bearer $KEY" "$URL/v1/files/$id"
 }
 
+# The floor of the path: the same file behind 25 lines the validator refuses. Past 20 errors the
+# server validates and stores nothing more but still reads the whole body through HTTP and the
+# multipart parser (to answer once it has all of it), then answers 400.
+{
+    for ((line = 0; line < 25; line++)); do echo '{}'; done
+    cat "$FILE"
+} >"$REFUSED_FILE"
+REFUSED_BYTES=$(stat -c %s "$REFUSED_FILE")
+time_refused() {
+    sync
+    local t0 t1 code
+    t0=$(now_us)
+    code=$(curl -sS -o "$WORK/refused.json" -w '%{http_code}' -H "Authorization: Bearer $KEY" \
+        -F purpose=fine-tune -F "file=@$REFUSED_FILE" "$URL/v1/files")
+    sync
+    t1=$(now_us)
+    [[ $code == 400 ]] || { log "the refused upload answered HTTP $code: $(head -c 2000 "$WORK/refused.json")"; exit 1; }
+    REFUSED_US=$((t1 - t0))
+}
+
 cp_rates=()
 up_rates=()
+refused_rates=()
 LOAD_BEFORE=$(load_average)
 for ((run = 1; run <= RUNS; run++)); do
     if ((run % 2)); then
         time_cp
         time_upload
+        time_refused
     else
+        time_refused
         time_upload
         time_cp
     fi
     cp_rates+=("$(rate_centi "$BYTES" "$CP_US")")
     up_rates+=("$(rate_centi "$BYTES" "$UP_US")")
+    refused_rates+=("$(rate_centi "$REFUSED_BYTES" "$REFUSED_US")")
     log "run $run/$RUNS: cp+sync $(fmt_secs "$CP_US") s ($(fmt_centi "${cp_rates[-1]}") MB/s)," \
         "upload+sync $(fmt_secs "$UP_US") s ($(fmt_centi "${up_rates[-1]}") MB/s;" \
-        "upload alone $(fmt_secs "$UP_NOSYNC_US") s)"
+        "upload alone $(fmt_secs "$UP_NOSYNC_US") s), refused upload $(fmt_secs "$REFUSED_US") s" \
+        "($(fmt_centi "${refused_rates[-1]}") MB/s)"
 done
+rm -f "$REFUSED_FILE"
 
 LOAD_AFTER=$(load_average)
 HWM_KB=$(vm_hwm_kb)
@@ -302,6 +331,8 @@ read -r PEAK_HEAP PEAK_LIVE < <(peak_heap_mb "$GC_SKIP")
 CP_MED=$(median "${cp_rates[@]}")
 UP_MED=$(median "${up_rates[@]}")
 RATIO=$((UP_MED * 1000 / CP_MED))
+REFUSED_MED=$(median "${refused_rates[@]}")
+REFUSED_RATIO=$((REFUSED_MED * 1000 / CP_MED))
 
 rss_label="$((HWM_KB / 1024)) MiB"
 ((RESET_HWM)) || rss_label+=" (incl. start-up)"
@@ -309,11 +340,14 @@ heap_label="-Xmx$HEAP"
 [[ -n $GC_NAME ]] && heap_label+=" ($GC_NAME)"
 
 echo
-echo "| size | runs | cp MB/s (median) | upload MB/s (median) | upload/cp | server heap limit | server peak RSS | server peak heap used |"
-echo "|---|---|---|---|---|---|---|---|"
-echo "| $SIZE ($BYTES B) | $RUNS | $(fmt_centi "$CP_MED") | $(fmt_centi "$UP_MED") | $((RATIO / 1000)).$(printf '%03d' $((RATIO % 1000))) | $heap_label | $rss_label | $PEAK_HEAP MiB (after GC ≤ $PEAK_LIVE MiB) |"
+echo "| size | runs | cp MB/s (median) | upload MB/s (median) | upload/cp | refused upload MB/s, HTTP and multipart only (median) | refused/cp | server heap limit | server peak RSS | server peak heap used |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| $SIZE ($BYTES B) | $RUNS | $(fmt_centi "$CP_MED") | $(fmt_centi "$UP_MED") | $((RATIO / 1000)).$(printf '%03d' $((RATIO % 1000))) | $(fmt_centi "$REFUSED_MED") | $((REFUSED_RATIO / 1000)).$(printf '%03d' $((REFUSED_RATIO % 1000))) | $heap_label | $rss_label | $PEAK_HEAP MiB (after GC ≤ $PEAK_LIVE MiB) |"
 echo
-echo "MB = 10^6 bytes; both timings include a sync. Peak RSS and heap cover the uploads only" \
+echo "MB = 10^6 bytes; every timing includes a sync. The refused upload is the same file behind 25" \
+    "invalid lines: the server reads all of it but validates and stores nothing past the 20th error," \
+    "so it times what HTTP and the multipart parser cost alone, the floor of the path."
+echo "Peak RSS and heap cover the uploads only" \
     "(start-up peak RSS: $((STARTUP_HWM_KB / 1024)) MiB); heap from the GC log: largest occupancy before a GC, and largest that survived one."
 echo "Load average (1 min) on $(nproc) cores: $LOAD_BEFORE before the runs, $LOAD_AFTER after."
 

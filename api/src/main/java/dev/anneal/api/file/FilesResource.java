@@ -17,6 +17,8 @@ import dev.anneal.store.file.FileRepository;
 import dev.anneal.store.file.FileService;
 import dev.anneal.store.file.FileUpload;
 import dev.anneal.store.file.StoredFile;
+import io.quarkus.vertx.http.runtime.VertxHttpRecorder;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -28,13 +30,16 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Locale;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -57,13 +62,18 @@ public class FilesResource {
     private final FileLimits limits;
     private final BlobDownloads downloads;
 
+    /** How long an upload's body may send nothing before reading it fails. */
+    private final Duration idleTimeout;
+
     @Inject
     FilesResource(
             FileService files,
             FileRepository repository,
             FileLimits limits,
-            BlobDownloads downloads) {
+            BlobDownloads downloads,
+            @ConfigProperty(name = "quarkus.http.idle-timeout") Duration idleTimeout) {
         this.downloads = downloads;
+        this.idleTimeout = idleTimeout;
         this.files = files;
         this.repository = repository;
         this.limits = limits;
@@ -76,10 +86,16 @@ public class FilesResource {
     public FileObject upload(
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long contentLength,
-            InputStream body)
+            @Context RoutingContext routing)
             throws IOException {
         long declaredLength = contentLength == null ? 0 : contentLength;
-        MultipartReader reader = new MultipartReader(body, MultipartReader.boundaryOf(contentType));
+        // set by StreamedBodyLimit for a body without a declared length
+        Long bodyLimit = routing.get(VertxHttpRecorder.MAX_REQUEST_SIZE_KEY);
+        MultipartReader reader =
+                new MultipartReader(
+                        new RequestBodyStream(
+                                routing.request(), bodyLimit == null ? 0 : bodyLimit, idleTimeout),
+                        MultipartReader.boundaryOf(contentType));
         FilePurpose purpose = null;
         FileUpload upload = null;
         try {
