@@ -100,6 +100,16 @@ final class RequestBodyStream extends InputStream {
         notifyAll();
     }
 
+    /** Asks the event loop for as many buffers as were taken since it was last asked. */
+    private void askForMore() {
+        try {
+            request.fetch(taken);
+            taken = 0;
+        } catch (IllegalStateException endedMeanwhile) {
+            // HTTP/2 refuses demand once the body has ended (HTTP/1.1 ignores it): none is needed
+        }
+    }
+
     @Override
     public int read() throws IOException {
         byte[] one = new byte[1];
@@ -127,6 +137,7 @@ final class RequestBodyStream extends InputStream {
     /** The next buffer, or null at the end of the body. */
     private Buffer next() throws IOException {
         Buffer next;
+        boolean more;
         synchronized (this) {
             long deadline = System.currentTimeMillis() + timeoutMs;
             while ((next = queue.pollFirst()) == null) {
@@ -153,10 +164,10 @@ final class RequestBodyStream extends InputStream {
                     readerWaiting = false;
                 }
             }
+            more = !ended && ++taken >= WINDOW / 2;
         }
-        if (++taken >= WINDOW / 2) {
-            request.fetch(taken);
-            taken = 0;
+        if (more) {
+            askForMore();
         }
         bytes += next.length();
         if (limit > 0 && bytes > limit) {

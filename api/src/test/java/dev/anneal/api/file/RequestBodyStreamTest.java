@@ -5,8 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.anneal.api.error.ApiException;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,6 +48,9 @@ class RequestBodyStreamTest {
 
     private static volatile long limit;
 
+    /** Whether the reader sleeps a millisecond before each read, to fall behind the client. */
+    private static volatile boolean slowReader;
+
     @BeforeAll
     static void startServer() throws Exception {
         vertx = Vertx.vertx();
@@ -64,6 +73,7 @@ class RequestBodyStreamTest {
     void newRequest() {
         body = new CompletableFuture<>();
         limit = 0;
+        slowReader = false;
     }
 
     /** As a blocking resource method: paused on the event loop, read on a worker thread. */
@@ -71,10 +81,11 @@ class RequestBodyStreamTest {
         request.pause();
         CompletableFuture<byte[]> outcome = body;
         long max = limit;
+        boolean slow = slowReader;
         WORKERS.execute(
                 () -> {
                     try (InputStream in = new RequestBodyStream(request, max, TIMEOUT)) {
-                        byte[] bytes = readOddly(in);
+                        byte[] bytes = readOddly(in, slow);
                         outcome.complete(bytes);
                         request.response().end("read " + bytes.length);
                     } catch (Exception e) {
@@ -85,10 +96,14 @@ class RequestBodyStreamTest {
     }
 
     /** Reads with every kind of call: one byte, small arrays, large ones. */
-    private static byte[] readOddly(InputStream in) throws IOException {
+    private static byte[] readOddly(InputStream in, boolean slow)
+            throws IOException, InterruptedException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buffer = new byte[100_000];
         for (int i = 0; ; i++) {
+            if (slow) {
+                Thread.sleep(1);
+            }
             if (i % 3 == 0) {
                 int b = in.read();
                 if (b < 0) {
@@ -117,6 +132,34 @@ class RequestBodyStreamTest {
                 assertThat(body.get(30, TimeUnit.SECONDS)).as("%d bytes", size).isEqualTo(sent);
                 assertThat(statusLine(socket)).contains("200");
             }
+        }
+    }
+
+    @Test
+    void shouldReadEveryByteOverHttp2EvenWhenTheBodyEndsBeforeTheReaderIsDone() throws Exception {
+        slowReader = true;
+        byte[] sent = random(2 * 1024 * 1024 + 5);
+        HttpClient client =
+                vertx.createHttpClient(
+                        new HttpClientOptions()
+                                .setProtocolVersion(HttpVersion.HTTP_2)
+                                .setHttp2ClearTextUpgrade(false));
+        try {
+            String answer =
+                    client.request(HttpMethod.POST, server.actualPort(), "127.0.0.1", "/upload")
+                            .compose(
+                                    request ->
+                                            request.send(Buffer.buffer(sent))
+                                                    .compose(HttpClientResponse::body))
+                            .toCompletionStage()
+                            .toCompletableFuture()
+                            .get(30, TimeUnit.SECONDS)
+                            .toString();
+
+            assertThat(body.get(30, TimeUnit.SECONDS)).isEqualTo(sent);
+            assertThat(answer).isEqualTo("read " + sent.length);
+        } finally {
+            client.close();
         }
     }
 
