@@ -14,8 +14,12 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +31,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(AnnealTestResources.class)
 class FilesResourceIT {
+
+    @TestHTTPResource("/")
+    URI base;
 
     private String tenant;
     private String key;
@@ -51,6 +58,52 @@ class FilesResourceIT {
                 .body("status", equalTo("processed"))
                 .body("format", equalTo("chat"))
                 .body("line_count", equalTo(2));
+    }
+
+    /**
+     * {@code curl --http2} on an {@code http://} URL asks to switch to HTTP/2 in the upload's own
+     * request ({@code Upgrade: h2c}). Plaintext HTTP stays HTTP/1.1, so the request is served as
+     * sent; a server that switched after the headers read the rest of the body as HTTP/2 frames and
+     * hung until the idle timeout.
+     */
+    @Test
+    void shouldStoreAnUploadThatAsksToUpgradeToCleartextHttp2() throws IOException {
+        String content = (chatLine("x".repeat(200)) + "\n").repeat(6_000); // 2.9 MB
+        String boundary = "upgrade";
+        byte[] body =
+                ("--"
+                                + boundary
+                                + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n"
+                                + "fine-tune\r\n--"
+                                + boundary
+                                + "\r\nContent-Disposition: form-data; name=\"file\";"
+                                + " filename=\"big.jsonl\"\r\n\r\n"
+                                + content
+                                + "\r\n--"
+                                + boundary
+                                + "--\r\n")
+                        .getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(
+                    ("POST /v1/files HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                                    + key
+                                    + "\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c"
+                                    + "\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\nContent-Type:"
+                                    + " multipart/form-data; boundary="
+                                    + boundary
+                                    + "\r\nContent-Length: "
+                                    + body.length
+                                    + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+
+            String answer =
+                    new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(answer).isEqualTo("HTTP/1.1 200");
+        }
     }
 
     @Test

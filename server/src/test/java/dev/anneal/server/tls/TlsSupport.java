@@ -34,6 +34,28 @@ final class TlsSupport {
         assertThat(files.statusCode()).isEqualTo(200);
         assertThat(files.version()).isEqualTo(HttpClient.Version.HTTP_2);
 
+        // an upload's body is read by the API itself (RequestBodyStream): over HTTP/2 as well
+        String content = (TestApi.chatLine("over TLS") + "\n").repeat(20_000);
+        HttpResponse<String> upload =
+                client.send(
+                        HttpRequest.newBuilder(URI.create(url("test.url.ssl") + "/v1/files"))
+                                .header("Authorization", "Bearer " + key)
+                                .header("Content-Type", "multipart/form-data; boundary=tls")
+                                .POST(
+                                        HttpRequest.BodyPublishers.ofString(
+                                                "--tls\r\nContent-Disposition: form-data;"
+                                                        + " name=\"purpose\"\r\n\r\nfine-tune\r\n"
+                                                        + "--tls\r\nContent-Disposition: form-data;"
+                                                        + " name=\"file\"; filename=\"t.jsonl\""
+                                                        + "\r\n\r\n"
+                                                        + content
+                                                        + "\r\n--tls--\r\n"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(upload.statusCode()).as(upload.body()).isEqualTo(200);
+        assertThat(upload.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(upload.body()).contains("\"line_count\":20000");
+
         HttpResponse<String> health =
                 client.send(
                         HttpRequest.newBuilder(
