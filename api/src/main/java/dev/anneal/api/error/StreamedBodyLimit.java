@@ -17,7 +17,8 @@ import jakarta.inject.Inject;
  *
  * <p>Such a refusal has no JSON body: the reader answers before the application sees the request.
  * Clients that declare a length (all of OpenAI's and every common one for JSON) get the usual error
- * from {@link RequestSizeFilter}.
+ * from {@link RequestSizeFilter}. Uploads read their body through their own stream ({@code
+ * RequestBodyStream}), which holds it to the same limit and answers with the usual error too.
  */
 @ApplicationScoped
 public class StreamedBodyLimit {

@@ -89,13 +89,14 @@ public class FilesResource {
             @Context RoutingContext routing)
             throws IOException {
         long declaredLength = contentLength == null ? 0 : contentLength;
+        String boundary = MultipartReader.boundaryOf(contentType); // before a byte is asked for
         // set by StreamedBodyLimit for a body without a declared length
         Long bodyLimit = routing.get(VertxHttpRecorder.MAX_REQUEST_SIZE_KEY);
         MultipartReader reader =
                 new MultipartReader(
                         new RequestBodyStream(
                                 routing.request(), bodyLimit == null ? 0 : bodyLimit, idleTimeout),
-                        MultipartReader.boundaryOf(contentType));
+                        boundary);
         FilePurpose purpose = null;
         FileUpload upload = null;
         try {
