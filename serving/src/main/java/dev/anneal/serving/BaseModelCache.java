@@ -2,6 +2,7 @@ package dev.anneal.serving;
 
 import ai.djl.ndarray.NDManager;
 import dev.anneal.serving.adapter.AdapterCache;
+import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.model.LlamaConfig;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import java.io.IOException;
@@ -117,7 +118,11 @@ final class BaseModelCache implements AutoCloseable {
             tokenizer = TextTokenizer.load(folder);
             tokenizers.put(folder, tokenizer);
         }
-        ResidentModel loaded = ResidentModel.load(baseModelId, folder, tokenizer, sized, parent);
+        ResidentModel loaded;
+        // on the request's thread: single-threaded, so that it owns no OpenMP team (ADR 0051)
+        try (DjlRuntime.SingleThreaded loading = DjlRuntime.singleThreaded()) {
+            loaded = ResidentModel.load(baseModelId, folder, tokenizer, sized, parent);
+        }
         loaded.scheduler().observe(observer.scheduler(baseModelId));
         models.put(baseModelId, loaded);
         return loaded;

@@ -2,6 +2,7 @@ package dev.anneal.serving;
 
 import ai.djl.ndarray.NDManager;
 import dev.anneal.tuner.generate.GenerationConfig;
+import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.serve.MultiAdapterModel;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import java.io.IOException;
@@ -155,6 +156,14 @@ final class FullModelCache implements AutoCloseable {
     }
 
     private ResidentModel load(ModelRef.Full full, String identity) throws IOException {
+        // on the request's thread: single-threaded, so that it owns no OpenMP team (ADR 0051)
+        try (DjlRuntime.SingleThreaded loading = DjlRuntime.singleThreaded()) {
+            return loadSingleThreaded(full, identity);
+        }
+    }
+
+    private ResidentModel loadSingleThreaded(ModelRef.Full full, String identity)
+            throws IOException {
         FullModelArchive archive;
         try (InputStream in = store.openArchive(full)) {
             archive = FullModelArchive.read(in, full.modelId());

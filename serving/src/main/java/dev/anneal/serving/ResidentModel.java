@@ -56,7 +56,7 @@ final class ResidentModel implements AutoCloseable {
                         modelId,
                         serving.schedulerLimits(),
                         new BatchedForward(),
-                        serving.threads());
+                        serving.engineThreads());
     }
 
     /**

@@ -15,8 +15,8 @@ import java.util.logging.Logger;
  *     in tokens for the model when it loads ({@link #forModel})
  * @param maxWaiting {@code ANNEAL_SERVE_QUEUE}: the most requests waiting per base model
  * @param prefillChunk prompt tokens a sequence feeds per iteration
- * @param threads {@code ANNEAL_SERVE_THREADS}: libtorch intra-op threads asked for on each engine
- *     thread, 0 to leave DJL's setting
+ * @param threads {@code ANNEAL_SERVE_THREADS}: libtorch intra-op threads of each engine thread, 0
+ *     for as many as the process has cores ({@link #engineThreads})
  * @param maxFullModels {@code ANNEAL_SERVE_MAX_FULL_MODELS}: the most full fine-tunes in memory,
  *     across tenants
  * @param modelMemory {@code ANNEAL_SERVE_MODEL_MEMORY}: the most memory the weights of resident
@@ -31,6 +31,11 @@ public record ServingConfig(
         int threads,
         int maxFullModels,
         MemorySetting modelMemory) {
+
+    /** The libtorch intra-op threads of each engine thread: {@link #threads}, or the cores. */
+    public int engineThreads() {
+        return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    }
 
     /** The prefill chunk when none is set. */
     public static final int DEFAULT_PREFILL_CHUNK = 64;
@@ -108,7 +113,8 @@ public record ServingConfig(
         }
         if (threads < 0) {
             throw new IllegalArgumentException(
-                    "ANNEAL_SERVE_THREADS must be 0 (DJL's default) or more, got " + threads);
+                    "ANNEAL_SERVE_THREADS must be 0 (as many as the cores) or more, got "
+                            + threads);
         }
         Objects.requireNonNull(kvCache, "ANNEAL_SERVE_KV_CACHE");
         Objects.requireNonNull(modelMemory, "ANNEAL_SERVE_MODEL_MEMORY");

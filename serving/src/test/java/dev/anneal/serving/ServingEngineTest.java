@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.generate.GenerationConfig;
 import dev.anneal.tuner.generate.GenerationResult;
 import dev.anneal.tuner.generate.Generator;
+import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.model.LlamaForCausalLM;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -184,5 +187,33 @@ class ServingEngineTest {
         assertThatThrownBy(() -> engine.open("tenant-b", "ft-a"))
                 .isInstanceOf(ModelNotFoundException.class)
                 .hasMessageContaining("ft-a");
+    }
+
+    @Test
+    void shouldLoadAnAdapterSingleThreadedAndLeaveTheRequestThreadsThreadsAsTheyWere()
+            throws Exception {
+        // a request thread that loaded with several would own an OpenMP team for good (ADR 0051)
+        store.archives.put(TENANT + "/ft-threads", TestModels.archive(adapterE));
+        int opened = store.intraOpThreadsWhileOpening.size();
+
+        int after =
+                CompletableFuture.supplyAsync(
+                                () -> {
+                                    DjlRuntime.useIntraOpThreads(2);
+                                    try {
+                                        submit("ft-threads", "The sun", greedy(2))
+                                                .done
+                                                .get(60, TimeUnit.SECONDS);
+                                    } catch (Exception e) {
+                                        throw new IllegalStateException(e);
+                                    }
+                                    return JniUtils.getNumThreads();
+                                },
+                                request -> new Thread(request, "request").start())
+                        .get(90, TimeUnit.SECONDS);
+
+        List<Integer> whileOpening = store.intraOpThreadsWhileOpening;
+        assertThat(whileOpening.subList(opened, whileOpening.size())).containsExactly(1);
+        assertThat(after).isEqualTo(2);
     }
 }

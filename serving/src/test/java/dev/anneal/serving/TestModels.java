@@ -1,5 +1,6 @@
 package dev.anneal.serving;
 
+import ai.djl.pytorch.jni.JniUtils;
 import dev.anneal.serving.scheduler.TokenListener;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.generate.GenerationResult;
@@ -13,9 +14,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -65,6 +68,9 @@ final class TestModels {
         final Map<String, byte[]> archives = new HashMap<>();
         final AtomicInteger opened = new AtomicInteger();
 
+        /** libtorch's intra-op threads of the thread that opened each archive, in order. */
+        final List<Integer> intraOpThreadsWhileOpening = new CopyOnWriteArrayList<>();
+
         @Override
         public Optional<ModelRef> resolve(String tenantId, String modelId) {
             if (modelId.equals(BASE)) {
@@ -85,6 +91,7 @@ final class TestModels {
         public InputStream openArchive(ModelRef model) {
             ModelRef.Lora lora = (ModelRef.Lora) model;
             opened.incrementAndGet();
+            intraOpThreadsWhileOpening.add(JniUtils.getNumThreads());
             return new ByteArrayInputStream(archives.get(lora.tenantId() + "/" + lora.modelId()));
         }
     }

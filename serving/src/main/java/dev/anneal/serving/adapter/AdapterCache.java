@@ -1,5 +1,6 @@
 package dev.anneal.serving.adapter;
 
+import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.serve.AdapterView;
 import dev.anneal.tuner.serve.MultiAdapterModel;
 import dev.anneal.tuner.serve.UnknownAdapterException;
@@ -81,7 +82,10 @@ public final class AdapterCache {
         }
         misses++;
         makeRoom();
-        loader.load(model, identity);
+        // on the request's thread: single-threaded, so that it owns no OpenMP team (ADR 0051)
+        try (DjlRuntime.SingleThreaded loading = DjlRuntime.singleThreaded()) {
+            loader.load(model, identity);
+        }
         resident.put(identity, model);
         return model.forAdapter(identity);
     }

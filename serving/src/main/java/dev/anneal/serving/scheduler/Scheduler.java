@@ -1,7 +1,6 @@
 package dev.anneal.serving.scheduler;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.anneal.serving.KvCacheBudgetException;
 import dev.anneal.serving.ServingOverloadedException;
 import dev.anneal.tuner.generate.SequenceDecoder;
@@ -63,9 +62,12 @@ public final class Scheduler implements AutoCloseable {
      * @param modelId the base model's id, for the thread's name and messages
      * @param limits the KV-cache budget, queue bound and prefill chunk
      * @param forward the forward pass of an iteration
-     * @param threads libtorch intra-op threads to ask for on the engine thread, 0 to leave DJL's
+     * @param threads libtorch intra-op threads of the engine thread, at least 1
      */
     public Scheduler(String modelId, SchedulerLimits limits, BatchForward forward, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
         this.modelId = modelId;
         this.limits = limits;
         this.forward = forward;
@@ -74,9 +76,7 @@ public final class Scheduler implements AutoCloseable {
                         () -> {
                             // inference only: no autograd graph on this thread
                             DjlRuntime.recordGradientsOnlyWhenAsked();
-                            if (threads > 0) {
-                                JniUtils.setNumThreads(threads);
-                            }
+                            DjlRuntime.useIntraOpThreads(threads);
                             loop();
                         },
                         "anneal-serve-" + modelId);

@@ -63,6 +63,8 @@ public final class ConcurrencyBench {
                                 "--threads", "2",
                                 "--stories260K", "tuner/engine/models/stories260K"));
         DjlRuntime.offlineByDefault();
+        // this thread writes adapters and submits; only the engine thread owns a team (ADR 0051)
+        DjlRuntime.useIntraOpThreads(1);
         List<Integer> streamCounts = options.integers("--streams");
         List<Integer> adapterCounts = options.integers("--adapters");
         int mostAdapters = Collections.max(adapterCounts);

@@ -1,7 +1,6 @@
 package dev.anneal.bench.serve;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.anneal.bench.BenchArguments;
 import dev.anneal.bench.Machine;
 import dev.anneal.bench.PyTorchReference;
@@ -17,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 
@@ -43,7 +44,9 @@ import java.util.stream.Collectors;
  * <p>Each model: warm-up generations on the JVM's side for {@code --warmup-seconds} (at least one
  * of each kind), then {@code --runs} rounds of serving, generator and a fresh PyTorch process
  * (which warms up with {@code --reference-warmup} generations), alternating so that the machine's
- * load hits all alike; medians.
+ * load hits all alike; medians. Each side computes alone, as in its own process: a serving run
+ * opens an engine of its own and closes it, the generator runs on a thread of its own that then
+ * ends (an idle OpenMP team left beside the measured one slows it down: ADR 0051).
  *
  * <p>Run from the repository root: {@code bench/serve-bench.sh single-stream [--models 26m,110m]
  * [--new-tokens 128] [--runs 3] [--threads 2]}.
@@ -77,6 +80,8 @@ public final class SingleStreamBench {
                                         "--script",
                                         "bench/engine-bench/python/generate_reference.py")));
         DjlRuntime.offlineByDefault();
+        // this thread loads and writes models; the threads that compute own the process's teams
+        DjlRuntime.useIntraOpThreads(1);
         int threads = options.integer("--threads");
         String loadBefore = Machine.loadAverage();
         double bandwidthBefore = CopyBandwidth.measure(options.integer("--bandwidth-mib"), threads);
@@ -140,13 +145,9 @@ public final class SingleStreamBench {
         List<Latency> generator = new ArrayList<>();
         List<Latency> torch = new ArrayList<>();
         String torchVersion = "?";
-        try (ServingEngine engine = new ServingEngine(store, config);
-                NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager();
                 TextTokenizer tokenizer = TextTokenizer.load(model.dir())) {
-            ServedModel served = engine.open(MemoryModelStore.TENANT, model.name());
             Generator loaded = new Generator(HfModelLoader.load(model.dir(), manager), tokenizer);
-            // the generator runs on this thread; serving's engine thread sets its own
-            JniUtils.setNumThreads(threads);
             long[] promptIds = tokenizer.encode(model.prompt());
             System.err.printf(
                     Locale.ROOT,
@@ -156,16 +157,31 @@ public final class SingleStreamBench {
                     promptIds.length);
             long warmUntil =
                     System.nanoTime() + options.integer("--warmup-seconds") * 1_000_000_000L;
-            do {
-                TimedStream.run(served, model.prompt(), newTokens);
-                timeGenerator(loaded, promptIds, newTokens);
-            } while (System.nanoTime() < warmUntil);
+            try (ServingEngine engine = new ServingEngine(store, config)) {
+                ServedModel served = engine.open(MemoryModelStore.TENANT, model.name());
+                do {
+                    TimedStream.run(served, model.prompt(), newTokens);
+                    onOwnThread(threads, () -> timeGenerator(loaded, promptIds, newTokens));
+                } while (System.nanoTime() < warmUntil);
+            }
             for (int run = 0; run < options.integer("--runs"); run++) {
-                TimedStream.Times stream = TimedStream.run(served, model.prompt(), newTokens);
+                // each side alone in the process: the engine thread's team ends with its engine
+                TimedStream.Times stream;
+                try (ServingEngine engine = new ServingEngine(store, config)) {
+                    ServedModel served = engine.open(MemoryModelStore.TENANT, model.name());
+                    TimedStream.run(served, model.prompt(), newTokens);
+                    stream = TimedStream.run(served, model.prompt(), newTokens);
+                }
                 serving.add(
                         new Latency(stream.timeToFirstToken(), 1 / stream.timePerOutputToken()));
                 servingTokens.add(stream.tokens().length);
-                generator.add(timeGenerator(loaded, promptIds, newTokens));
+                generator.add(
+                        onOwnThread(
+                                threads,
+                                () -> {
+                                    timeGenerator(loaded, promptIds, newTokens);
+                                    return timeGenerator(loaded, promptIds, newTokens);
+                                }));
                 PyTorchReference.Speed reference =
                         pytorch.speed(
                                 promptIds,
@@ -193,6 +209,29 @@ public final class SingleStreamBench {
             }
         }
         return new Row(model, serving, servingTokens, generator, torch, torchVersion);
+    }
+
+    /**
+     * Runs {@code body} on a thread of its own with {@code threads} libtorch threads, as {@code
+     * anneal generate} runs on its main thread; the thread's OpenMP team ends with it, so that it
+     * never shares the cores with the serving engine's idle one (ADR 0051).
+     */
+    private static <T> T onOwnThread(int threads, Callable<T> body) throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread thread =
+                new Thread(
+                        () -> {
+                            try {
+                                DjlRuntime.useIntraOpThreads(threads);
+                                result.complete(body.call());
+                            } catch (Throwable e) {
+                                result.completeExceptionally(e);
+                            }
+                        },
+                        "anneal-bench-generator");
+        thread.start();
+        thread.join();
+        return result.get();
     }
 
     /**

@@ -1,12 +1,12 @@
 package dev.anneal.tuner.cli;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.anneal.tuner.checkpoint.HfModelLoader;
 import dev.anneal.tuner.export.PeftAdapter;
 import dev.anneal.tuner.generate.GenerationConfig;
 import dev.anneal.tuner.generate.GenerationResult;
 import dev.anneal.tuner.generate.Generator;
+import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.model.LlamaForCausalLM;
 import dev.anneal.tuner.tokenizer.TextTokenizer;
 import java.io.IOException;
@@ -98,7 +98,7 @@ final class GenerateCommand {
                             ? PeftAdapter.loadModel(
                                     options.model(), options.adapter().get(), manager)
                             : HfModelLoader.load(options.model(), manager);
-            options.threads().ifPresent(JniUtils::setNumThreads);
+            options.threads().ifPresent(DjlRuntime::useIntraOpThreads);
             long[] promptIds = tokenizer.encode(options.prompt());
             if (promptIds.length == 0) {
                 throw new UsageException(

@@ -32,6 +32,54 @@ public final class DjlRuntime {
     }
 
     /**
+     * Sets libtorch's intra-op threads for the calling thread, for good. Call on a thread that
+     * computes (an engine thread, a training slot) before its first operation.
+     *
+     * <p>With OpenMP every thread that runs a parallel operation owns a team of that many threads,
+     * kept until it ends. Once the teams of a process together hold more threads than there are
+     * cores, libgomp stops spinning between parallel regions and puts its threads to sleep after
+     * each one; on two cores that made one stream decode 40% slower (ADR 0051). So the threads that
+     * compute say how many they use, and the others load single-threaded ({@link #singleThreaded}).
+     *
+     * <p>Setting the count is not enough: libtorch sets a thread's count once more at its first
+     * parallel operation, to the count last set by any thread. Asking for the count triggers that
+     * first, so the count set after it stays.
+     *
+     * @param threads the threads of this thread's operations, at least 1
+     */
+    public static void useIntraOpThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        Engine.getEngine("PyTorch");
+        JniUtils.setNumThreads(threads);
+        JniUtils.getNumThreads();
+        JniUtils.setNumThreads(threads);
+    }
+
+    /**
+     * Makes the calling thread's libtorch operations single-threaded until the returned scope
+     * closes, which restores its count. For work outside the threads that compute, such as loading
+     * weights on a request thread: that thread then never owns an OpenMP team of its own ({@link
+     * #useIntraOpThreads}).
+     *
+     * @return the scope to close when the work is done
+     */
+    public static SingleThreaded singleThreaded() {
+        Engine.getEngine("PyTorch");
+        int before = JniUtils.getNumThreads();
+        useIntraOpThreads(1);
+        return () -> useIntraOpThreads(before);
+    }
+
+    /** A span of single-threaded libtorch work on one thread; closing it restores the count. */
+    @FunctionalInterface
+    public interface SingleThreaded extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
      * Turns DJL's offline mode on unless the operator chose explicitly, through the {@code
      * ai.djl.offline} system property or the {@code DJL_OFFLINE} environment variable. Call before
      * the first DJL engine, manager or tokenizer is created; calling again does nothing.

@@ -16,6 +16,7 @@ import dev.anneal.store.model.ModelRepository;
 import dev.anneal.store.tenant.CurrentTenant;
 import dev.anneal.store.tenant.TenantErasure;
 import dev.anneal.store.tenant.TenantKeyRing;
+import dev.anneal.tuner.model.DjlRuntime;
 import dev.anneal.tuner.registry.BaseModelRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -64,6 +65,7 @@ public class TunerWorker {
     private ScheduledExecutorService heartbeats;
     private WakeUps wakeUps;
     private volatile boolean stopping;
+    private volatile int intraOpThreads;
 
     @Inject
     TunerWorker(
@@ -133,6 +135,7 @@ public class TunerWorker {
                                                 / settings.concurrency()));
         // read by DJL when the engine starts, which is when the first job loads a model
         System.setProperty(NUM_THREADS, System.getProperty(NUM_THREADS, String.valueOf(threads)));
+        intraOpThreads = Integer.parseInt(System.getProperty(NUM_THREADS));
         System.setProperty(INTEROP_THREADS, System.getProperty(INTEROP_THREADS, "1"));
         // plaintext left by a process of this host that died mid-job (killed, out of memory)
         WorkFolders.sweep(context.workRoot());
@@ -250,6 +253,8 @@ public class TunerWorker {
                 heartbeat.stopFor(Heartbeat.Stop.SHUTDOWN);
             }
             try {
+                // this slot's thread computes: its own OpenMP team, of the size asked for
+                DjlRuntime.useIntraOpThreads(intraOpThreads);
                 new JobRun(lease, heartbeat, context).execute();
             } finally {
                 running.remove(heartbeat);
